@@ -1,0 +1,41 @@
+# aidcalc: two commands do everything on a fresh machine with Python 3.11 and make.
+#   make report   set up .venv if needed, then regenerate every report under reports/
+#   make test     set up .venv if needed, then lint (ruff) and run the whole test suite (pytest)
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.DEFAULT_GOAL := help
+.PHONY: help setup report test lint lab bench clean
+
+help:  ## List the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name aidcalc --display-name "Python (aidcalc)" >/dev/null
+	@touch $(STAMP)
+
+setup: $(STAMP)  ## Create .venv and install the project into it
+
+report: $(STAMP)  ## Regenerate every report under reports/
+	$(BIN)/aidcalc report
+
+lint: $(STAMP)  ## Lint the package, tests, benchmarks and notebooks
+	$(BIN)/ruff check .
+
+test: lint  ## Lint, then run the whole test suite
+	$(BIN)/python -m pytest
+
+lab: $(STAMP)  ## Open the notebooks in JupyterLab with the project's kernel
+	$(BIN)/jupyter lab notebooks/
+
+bench: $(STAMP)  ## Run the benchmarks in benchmarks/ and print their figures
+	$(BIN)/python benchmarks/run_benchmarks.py
+
+clean:  ## Remove .venv and the generated reports
+	rm -rf $(VENV) reports/*/ reports/index.html

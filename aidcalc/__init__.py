@@ -1,0 +1,1 @@
+"""aidcalc: an exact toolkit for the quantitative history of foreign aid."""

@@ -1,0 +1,111 @@
+"""Publication-grade charts: titled, units on the axes, a source line, readable in greyscale."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg") if not matplotlib.get_backend().lower().startswith(("module", "inline")) else None
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+#: Fills and hatches that stay distinct when printed in black and white.
+GREYS = ["#1a1a1a", "#8c8c8c", "#d9d9d9", "#5a5a5a", "#bdbdbd"]
+HATCHES = ["", "//", "..", "xx", "\\\\"]
+SOURCE_LINE = "Source: Marku, Sino-Albanian Relations During the Cold War (thesis); aidcalc data/"
+
+plt.rcParams.update({
+    "figure.dpi": 110, "savefig.dpi": 200, "font.size": 10, "axes.titlesize": 12,
+    "axes.spines.top": False, "axes.spines.right": False, "axes.grid": True,
+    "axes.grid.axis": "y", "grid.color": "#e0e0e0", "svg.fonttype": "none",
+})
+
+
+def add_source(fig, text: str = SOURCE_LINE) -> None:
+    """Write the source line under the chart."""
+    fig.text(0.01, 0.005, text, ha="left", va="bottom", fontsize=7.5, color="#444444")
+
+
+def format_amount(value: float) -> str:
+    """Short human form of a large amount: ``1.6 bn``, ``250 m``, ``90 k``.
+
+    Examples
+    --------
+    >>> format_amount(1_560_000_000), format_amount(250_000_000), format_amount(90_000)
+    ('1.56 bn', '250 m', '90 k')
+    """
+    for scale, suffix in ((1e9, " bn"), (1e6, " m"), (1e3, " k")):
+        if abs(value) >= scale:
+            return f"{value / scale:.3g}{suffix}"
+    return f"{value:.3g}"
+
+
+def plot_grouped_bars(table: pd.DataFrame, category: str, series: list[str], *, title: str,
+                      ylabel: str, labels: dict | None = None, source: str = SOURCE_LINE):
+    """Grouped bars (one group per ``category`` value, one bar per column in ``series``).
+
+    Missing values are left blank, not drawn as zero, and the bars carry their value.
+    """
+    labels = labels or {}
+    fig, ax = plt.subplots(figsize=(8, 4.6))
+    x = np.arange(len(table))
+    width = 0.8 / max(len(series), 1)
+    for k, col in enumerate(series):
+        vals = table[col].to_numpy(dtype=float)
+        bars = ax.bar(x + (k - (len(series) - 1) / 2) * width, np.nan_to_num(vals, nan=0.0),
+                      width, label=labels.get(col, col), color=GREYS[k % len(GREYS)],
+                      hatch=HATCHES[k % len(HATCHES)], edgecolor="black", linewidth=0.6)
+        for bar, v in zip(bars, vals, strict=True):
+            if np.isnan(v):
+                bar.set_visible(False)
+            else:
+                ax.annotate(format_amount(v), (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+                            ha="center", va="bottom", fontsize=7, xytext=(0, 1),
+                            textcoords="offset points")
+    ax.set_xticks(x, table[category].astype(str), rotation=0)
+    ax.set_title(title, loc="left")
+    ax.set_ylabel(ylabel)
+    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: format_amount(v)))
+    ax.legend(frameon=False, fontsize=8)
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    add_source(fig, source)
+    return fig
+
+
+def plot_tonnage(table: pd.DataFrame, *, title: str, source: str = SOURCE_LINE):
+    """Arms tonnage by year: delivered loads as bars, their running sum as a line, requests and
+    the source's own cumulative statements as markers."""
+    fig, ax = plt.subplots(figsize=(8, 4.6))
+    years = table["year"].to_numpy(dtype=int)
+    if "delivered" in table:
+        ax.bar(years, table["delivered"].fillna(0), color=GREYS[1], edgecolor="black",
+               linewidth=0.6, label="delivered in the year (sum of loads)")
+        ax.plot(years, table["delivered_cumulative"], color="black", marker="o",
+                label="delivered, cumulative sum of loads")
+    styles = {"requested": ("s", "none", "requested"), "agreed": ("D", GREYS[2], "agreed"),
+              "expected": ("^", "none", "expected"), "promised": ("v", GREYS[3], "promised"),
+              "stated_total": ("*", "black", "source's own cumulative total")}
+    for col, (marker, face, label) in styles.items():
+        if col in table and table[col].notna().any():
+            ax.scatter(years, table[col], marker=marker, facecolors=face, edgecolors="black",
+                       s=70 if marker != "*" else 160, zorder=3, label=label)
+    ax.set_title(title, loc="left")
+    ax.set_xlabel("year")
+    ax.set_ylabel("metric tonnes (t)")
+    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: format_amount(v)))
+    ax.legend(frameon=False, fontsize=8)
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    add_source(fig, source)
+    return fig
+
+
+def save_figure(fig, output_dir: str | Path, name: str) -> list[Path]:
+    """Save ``fig`` as ``name.png`` and ``name.svg`` in ``output_dir``; return the paths."""
+    out = Path(output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = [out / f"{name}.png", out / f"{name}.svg"]
+    for path in paths:
+        fig.savefig(path, bbox_inches="tight")
+    return paths

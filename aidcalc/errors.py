@@ -1,0 +1,91 @@
+"""Exceptions raised by aidcalc: each names the offending value and what would be accepted."""
+
+from __future__ import annotations
+
+
+class AidcalcError(Exception):
+    """Base class of every error aidcalc raises on purpose."""
+
+
+class DataValidationError(AidcalcError, ValueError):
+    """A data file breaks its table schema.
+
+    Parameters
+    ----------
+    path : str
+        The file that failed.
+    problems : list of tuple
+        ``(row, column, message)`` triples; ``row`` is the 1-based line in the file
+        (the header is line 1), ``column`` the field name (``None`` for row-level errors).
+    """
+
+    def __init__(self, path, problems):
+        self.path = str(path)
+        self.problems = list(problems)
+        shown = "\n".join(
+            f"  {self.path}, line {row}, column {col!r}: {msg}" if col else f"  {self.path}, line {row}: {msg}"
+            for row, col, msg in self.problems[:20]
+        )
+        more = f"\n  ... and {len(self.problems) - 20} more" if len(self.problems) > 20 else ""
+        super().__init__(
+            f"{self.path} breaks its schema in {len(self.problems)} place(s):\n{shown}{more}\n"
+            "The schema (allowed values, types, units) is in data/datapackage.json."
+        )
+
+
+class UnknownCurrencyError(AidcalcError, KeyError):
+    """A currency or unit code that the unit registry does not define."""
+
+    def __init__(self, code, accepted):
+        self.code = code
+        self.accepted = sorted(accepted)
+        super().__init__(
+            f"unknown currency or unit {code!r}; accepted codes are: {', '.join(self.accepted)}"
+        )
+
+    def __str__(self):  # KeyError would otherwise print the repr of the message
+        return self.args[0]
+
+
+class MissingRateError(AidcalcError, KeyError):
+    """No rate row covers the requested pair, date and rate type."""
+
+    def __init__(self, pair, date, rate_type, coverage=""):
+        self.pair = pair
+        self.date = date
+        self.rate_type = rate_type
+        cover = f" The table covers {coverage}." if coverage else ""
+        super().__init__(
+            f"no {rate_type!r} rate for {pair} on {date} in data/rates.csv.{cover} "
+            "Add a row with its source to data/rates.csv, or choose another rate basis."
+        )
+
+    def __str__(self):
+        return self.args[0]
+
+
+class DateOutOfRangeError(AidcalcError, ValueError):
+    """A date outside the span that a table covers."""
+
+
+class MissingDateError(AidcalcError, ValueError):
+    """An amount whose conversion depends on a date was given none."""
+
+
+class InvalidAmountError(AidcalcError, ValueError):
+    """An amount that is negative or not a number."""
+
+
+class UnknownParameterError(AidcalcError, ValueError):
+    """A report or function parameter whose name or value is not accepted."""
+
+
+class UnknownReferenceError(AidcalcError, KeyError):
+    """A row refers to an id that does not exist in the table it points at."""
+
+    def __str__(self):
+        return self.args[0]
+
+
+class ReportError(AidcalcError, RuntimeError):
+    """A notebook failed while the reports were regenerated."""

@@ -1,0 +1,145 @@
+"""Load the project's tables, validated against their Frictionless table schemas."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+from aidcalc import paths
+from aidcalc.errors import DataValidationError, UnknownParameterError
+
+#: The tables that hold figures from the sources, each with the one-letter id prefix of its rows.
+EVIDENCE_TABLES = {
+    "loans": "L",
+    "arms_shipments": "A",
+    "projects": "P",
+    "specialists": "S",
+    "trade": "T",
+    "other_figures": "O",
+}
+
+_PANDAS_TYPES = {"integer": "Int64", "number": "float64", "string": "string", "boolean": "boolean"}
+
+
+def _descriptor(data_dir: Path) -> dict:
+    return json.loads((data_dir / "datapackage.json").read_text(encoding="utf-8"))
+
+
+def _resource_descriptor(name: str, data_dir: Path) -> dict:
+    resources = {r["name"]: r for r in _descriptor(data_dir)["resources"]}
+    if name not in resources:
+        raise UnknownParameterError(
+            f"no table {name!r} in {data_dir / 'datapackage.json'}; "
+            f"known tables: {', '.join(sorted(resources))}"
+        )
+    resource = dict(resources[name])
+    if isinstance(resource["schema"], str):
+        resource["schema"] = json.loads((data_dir / resource["schema"]).read_text(encoding="utf-8"))
+    return resource
+
+
+def validate_table(name: str, data_dir: Path | str | None = None) -> None:
+    """Check one table against its schema, foreign keys included.
+
+    Parameters
+    ----------
+    name : str
+        Resource name in ``data/datapackage.json`` (e.g. ``"loans"``).
+    data_dir : path, optional
+        Folder holding ``datapackage.json``; defaults to the project's ``data/``.
+
+    Raises
+    ------
+    DataValidationError
+        Naming the file, each bad line and column, and what the schema accepts.
+    """
+    data_dir = Path(data_dir or paths.DATA_DIR)
+    _validate_cached(name, str(data_dir), *_stamp(data_dir, name))
+
+
+def _stamp(data_dir: Path, name: str) -> tuple:
+    # Re-validate whenever the table, its schema or the tables it points at change.
+    files = [data_dir / "datapackage.json", data_dir / f"{name}.csv", data_dir / "schemas"]
+    files += [data_dir / "sources.csv"]
+    return tuple((f.stat().st_mtime_ns, f.stat().st_size) if f.exists() else None for f in files)
+
+
+@lru_cache(maxsize=64)
+def _validate_cached(name: str, data_dir: str, *_stamp) -> None:
+    # frictionless is imported here, not at module level, so that `import aidcalc` stays light.
+    import frictionless
+
+    base = Path(data_dir)
+    resource = _resource_descriptor(name, base)
+    path = base / resource["path"]
+    package = frictionless.Package(str(base / "datapackage.json"))
+    report = package.get_resource(name).validate()
+    problems = []
+    for task in report.tasks:
+        for err in task.errors:
+            row = getattr(err, "row_number", None) or "-"
+            col = getattr(err, "field_name", None)
+            cell = getattr(err, "cell", None)
+            value = f" (value {cell!r})" if cell not in (None, "") else ""
+            problems.append((row, col, f"{err.title}: {err.note}{value}"))
+    if problems:
+        raise DataValidationError(path, problems)
+
+
+def load_table(name: str, data_dir: Path | str | None = None) -> pd.DataFrame:
+    """Load one table from ``data/`` after validating it against its schema.
+
+    Parameters
+    ----------
+    name : str
+        Resource name in ``data/datapackage.json``: an evidence table (``loans``,
+        ``arms_shipments``, ``projects``, ``specialists``, ``trade``, ``other_figures``)
+        or a reference table (``rates``, ``redenominations``, ``cpi_u``, ``plans``,
+        ``population``, ``sources``).
+    data_dir : path, optional
+        Folder holding ``datapackage.json``; defaults to the project's ``data/``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One column per schema field, typed from the schema; empty cells stay missing
+        (``<NA>`` / ``NaN``), never zero.
+
+    Raises
+    ------
+    DataValidationError
+        If any row breaks the schema; nothing is dropped silently.
+    UnknownParameterError
+        If ``name`` is not a table of the data package.
+
+    Examples
+    --------
+    >>> loans = load_table("loans")
+    >>> loans.loc[loans["id"] == "L0002", ["amount", "unit", "plan"]].iloc[0].tolist()
+    [254000000.0, 'RUB', 1]
+    """
+    data_dir = Path(data_dir or paths.DATA_DIR)
+    validate_table(name, data_dir)
+    resource = _resource_descriptor(name, data_dir)
+    fields = resource["schema"]["fields"]
+    dtypes = {f["name"]: _PANDAS_TYPES.get(f["type"], "string") for f in fields}
+    frame = pd.read_csv(
+        data_dir / resource["path"], dtype=dtypes, keep_default_na=False, na_values=[""]
+    )
+    return frame
+
+
+def load_evidence(data_dir: Path | str | None = None) -> pd.DataFrame:
+    """Load every evidence table into one frame, with a ``table`` column naming its file.
+
+    Examples
+    --------
+    >>> evidence = load_evidence()
+    >>> sorted(evidence["table"].unique())[:2]
+    ['arms_shipments', 'loans']
+    """
+    frames = [load_table(name, data_dir).assign(table=name) for name in EVIDENCE_TABLES]
+    return pd.concat(frames, ignore_index=True)

@@ -1,0 +1,429 @@
+"""Convert amounts between currency vintages at dated rates, and into constant dollars.
+
+The rules, in the order they are applied to each amount:
+
+1. **Vintage.** ``RUB_old`` is the ruble before 1 January 1961, ``RUB`` the ruble after;
+   likewise ``CNY_old``/``CNY`` (reform of 1 March 1955) and ``ALL_old``/``ALL`` (10 August 1965).
+2. **Redenomination.** An old-vintage amount dated on or after its reform is first restated in
+   the new currency by ``data/redenominations.csv``. The *basis* chooses the ratio: ``"gold"``
+   (the default) for obligations fixed in gold or dollars, such as loans and clearing balances
+   (4.444 old rubles = 1 new ruble in 1961), ``"cash"`` for prices, wages and cash (10 : 1).
+3. **Rate.** The amount is converted at the rate in force on its date (``data/rates.csv``,
+   ``rate_type`` ``"official"`` by default). Cross rates go through the US dollar unless
+   ``via="direct"``, which uses a rate quoted between the two currencies themselves.
+4. **Constant dollars.** With ``price_year`` set, a USD result is deflated by the US CPI-U:
+   ``usd * CPI[price_year] / CPI[year of the date]``; conversion first, then deflation.
+
+A date given as ``YYYY`` is read as 1 July of that year and ``YYYY-MM`` as the 15th of the month.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from aidcalc import paths
+from aidcalc.errors import (
+    DateOutOfRangeError,
+    InvalidAmountError,
+    MissingDateError,
+    MissingRateError,
+    UnknownParameterError,
+)
+from aidcalc.units import Q_, check_currency, code_of
+
+BASES = ("gold", "cash")
+VIAS = ("USD", "direct")
+
+
+def parse_dates(dates) -> np.ndarray:
+    """Parse dates (``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD``, datetimes) to ``datetime64[D]``.
+
+    Missing values become ``NaT``. ``YYYY`` is read as 1 July, ``YYYY-MM`` as the 15th.
+
+    Examples
+    --------
+    >>> parse_dates(["1956", "1961-01", "1965-08-10", None]).astype(str).tolist()
+    ['1956-07-01', '1961-01-15', '1965-08-10', 'NaT']
+    """
+    series = pd.Series(np.atleast_1d(np.asarray(dates, dtype=object)))
+    if pd.api.types.is_datetime64_any_dtype(pd.Series(np.atleast_1d(dates))):
+        return np.atleast_1d(np.asarray(dates, dtype="datetime64[D]"))
+    text = series.astype("string")
+    text = text.where(text.str.len() != 4, text + "-07-01")
+    text = text.where(text.str.len() != 7, text + "-15")
+    parsed = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+    bad = text.notna() & parsed.isna()
+    if bad.any():
+        pos = int(np.flatnonzero(bad.to_numpy())[0])
+        raise InvalidAmountError(
+            f"date {series.iloc[pos]!r} at position {pos} is not YYYY, YYYY-MM or YYYY-MM-DD"
+        )
+    return parsed.to_numpy(dtype="datetime64[D]")
+
+
+@dataclass(frozen=True)
+class RateTable:
+    """The rate, redenomination and CPI tables that conversions read."""
+
+    rates: pd.DataFrame
+    redenominations: pd.DataFrame
+    cpi: pd.Series = field(repr=False)
+
+    def with_rates(self, extra: pd.DataFrame) -> RateTable:
+        """Return a table with ``extra`` rate rows (same columns as ``data/rates.csv``) added."""
+        return RateTable(pd.concat([self.rates, extra], ignore_index=True), self.redenominations, self.cpi)
+
+    def describe_rows(self, ids) -> pd.DataFrame:
+        """Return the rate and redenomination rows with the given ids, with their sources."""
+        rates = self.rates.set_index("id")
+        reds = self.redenominations.set_index("id")
+        wanted = [i for i in dict.fromkeys(ids) if i]
+        return pd.concat([rates.loc[[i for i in wanted if i in rates.index]],
+                          reds.loc[[i for i in wanted if i in reds.index]]])
+
+
+@lru_cache(maxsize=4)
+def _load_rate_table(data_dir: str) -> RateTable:
+    from aidcalc.io import load_table  # io pulls in frictionless only when first needed
+
+    rates = load_table("rates", data_dir)
+    reds = load_table("redenominations", data_dir)
+    cpi = load_table("cpi_u", data_dir).set_index("year")["cpi_u"]
+    for col in ("valid_from", "valid_to"):
+        rates[col] = rates[col].astype(str).to_numpy(dtype="datetime64[D]")
+    reds["effective"] = reds["effective"].astype(str).to_numpy(dtype="datetime64[D]")
+    return RateTable(rates, reds, cpi)
+
+
+def load_rate_table(data_dir: Path | str | None = None) -> RateTable:
+    """Load (once per process) the rate tables from ``data/``.
+
+    Examples
+    --------
+    >>> table = load_rate_table()
+    >>> table.rates.set_index("id").loc["R002", "currency_per_base"]
+    4.0
+    """
+    return _load_rate_table(str(data_dir or paths.DATA_DIR))
+
+
+def _lookup(table: RateTable, currency: str, base: str, rate_type: str, days: np.ndarray):
+    """Vectorised rate lookup: per date, the row whose validity covers it (or -1) and why not."""
+    rows = table.rates[(table.rates["currency"] == currency) & (table.rates["base"] == base)
+                       & (table.rates["rate_type"] == rate_type)].sort_values("valid_from")
+    if rows.empty:
+        return None, rows
+    starts = rows["valid_from"].to_numpy()
+    pos = np.searchsorted(starts, days, side="right") - 1
+    ok = (pos >= 0) & ~np.isnat(days)
+    ok[ok] = days[ok] <= rows["valid_to"].to_numpy()[pos[ok]]
+    return np.where(ok, pos, -1), rows
+
+
+def _fail(currency, base, rate_type, day, rows, position):
+    pair = f"{currency} per {base}"
+    if rows is None or rows.empty:
+        raise MissingRateError(pair, str(day), rate_type, "no rows for this pair and rate type")
+    first = pd.Timestamp(rows["valid_from"].min()).date()
+    last = pd.Timestamp(rows["valid_to"].max()).date()
+    day = pd.Timestamp(day).date()
+    coverage = f"{first} to {last}"
+    where = f" (row {position})" if position is not None else ""
+    if day < first or day > last:  # outside the whole table, not a gap inside it
+        raise DateOutOfRangeError(
+            f"date {day}{where} is outside the {rate_type!r} rates for {pair}, which cover "
+            f"{coverage}; use a date in that span, or the currency's other vintage "
+            f"(e.g. RUB_old before 1961, RUB from 1961)."
+        )
+    raise MissingRateError(pair, f"{day}{where}", rate_type, coverage + " with gaps")
+
+
+@dataclass
+class Conversion:
+    """Converted amounts and, per amount, the table rows that produced them.
+
+    ``value`` holds the results (``NaN`` where the amount was missing, or where
+    ``errors="coerce"`` let a failure through, with the reason in ``problem``); the
+    ``*_row`` arrays hold rate or redenomination ids ('' where no row was needed).
+    """
+
+    value: np.ndarray
+    unit: str
+    redenomination_row: np.ndarray
+    from_row: np.ndarray
+    to_row: np.ndarray
+    basis: str
+    rate_type: str
+    via: str
+    price_year: int | None
+    problem: np.ndarray
+
+    def rate_ids(self, i: int = 0) -> tuple:
+        """Ids of the rows of ``data/rates.csv`` and ``redenominations.csv`` used for amount ``i``."""
+        return tuple(r for r in (self.redenomination_row[i], self.from_row[i], self.to_row[i]) if r)
+
+    @property
+    def label(self) -> str:
+        """How the figures were converted, for a chart axis or a table header."""
+        price = f"constant {self.price_year} " if self.price_year else ""
+        return f"{price}{self.unit} ({self.rate_type} rates via {self.via}, {self.basis} basis)"
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return the conversion as a DataFrame, one row per amount."""
+        return pd.DataFrame({"value": self.value, "unit": self.unit, "basis": self.basis,
+                             "rate_type": self.rate_type, "redenomination_row": self.redenomination_row,
+                             "from_row": self.from_row, "to_row": self.to_row, "problem": self.problem})
+
+
+@dataclass(frozen=True)
+class Converted:
+    """One converted amount, its unit, and the rows that produced it."""
+
+    value: float
+    unit: str
+    rate_ids: tuple
+    label: str
+
+    def __float__(self) -> float:
+        return float(self.value)
+
+    @property
+    def quantity(self):
+        """The result as a pint Quantity (``USD`` for constant dollars too; see ``label``)."""
+        return Q_(self.value, self.unit)
+
+
+def _restate(amount, currency, days, basis, table):
+    """Restate old-vintage amounts dated on or after their reform in the new currency.
+
+    Returns the amounts, the currency code of each, and the redenomination row used.
+    """
+    reds = table.redenominations
+    codes = np.full(amount.shape, currency, dtype=object)
+    red_id = np.full(amount.shape, "", dtype=object)
+    row = reds[(reds["old"] == currency) & (reds["basis"] == basis)]
+    if row.empty:
+        return amount, codes, red_id
+    row = row.iloc[0]
+    after = days >= row["effective"]
+    codes[after] = row["new"]
+    red_id[after] = row["id"]
+    return np.where(after, amount / row["old_per_new"], amount), codes, red_id
+
+
+def _convert_arrays(amount, currency, days, to, rate_type, basis, via, price_year, table, errors):
+    n = amount.shape[0]
+    value = np.full(n, np.nan)
+    rows = {k: np.full(n, "", dtype=object) for k in ("red", "from", "to")}
+    problem = np.full(n, "", dtype=object)
+    for code in pd.unique(currency):
+        check_currency(code)
+        sel = np.flatnonzero(currency == code)
+        amt, day = amount[sel], days[sel]
+        live = ~np.isnan(amt)
+        if code == to and price_year is None:
+            value[sel] = amt
+            continue
+        missing_day = live & np.isnat(day)
+        if missing_day.any():
+            i = int(sel[np.flatnonzero(missing_day)[0]])
+            msg = (f"amount {amount[i]} {code} at row {i} has no date; a conversion from {code} "
+                   f"needs the date of the amount (YYYY, YYYY-MM or YYYY-MM-DD)")
+            if errors == "raise":
+                raise MissingDateError(msg)
+            problem[sel[missing_day]] = msg
+            live &= ~missing_day
+        amt, codes, rows["red"][sel] = _restate(amt, code, day, basis, table)
+        usd = np.full(sel.shape, np.nan)
+        for src in pd.unique(codes):
+            part = np.flatnonzero((codes == src) & live)
+            if not part.size:
+                continue
+            got = _leg(amt[part], src, to, day[part], rate_type, via, table, errors, sel[part])
+            usd[part], rows["from"][sel[part]], rows["to"][sel[part]], problem[sel[part]] = got
+        value[sel] = usd
+    if price_year is not None:
+        value = _deflate(value, days, price_year, table, errors, problem)
+    return Conversion(value, to, rows["red"], rows["from"], rows["to"], basis, rate_type, via,
+                      price_year, problem)
+
+
+def _leg(amt, src, to, day, rate_type, via, table, errors, positions):
+    """Convert amounts of one currency to ``to``: through USD, or by a direct pair rate."""
+    from_ids = np.full(amt.shape, "", dtype=object)
+    to_ids = np.full(amt.shape, "", dtype=object)
+    problem = np.full(amt.shape, "", dtype=object)
+    if src == to:
+        return amt, from_ids, to_ids, problem
+    if via == "direct":
+        legs = [(to, src, True), (src, to, False)]  # quoted either way round
+        for cur, base, multiply in legs:
+            pos, rows = _lookup(table, cur, base, rate_type, day)
+            if pos is not None:
+                out, ids = _apply(amt, pos, rows, multiply, day, cur, base, rate_type, errors,
+                                  positions, problem)
+                return out, ids, to_ids, problem
+        _fail(src, to, rate_type, day[0], None, int(positions[0]))
+    out = amt
+    if src != "USD":
+        pos, rows = _lookup(table, src, "USD", rate_type, day)
+        out, from_ids = _apply(out, pos, rows, False, day, src, "USD", rate_type, errors,
+                               positions, problem)
+    if to != "USD":
+        pos, rows = _lookup(table, to, "USD", rate_type, day)
+        out, to_ids = _apply(out, pos, rows, True, day, to, "USD", rate_type, errors,
+                             positions, problem)
+    return out, from_ids, to_ids, problem
+
+
+def _apply(amt, pos, rows, multiply, day, cur, base, rate_type, errors, positions, problem):
+    ids = np.full(amt.shape, "", dtype=object)
+    if pos is None:
+        pos = np.full(amt.shape, -1)
+    bad = (pos < 0) & ~np.isnan(amt)
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        if errors == "raise":
+            _fail(cur, base, rate_type, day[first], rows, int(positions[first]))
+        problem[bad] = f"no {rate_type} rate for {cur} per {base} on the row's date"
+    rate = np.where(pos >= 0, rows["currency_per_base"].to_numpy()[np.maximum(pos, 0)]
+                    if len(rows) else np.nan, np.nan)
+    ids[pos >= 0] = rows["id"].to_numpy()[pos[pos >= 0]] if len(rows) else ""
+    return (amt * rate if multiply else amt / rate), ids
+
+
+def _deflate(value, days, price_year, table, errors, problem):
+    years = days.astype("datetime64[Y]").astype(float) + 1970
+    cpi = table.cpi
+    if price_year not in cpi.index:
+        raise DateOutOfRangeError(
+            f"price_year {price_year} is outside the CPI-U table ({cpi.index.min()}-{cpi.index.max()})"
+        )
+    factors = pd.Series(years).map(cpi).to_numpy(dtype=float)
+    bad = np.isnan(factors) & ~np.isnan(value)
+    if bad.any() and errors == "raise":
+        i = int(np.flatnonzero(bad)[0])
+        raise DateOutOfRangeError(
+            f"no CPI-U for {years[i]:.0f} (row {i}); data/cpi_u.csv covers "
+            f"{cpi.index.min()}-{cpi.index.max()}"
+        )
+    problem[bad] = "no CPI-U for the row's year"
+    return value * cpi[price_year] / factors
+
+
+def convert(amount, currency=None, on=None, *, to: str = "USD", rate_type: str = "official",
+            basis: str = "gold", via: str = "USD", price_year: int | None = None,
+            errors: str = "raise", table: RateTable | None = None):
+    """Convert money between currency vintages at the rate of its date.
+
+    One function for one amount or for whole columns: with scalars it returns a
+    :class:`Converted`; with arrays or pandas Series (amounts, currencies and dates per
+    row) it returns a :class:`Conversion` computed column-wise, not row by row.
+
+    Parameters
+    ----------
+    amount : float, array, Series or pint Quantity
+        Amounts, in full units (not millions). ``NaN`` stays ``NaN``.
+    currency : str or array of str, optional
+        ``RUB_old``, ``RUB``, ``CNY_old``, ``CNY``, ``ALL_old``, ``ALL`` or ``USD``; taken
+        from the unit when ``amount`` is a Quantity.
+    on : date-like or array
+        Date of each amount: ``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD`` or datetimes.
+    to : str
+        Target currency (default ``USD``).
+    rate_type : str
+        A ``rate_type`` of ``data/rates.csv``: ``official`` (default), ``clearing``, ...
+    basis : {"gold", "cash"}
+        Ratio for restating an old vintage after its reform (see the module doc).
+    via : {"USD", "direct"}
+        Cross rates through the dollar, or a rate quoted between the two currencies.
+    price_year : int, optional
+        Deflate USD results to dollars of this year with the US CPI-U.
+    errors : {"raise", "coerce"}
+        ``coerce`` returns ``NaN`` with the reason in ``Conversion.problem`` instead of raising.
+
+    Returns
+    -------
+    Converted or Conversion
+
+    Raises
+    ------
+    UnknownCurrencyError, MissingDateError, DateOutOfRangeError, MissingRateError,
+    InvalidAmountError, UnknownParameterError
+
+    Examples
+    --------
+    >>> c = convert(80_000_000, "RUB_old", "1956-07", to="USD")
+    >>> round(c.value), c.rate_ids
+    (20000000, ('R002',))
+    >>> round(convert(80_000_000, "RUB_old", "1962", to="RUB").value)  # loan: gold basis
+    18001800
+    """
+    for name, value, allowed in (("basis", basis, BASES), ("via", via, VIAS),
+                                 ("errors", errors, ("raise", "coerce"))):
+        if value not in allowed:
+            raise UnknownParameterError(f"{name}={value!r} is not accepted; use one of {allowed}")
+    check_currency(to)
+    if price_year is not None and to != "USD":
+        raise UnknownParameterError(f"price_year applies to USD results only, not to={to!r}")
+    if hasattr(amount, "units"):
+        currency, amount = code_of(amount), amount.magnitude
+    scalar = np.ndim(amount) == 0
+    amounts = _as_amounts(amount)
+    currencies = np.broadcast_to(np.asarray(currency, dtype=object), amounts.shape)
+    days = np.broadcast_to(parse_dates(on if on is not None else [None]), amounts.shape)
+    table = table or load_rate_table()
+    if rate_type not in set(table.rates["rate_type"]):
+        raise UnknownParameterError(
+            f"rate_type={rate_type!r} is not in data/rates.csv; known: {sorted(set(table.rates['rate_type']))}"
+        )
+    result = _convert_arrays(amounts, currencies, days, to, rate_type, basis, via, price_year,
+                             table, errors)
+    if not scalar:
+        return result
+    return Converted(float(result.value[0]), to, result.rate_ids(0), result.label)
+
+
+def _as_amounts(amount) -> np.ndarray:
+    raw = np.atleast_1d(np.asarray(amount.to_numpy() if hasattr(amount, "to_numpy") else amount,
+                                   dtype=object))
+    try:
+        values = raw.astype(float)
+    except (TypeError, ValueError):
+        bad = next(v for v in raw if not _is_number(v))
+        raise InvalidAmountError(f"amount {bad!r} is not a number; give amounts in full units, "
+                                 "e.g. 50000000 for '50 million'") from None
+    negative = values < 0
+    if negative.any():
+        i = int(np.flatnonzero(negative)[0])
+        raise InvalidAmountError(f"amount {values[i]} at row {i} is negative; amounts are sizes "
+                                 "of loans or deliveries and must be >= 0")
+    return values
+
+
+def _is_number(value) -> bool:
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def deflate_usd(amount, year, price_year: int, table: RateTable | None = None):
+    """Express US dollars of ``year`` in dollars of ``price_year`` with the CPI-U.
+
+    Examples
+    --------
+    >>> round(deflate_usd(20_000_000, 1956, 1990))  # 20e6 * 130.7 / 27.2
+    96102941
+    """
+    table = table or load_rate_table()
+    days = parse_dates(np.atleast_1d(np.asarray(year, dtype=object)).astype(str))
+    amounts = _as_amounts(amount)
+    out = _deflate(amounts, days, price_year, table, "raise", np.full(amounts.shape, "", dtype=object))
+    return float(out[0]) if np.ndim(amount) == 0 else out
