@@ -9,8 +9,9 @@ Commitment rules (no double counting):
 * a row with ``same_as`` repeats an earlier row (or restates it in another currency): excluded;
 * a row with ``part_of`` is a component of a stated total; when that total is counted, the
   component is excluded ("included in the total of row X"), otherwise it is counted;
-* ``granted``, ``approved``, ``signed``, ``agreed``, ``added`` and ``stated_total`` are
-  commitments; ``requested`` is a request; promises, drafts, expectations, postponements,
+* ``granted``, ``approved``, ``signed``, ``agreed``, ``added``, ``stated_total`` and
+  ``delivered`` (aid given, as the 1967 arms deliveries) are commitments; ``requested`` is a
+  request; promises, drafts, expectations, postponements,
   refusals and cuts are neither and are excluded with their event named.
 """
 
@@ -24,7 +25,7 @@ import pandas as pd
 from aidcalc.plans import assign_plans
 from aidcalc.rates import convert, parse_dates
 
-COMMIT_EVENTS = ("granted", "approved", "signed", "agreed", "added", "stated_total")
+COMMIT_EVENTS = ("granted", "approved", "signed", "agreed", "added", "stated_total", "delivered")
 REQUEST_EVENTS = ("requested",)
 MONEY_UNITS = ("RUB", "CNY", "ALL", "USD")
 SOVIET_BLOC = ("USSR", "Soviet bloc", "Poland", "Czechoslovakia", "GDR", "Hungary", "Romania",
@@ -62,6 +63,7 @@ def lender_group(giver: pd.Series) -> pd.Series:
     --------
     >>> lender_group(pd.Series(["Poland", "China", "Albania"])).tolist()
     ['Soviet bloc', 'China', 'Albania']
+
     """
     return giver.where(~giver.isin(SOVIET_BLOC), "Soviet bloc")
 
@@ -88,7 +90,7 @@ def _repeat_reason(frame: pd.DataFrame, evidence_units: pd.Series) -> pd.Series:
 
 
 def effective_dates(frame: pd.DataFrame) -> pd.Series:
-    """The date a row's amount is converted at: its date, else the first year of its period."""
+    """Return the date each row's amount is converted at: its date, else its period's first year."""
     start = frame["period_start"].astype("string")
     return frame["date"].astype("string").fillna(start)
 
@@ -123,7 +125,7 @@ def convert_rows(frame: pd.DataFrame, to: str = "USD", **options) -> pd.DataFram
 
 
 def aggregate_loans(loans: pd.DataFrame, to: str = "USD", receiver: str = "Albania",
-                    **options) -> Aggregation:
+                    military: pd.DataFrame | None = None, **options) -> Aggregation:
     """Sum loans and grants by plan, lender and measure (requested or committed).
 
     Parameters
@@ -135,6 +137,11 @@ def aggregate_loans(loans: pd.DataFrame, to: str = "USD", receiver: str = "Alban
         passed to :func:`aidcalc.rates.convert`.
     receiver : str
         Only aid to this receiver is summed; the rest is excluded as comparison figures.
+    military : DataFrame, optional
+        ``data/arms_shipments.csv``: its money rows (values of arms) are added as military aid,
+        with ``lender`` suffixed " (military)"; its tonnage and item counts are excluded.
+    **options
+        ``rate_type``, ``basis``, ``via``, ``price_year``, ``table`` of :func:`aidcalc.rates.convert`.
 
     Returns
     -------
@@ -145,15 +152,21 @@ def aggregate_loans(loans: pd.DataFrame, to: str = "USD", receiver: str = "Alban
     Examples
     --------
     >>> from aidcalc.io import load_table
-    >>> agg = aggregate_loans(load_table("loans"), to="RUB_old", price_year=None)
-    ... # doctest: +SKIP
+    >>> agg = aggregate_loans(load_table("loans"), to="RUB")
+    >>> first = agg.table.set_index(["plan", "lender"]).loc[(1, "Soviet bloc")]
+    >>> round(float(first["committed"]))  # 254 million old rubles / 4.444 (gold basis)
+    57155716
     """
-    rows = assign_plans(convert_rows(loans, to=to, **options))
+    frame = loans if military is None else pd.concat([loans, military], ignore_index=True)
+    rows = assign_plans(convert_rows(frame, to=to, **options))
     rows["lender"] = lender_group(rows["giver"])
+    if military is not None:
+        is_arms = rows["id"].isin(military["id"])
+        rows.loc[is_arms, "lender"] = rows.loc[is_arms, "lender"] + " (military)"
     rows["measure"] = np.select([rows["event"].isin(COMMIT_EVENTS),
                                  rows["event"].isin(REQUEST_EVENTS)],
                                 ["committed", "requested"], "")
-    units = loans.set_index("id")["unit"]
+    units = frame.set_index("id")["unit"]
     base_rules = [
         (rows["receiver"] != receiver, f"receiver is not {receiver} (a comparison figure)"),
         (~rows["unit"].isin(MONEY_UNITS), "not a money amount (unit " + rows["unit"] + ")"),
@@ -166,7 +179,8 @@ def aggregate_loans(loans: pd.DataFrame, to: str = "USD", receiver: str = "Alban
     undated = rows["date"].isna() & rows["period_start"].isna()
     reason = _first_reason(rows, [(reason.notna(), reason),
                                   (undated, "no date or period: a cumulative statement, see the audit"),
-                                  (parent_counted, "included in the total of row " + rows["part_of"].fillna("")),
+                                  (parent_counted,
+                                   "included in the total of row " + rows["part_of"].fillna("")),
                                   (rows["problem"] != "", "not convertible: " + rows["problem"]),
                                   (rows["plan_assigned"].isna(), "no plan could be assigned")])
     counted, excluded = _split(rows, reason)
@@ -237,8 +251,10 @@ def interpolate_population(years, population: pd.DataFrame) -> np.ndarray:
     Examples
     --------
     >>> from aidcalc.io import load_table
-    >>> int(interpolate_population([1960.75], load_table("population"))[0])  # 1960 census day
-    1626315
+    >>> pop = load_table("population")  # censuses of 2 Oct 1960 and 1 Apr 1969
+    >>> round(float(interpolate_population([1965.0], pop)[0]), -3)
+    1834000.0
+
     """
     days = population["date"].astype(str).to_numpy(dtype="datetime64[D]")
     x = 1970 + days.astype(float) / 365.2425
@@ -247,3 +263,66 @@ def interpolate_population(years, population: pd.DataFrame) -> np.ndarray:
     out = np.exp(np.interp(years, x, logp))
     out[(years < x.min()) | (years > x.max())] = np.nan
     return out
+
+
+def add_per_capita(table: pd.DataFrame, population: pd.DataFrame, columns, plans=None) -> pd.DataFrame:
+    """Add ``population`` (mid-plan, interpolated) and ``<column>_per_capita`` to a plan table.
+
+    The population of a plan is the interpolated census population at the middle of its
+    years (e.g. 1 January 1964 for 1961-65); see :func:`interpolate_population`.
+    """
+    from aidcalc.plans import load_plans
+
+    plans = load_plans() if plans is None else plans
+    spans = plans.set_index("plan")
+    mid = table["plan"].map(lambda p: (spans.loc[p, "start_year"] + spans.loc[p, "end_year"] + 1) / 2)
+    out = table.copy()
+    out["population"] = interpolate_population(mid.to_numpy(dtype=float), population)
+    for col in columns:
+        out[f"{col}_per_capita"] = out[col] / out["population"]
+    return out
+
+
+def conversion_options(currency: str = "USD", price_basis: str = "nominal",
+                       price_year: int = 1990, rate_basis: str = "official") -> dict:
+    """Translate the report parameters into options for :func:`aidcalc.rates.convert`.
+
+    ``rate_basis="source_implied"`` converts at the rates the sources' own conversions imply
+    (see :func:`aidcalc.audit.implied_rates`) where they imply one, and at official rates
+    elsewhere; every converted row names the rate rows it used.
+
+    Examples
+    --------
+    >>> opts = conversion_options("USD", "constant", 1990)
+    >>> opts["to"], opts["price_year"], opts["rate_type"]
+    ('USD', 1990, ('official',))
+
+    """
+    from aidcalc.rates import load_rate_table
+
+    options = {"to": currency, "price_year": price_year if price_basis == "constant" else None,
+               "rate_type": ("official",), "table": load_rate_table()}
+    if rate_basis == "source_implied":
+        from aidcalc.audit import implied_rates
+
+        options["rate_type"] = ("source_implied", "official")
+        options["table"] = options["table"].with_rates(implied_rates())
+    return options
+
+
+def aggregate_items(arms: pd.DataFrame, receiver: str = "Albania") -> Aggregation:
+    """Count arms items (tanks, aircraft, ships, ...) by item and event.
+
+    ``table`` has one row per item with one column per event (``requested``, ``promised``,
+    ``agreed``, ...).
+    """
+    units = arms.set_index("id")["unit"]
+    reason = _first_reason(arms, [
+        (arms["receiver"] != receiver, f"receiver is not {receiver}"),
+        (arms["category"] != "arms_items", "not an item count (category " + arms["category"] + ")"),
+        (arms["same_as"].notna(), pd.Series(_repeat_reason(arms, units), index=arms.index)),
+    ])
+    counted, excluded = _split(arms, reason)
+    table = counted.pivot_table(index="item", columns="event", values="amount", aggfunc="sum")
+    table.columns.name = None
+    return Aggregation(table.reset_index(), counted, excluded, unit="count")

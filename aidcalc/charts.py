@@ -19,7 +19,7 @@ SOURCE_LINE = "Source: Marku, Sino-Albanian Relations During the Cold War (thesi
 plt.rcParams.update({
     "figure.dpi": 110, "savefig.dpi": 200, "font.size": 10, "axes.titlesize": 12,
     "axes.spines.top": False, "axes.spines.right": False, "axes.grid": True,
-    "axes.grid.axis": "y", "grid.color": "#e0e0e0", "svg.fonttype": "none",
+    "axes.grid.axis": "y", "axes.axisbelow": True, "grid.color": "#e0e0e0", "svg.fonttype": "none",
 })
 
 
@@ -35,6 +35,7 @@ def format_amount(value: float) -> str:
     --------
     >>> format_amount(1_560_000_000), format_amount(250_000_000), format_amount(90_000)
     ('1.56 bn', '250 m', '90 k')
+
     """
     for scale, suffix in ((1e9, " bn"), (1e6, " m"), (1e3, " k")):
         if abs(value) >= scale:
@@ -44,7 +45,7 @@ def format_amount(value: float) -> str:
 
 def plot_grouped_bars(table: pd.DataFrame, category: str, series: list[str], *, title: str,
                       ylabel: str, labels: dict | None = None, source: str = SOURCE_LINE):
-    """Grouped bars (one group per ``category`` value, one bar per column in ``series``).
+    """Draw grouped bars: one group per ``category`` value, one bar per column in ``series``.
 
     Missing values are left blank, not drawn as zero, and the bars carry their value.
     """
@@ -54,16 +55,14 @@ def plot_grouped_bars(table: pd.DataFrame, category: str, series: list[str], *, 
     width = 0.8 / max(len(series), 1)
     for k, col in enumerate(series):
         vals = table[col].to_numpy(dtype=float)
-        bars = ax.bar(x + (k - (len(series) - 1) / 2) * width, np.nan_to_num(vals, nan=0.0),
+        known = ~np.isnan(vals)  # a missing value gets no bar, never a zero-height one
+        bars = ax.bar((x + (k - (len(series) - 1) / 2) * width)[known], vals[known],
                       width, label=labels.get(col, col), color=GREYS[k % len(GREYS)],
                       hatch=HATCHES[k % len(HATCHES)], edgecolor="black", linewidth=0.6)
-        for bar, v in zip(bars, vals, strict=True):
-            if np.isnan(v):
-                bar.set_visible(False)
-            else:
-                ax.annotate(format_amount(v), (bar.get_x() + bar.get_width() / 2, bar.get_height()),
-                            ha="center", va="bottom", fontsize=7, xytext=(0, 1),
-                            textcoords="offset points")
+        for bar, v in zip(bars, vals[known], strict=True):
+            ax.annotate(format_amount(v), (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+                        ha="center", va="bottom", fontsize=7, xytext=(0, 1),
+                        textcoords="offset points")
     ax.set_xticks(x, table[category].astype(str), rotation=0)
     ax.set_title(title, loc="left")
     ax.set_ylabel(ylabel)
@@ -75,8 +74,11 @@ def plot_grouped_bars(table: pd.DataFrame, category: str, series: list[str], *, 
 
 
 def plot_tonnage(table: pd.DataFrame, *, title: str, source: str = SOURCE_LINE):
-    """Arms tonnage by year: delivered loads as bars, their running sum as a line, requests and
-    the source's own cumulative statements as markers."""
+    """Draw arms tonnage by year.
+
+    Delivered loads are bars, their running sum a line; requests, promises and the source's
+    own cumulative statements are markers.
+    """
     fig, ax = plt.subplots(figsize=(8, 4.6))
     years = table["year"].to_numpy(dtype=int)
     if "delivered" in table:
@@ -101,11 +103,26 @@ def plot_tonnage(table: pd.DataFrame, *, title: str, source: str = SOURCE_LINE):
     return fig
 
 
-def save_figure(fig, output_dir: str | Path, name: str) -> list[Path]:
-    """Save ``fig`` as ``name.png`` and ``name.svg`` in ``output_dir``; return the paths."""
+def save_figure(fig, output_dir: str | Path | None, name: str) -> list[Path]:
+    """Save ``fig`` as ``name.png`` and ``name.svg`` in ``output_dir``; return the paths.
+
+    With no ``output_dir`` (a notebook opened in JupyterLab) nothing is written.
+    """
+    if not output_dir:
+        return []
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = [out / f"{name}.png", out / f"{name}.svg"]
     for path in paths:
         fig.savefig(path, bbox_inches="tight")
     return paths
+
+
+def save_table(table: pd.DataFrame, output_dir: str | Path | None, name: str) -> Path | None:
+    """Write ``table`` as ``name.csv`` in ``output_dir`` (nothing without an ``output_dir``)."""
+    if not output_dir:
+        return None
+    path = Path(output_dir) / f"{name}.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(path, index=False)
+    return path

@@ -17,13 +17,16 @@ class DataValidationError(AidcalcError, ValueError):
     problems : list of tuple
         ``(row, column, message)`` triples; ``row`` is the 1-based line in the file
         (the header is line 1), ``column`` the field name (``None`` for row-level errors).
+
     """
 
     def __init__(self, path, problems):
         self.path = str(path)
         self.problems = list(problems)
         shown = "\n".join(
-            f"  {self.path}, line {row}, column {col!r}: {msg}" if col else f"  {self.path}, line {row}: {msg}"
+            f"  {self.path}, line {row}, column {col!r}: {msg}"
+            if col
+            else f"  {self.path}, line {row}: {msg}"
             for row, col, msg in self.problems[:20]
         )
         more = f"\n  ... and {len(self.problems) - 20} more" if len(self.problems) > 20 else ""

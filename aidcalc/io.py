@@ -55,6 +55,7 @@ def validate_table(name: str, data_dir: Path | str | None = None) -> None:
     ------
     DataValidationError
         Naming the file, each bad line and column, and what the schema accepts.
+
     """
     data_dir = Path(data_dir or paths.DATA_DIR)
     _validate_cached(name, str(data_dir), *_stamp(data_dir, name))
@@ -118,8 +119,10 @@ def load_table(name: str, data_dir: Path | str | None = None) -> pd.DataFrame:
     Examples
     --------
     >>> loans = load_table("loans")
-    >>> loans.loc[loans["id"] == "L0002", ["amount", "unit", "plan"]].iloc[0].tolist()
-    [254000000.0, 'RUB', 1]
+    >>> row = loans.set_index("id").loc["L0002"]
+    >>> float(row["amount"]), row["unit"], int(row["plan"])
+    (254000000.0, 'RUB', 1)
+
     """
     data_dir = Path(data_dir or paths.DATA_DIR)
     validate_table(name, data_dir)
@@ -140,6 +143,21 @@ def load_evidence(data_dir: Path | str | None = None) -> pd.DataFrame:
     >>> evidence = load_evidence()
     >>> sorted(evidence["table"].unique())[:2]
     ['arms_shipments', 'loans']
+
     """
     frames = [load_table(name, data_dir).assign(table=name) for name in EVIDENCE_TABLES]
     return pd.concat(frames, ignore_index=True)
+
+
+def validate_all(data_dir: Path | str | None = None) -> dict:
+    """Validate every table of the data package; return the row count of each.
+
+    Raises
+    ------
+    DataValidationError
+        At the first table that breaks its schema.
+
+    """
+    data_dir = Path(data_dir or paths.DATA_DIR)
+    names = [r["name"] for r in _descriptor(data_dir)["resources"]]
+    return {name: len(load_table(name, data_dir)) for name in names}

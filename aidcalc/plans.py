@@ -22,6 +22,7 @@ def load_plans(data_dir=None) -> pd.DataFrame:
     --------
     >>> load_plans().set_index("plan").loc[3, ["start_year", "end_year"]].tolist()
     [1961, 1965]
+
     """
     from aidcalc.io import load_table
 
@@ -55,6 +56,7 @@ def assign_plans(frame: pd.DataFrame, plans: pd.DataFrame | None = None) -> pd.D
     ...                      "period_end": [1970, pd.NA, pd.NA], "date": ["1965", "1972-03", None]})
     >>> assign_plans(rows)[["plan_assigned", "plan_rule"]].values.tolist()
     [[4, 'period'], [5, 'date'], [2, 'named']]
+
     """
     plans = load_plans() if plans is None else plans
     out = frame.copy()
@@ -102,6 +104,7 @@ def plan_label(plan: int, plans: pd.DataFrame | None = None) -> str:
     --------
     >>> plan_label(4)
     '4th plan 1966-70'
+
     """
     plans = load_plans() if plans is None else plans
     row = plans.set_index("plan").loc[int(plan)]

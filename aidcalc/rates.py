@@ -49,6 +49,7 @@ def parse_dates(dates) -> np.ndarray:
     --------
     >>> parse_dates(["1956", "1961-01", "1965-08-10", None]).astype(str).tolist()
     ['1956-07-01', '1961-01-15', '1965-08-10', 'NaT']
+
     """
     series = pd.Series(np.atleast_1d(np.asarray(dates, dtype=object)))
     if pd.api.types.is_datetime64_any_dtype(pd.Series(np.atleast_1d(dates))):
@@ -106,27 +107,37 @@ def load_rate_table(data_dir: Path | str | None = None) -> RateTable:
     Examples
     --------
     >>> table = load_rate_table()
-    >>> table.rates.set_index("id").loc["R002", "currency_per_base"]
+    >>> float(table.rates.set_index("id").loc["R002", "currency_per_base"])
     4.0
+
     """
     return _load_rate_table(str(data_dir or paths.DATA_DIR))
 
 
-def _lookup(table: RateTable, currency: str, base: str, rate_type: str, days: np.ndarray):
-    """Vectorised rate lookup: per date, the row whose validity covers it (or -1) and why not."""
-    rows = table.rates[(table.rates["currency"] == currency) & (table.rates["base"] == base)
-                       & (table.rates["rate_type"] == rate_type)].sort_values("valid_from")
-    if rows.empty:
-        return None, rows
-    starts = rows["valid_from"].to_numpy()
-    pos = np.searchsorted(starts, days, side="right") - 1
-    ok = (pos >= 0) & ~np.isnat(days)
-    ok[ok] = days[ok] <= rows["valid_to"].to_numpy()[pos[ok]]
-    return np.where(ok, pos, -1), rows
+def _lookup(table: RateTable, currency: str, base: str, rate_types: tuple, days: np.ndarray):
+    """Vectorised rate lookup: per date, the rate and row id in force (NaN and '' if none).
+
+    ``rate_types`` are tried in order, so ``("source_implied", "official")`` takes the rate the
+    source implies where it implies one and the official rate elsewhere.
+    """
+    rate = np.full(days.shape, np.nan)
+    ids = np.full(days.shape, "", dtype=object)
+    pair = table.rates[(table.rates["currency"] == currency) & (table.rates["base"] == base)]
+    for rate_type in rate_types:
+        rows = pair[pair["rate_type"] == rate_type].sort_values("valid_from")
+        if rows.empty:
+            continue
+        pos = np.searchsorted(rows["valid_from"].to_numpy(), days, side="right") - 1
+        ok = (pos >= 0) & ~np.isnat(days) & np.isnan(rate)
+        ok[ok] = days[ok] <= rows["valid_to"].to_numpy()[pos[ok]]
+        rate[ok] = rows["currency_per_base"].to_numpy()[pos[ok]]
+        ids[ok] = rows["id"].to_numpy()[pos[ok]]
+    return rate, ids, pair[pair["rate_type"].isin(rate_types)]
 
 
-def _fail(currency, base, rate_type, day, rows, position):
+def _fail(currency, base, rate_types, day, rows, position):
     pair = f"{currency} per {base}"
+    rate_type = "/".join(rate_types)
     if rows is None or rows.empty:
         raise MissingRateError(pair, str(day), rate_type, "no rows for this pair and rate type")
     first = pd.Timestamp(rows["valid_from"].min()).date()
@@ -199,21 +210,24 @@ class Converted:
 
 
 def _restate(amount, currency, days, basis, table):
-    """Restate old-vintage amounts dated on or after their reform in the new currency.
+    """Restate amounts in the vintage in force on their date.
 
-    Returns the amounts, the currency code of each, and the redenomination row used.
+    An old-vintage amount dated on or after its reform is divided by ``old_per_new``; a
+    new-vintage amount dated before its reform (as statistics restated in new yuan give
+    figures for 1952) is multiplied by it. Returns the amounts, the code of each, and the
+    redenomination row used.
     """
-    reds = table.redenominations
+    reds = table.redenominations[table.redenominations["basis"] == basis]
     codes = np.full(amount.shape, currency, dtype=object)
     red_id = np.full(amount.shape, "", dtype=object)
-    row = reds[(reds["old"] == currency) & (reds["basis"] == basis)]
-    if row.empty:
-        return amount, codes, red_id
-    row = row.iloc[0]
-    after = days >= row["effective"]
-    codes[after] = row["new"]
-    red_id[after] = row["id"]
-    return np.where(after, amount / row["old_per_new"], amount), codes, red_id
+    factor = np.ones(amount.shape)
+    for _, row in reds[reds["old"] == currency].iterrows():
+        moved = days >= row["effective"]
+        codes[moved], red_id[moved], factor[moved] = row["new"], row["id"], 1 / row["old_per_new"]
+    for _, row in reds[reds["new"] == currency].iterrows():
+        moved = days < row["effective"]
+        codes[moved], red_id[moved], factor[moved] = row["old"], row["id"], row["old_per_new"]
+    return amount * factor, codes, red_id
 
 
 def _convert_arrays(amount, currency, days, to, rate_type, basis, via, price_year, table, errors):
@@ -239,21 +253,42 @@ def _convert_arrays(amount, currency, days, to, rate_type, basis, via, price_yea
             problem[sel[missing_day]] = msg
             live &= ~missing_day
         amt, codes, rows["red"][sel] = _restate(amt, code, day, basis, table)
-        usd = np.full(sel.shape, np.nan)
+        out = np.full(sel.shape, np.nan)
+        # A new-vintage target dated before its reform is reached through the old vintage.
+        target, ratio, target_red = _target_vintages(to, day, basis, table)
         for src in pd.unique(codes):
-            part = np.flatnonzero((codes == src) & live)
-            if not part.size:
-                continue
-            got = _leg(amt[part], src, to, day[part], rate_type, via, table, errors, sel[part])
-            usd[part], rows["from"][sel[part]], rows["to"][sel[part]], problem[sel[part]] = got
-        value[sel] = usd
+            for tgt in pd.unique(target):
+                part = np.flatnonzero((codes == src) & (target == tgt) & live)
+                if not part.size:
+                    continue
+                got = _leg(amt[part], src, tgt, day[part], rate_type, via, table, errors,
+                           sel[part])
+                out[part], rows["from"][sel[part]], rows["to"][sel[part]], problem[sel[part]] = got
+        value[sel] = out / ratio
+        rows["red"][sel] = np.where(target_red != "", target_red, rows["red"][sel])
     if price_year is not None:
         value = _deflate(value, days, price_year, table, errors, problem)
-    return Conversion(value, to, rows["red"], rows["from"], rows["to"], basis, rate_type, via,
+    return Conversion(value, to, rows["red"], rows["from"], rows["to"], basis, "/".join(rate_type), via,
                       price_year, problem)
 
 
-def _leg(amt, src, to, day, rate_type, via, table, errors, positions):
+def _target_vintages(to, days, basis, table):
+    """Per date, the vintage to convert into, the ratio to restate it in ``to``, and its row."""
+    reds = table.redenominations
+    row = reds[(reds["new"] == to) & (reds["basis"] == basis)]
+    target = np.full(days.shape, to, dtype=object)
+    ratio = np.ones(days.shape)
+    red = np.full(days.shape, "", dtype=object)
+    if not row.empty:
+        row = row.iloc[0]
+        before = days < row["effective"]
+        target[before] = row["old"]
+        ratio[before] = row["old_per_new"]
+        red[before] = row["id"]
+    return target, ratio, red
+
+
+def _leg(amt, src, to, day, rate_types, via, table, errors, positions):
     """Convert amounts of one currency to ``to``: through USD, or by a direct pair rate."""
     from_ids = np.full(amt.shape, "", dtype=object)
     to_ids = np.full(amt.shape, "", dtype=object)
@@ -261,40 +296,31 @@ def _leg(amt, src, to, day, rate_type, via, table, errors, positions):
     if src == to:
         return amt, from_ids, to_ids, problem
     if via == "direct":
-        legs = [(to, src, True), (src, to, False)]  # quoted either way round
-        for cur, base, multiply in legs:
-            pos, rows = _lookup(table, cur, base, rate_type, day)
-            if pos is not None:
-                out, ids = _apply(amt, pos, rows, multiply, day, cur, base, rate_type, errors,
-                                  positions, problem)
+        for cur, base, multiply in ((to, src, True), (src, to, False)):  # quoted either way
+            rate, ids, rows = _lookup(table, cur, base, rate_types, day)
+            if not rows.empty:
+                out = _apply(amt, rate, rows, multiply, day, cur, base, rate_types, errors,
+                             positions, problem)
                 return out, ids, to_ids, problem
-        _fail(src, to, rate_type, day[0], None, int(positions[0]))
+        _fail(src, to, rate_types, day[0], None, int(positions[0]))
     out = amt
     if src != "USD":
-        pos, rows = _lookup(table, src, "USD", rate_type, day)
-        out, from_ids = _apply(out, pos, rows, False, day, src, "USD", rate_type, errors,
-                               positions, problem)
+        rate, from_ids, rows = _lookup(table, src, "USD", rate_types, day)
+        out = _apply(out, rate, rows, False, day, src, "USD", rate_types, errors, positions, problem)
     if to != "USD":
-        pos, rows = _lookup(table, to, "USD", rate_type, day)
-        out, to_ids = _apply(out, pos, rows, True, day, to, "USD", rate_type, errors,
-                             positions, problem)
+        rate, to_ids, rows = _lookup(table, to, "USD", rate_types, day)
+        out = _apply(out, rate, rows, True, day, to, "USD", rate_types, errors, positions, problem)
     return out, from_ids, to_ids, problem
 
 
-def _apply(amt, pos, rows, multiply, day, cur, base, rate_type, errors, positions, problem):
-    ids = np.full(amt.shape, "", dtype=object)
-    if pos is None:
-        pos = np.full(amt.shape, -1)
-    bad = (pos < 0) & ~np.isnan(amt)
+def _apply(amt, rate, rows, multiply, day, cur, base, rate_types, errors, positions, problem):
+    bad = np.isnan(rate) & ~np.isnan(amt)
     if bad.any():
         first = int(np.flatnonzero(bad)[0])
         if errors == "raise":
-            _fail(cur, base, rate_type, day[first], rows, int(positions[first]))
-        problem[bad] = f"no {rate_type} rate for {cur} per {base} on the row's date"
-    rate = np.where(pos >= 0, rows["currency_per_base"].to_numpy()[np.maximum(pos, 0)]
-                    if len(rows) else np.nan, np.nan)
-    ids[pos >= 0] = rows["id"].to_numpy()[pos[pos >= 0]] if len(rows) else ""
-    return (amt * rate if multiply else amt / rate), ids
+            _fail(cur, base, rate_types, day[first], rows, int(positions[first]))
+        problem[bad] = f"no {'/'.join(rate_types)} rate for {cur} per {base} on the row's date"
+    return amt * rate if multiply else amt / rate
 
 
 def _deflate(value, days, price_year, table, errors, problem):
@@ -336,8 +362,9 @@ def convert(amount, currency=None, on=None, *, to: str = "USD", rate_type: str =
         Date of each amount: ``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD`` or datetimes.
     to : str
         Target currency (default ``USD``).
-    rate_type : str
-        A ``rate_type`` of ``data/rates.csv``: ``official`` (default), ``clearing``, ...
+    rate_type : str or tuple of str
+        A ``rate_type`` of ``data/rates.csv``: ``official`` (default), ``clearing``, ...;
+        a tuple is tried in order per amount, e.g. ``("source_implied", "official")``.
     basis : {"gold", "cash"}
         Ratio for restating an old vintage after its reform (see the module doc).
     via : {"USD", "direct"}
@@ -346,6 +373,8 @@ def convert(amount, currency=None, on=None, *, to: str = "USD", rate_type: str =
         Deflate USD results to dollars of this year with the US CPI-U.
     errors : {"raise", "coerce"}
         ``coerce`` returns ``NaN`` with the reason in ``Conversion.problem`` instead of raising.
+    table : RateTable, optional
+        The tables to read; defaults to ``data/`` (see :func:`load_rate_table`).
 
     Returns
     -------
@@ -363,6 +392,7 @@ def convert(amount, currency=None, on=None, *, to: str = "USD", rate_type: str =
     (20000000, ('R002',))
     >>> round(convert(80_000_000, "RUB_old", "1962", to="RUB").value)  # loan: gold basis
     18001800
+
     """
     for name, value, allowed in (("basis", basis, BASES), ("via", via, VIAS),
                                  ("errors", errors, ("raise", "coerce"))):
@@ -378,11 +408,14 @@ def convert(amount, currency=None, on=None, *, to: str = "USD", rate_type: str =
     currencies = np.broadcast_to(np.asarray(currency, dtype=object), amounts.shape)
     days = np.broadcast_to(parse_dates(on if on is not None else [None]), amounts.shape)
     table = table or load_rate_table()
-    if rate_type not in set(table.rates["rate_type"]):
+    rate_types = (rate_type,) if isinstance(rate_type, str) else tuple(rate_type)
+    unknown = set(rate_types) - set(table.rates["rate_type"])
+    if unknown:
         raise UnknownParameterError(
-            f"rate_type={rate_type!r} is not in data/rates.csv; known: {sorted(set(table.rates['rate_type']))}"
+            f"rate_type {sorted(unknown)} not in the rate table; known: "
+            f"{sorted(set(table.rates['rate_type']))}"
         )
-    result = _convert_arrays(amounts, currencies, days, to, rate_type, basis, via, price_year,
+    result = _convert_arrays(amounts, currencies, days, to, rate_types, basis, via, price_year,
                              table, errors)
     if not scalar:
         return result
@@ -421,6 +454,7 @@ def deflate_usd(amount, year, price_year: int, table: RateTable | None = None):
     --------
     >>> round(deflate_usd(20_000_000, 1956, 1990))  # 20e6 * 130.7 / 27.2
     96102941
+
     """
     table = table or load_rate_table()
     days = parse_dates(np.atleast_1d(np.asarray(year, dtype=object)).astype(str))

@@ -33,6 +33,7 @@ def check_currency(code: str) -> str:
     --------
     >>> check_currency("RUB_old")
     'RUB_old'
+
     """
     if code not in CURRENCIES:
         raise UnknownCurrencyError(code, CURRENCIES)
@@ -46,6 +47,7 @@ def to_quantity(amount, code: str) -> pint.Quantity:
     --------
     >>> to_quantity(3500, "t").to("kg")
     <Quantity(3500000.0, 'kilogram')>
+
     """
     if code in QUANTITY_UNITS:
         return Q_(amount, QUANTITY_UNITS[code])
@@ -64,6 +66,7 @@ def code_of(quantity: pint.Quantity) -> str:
     --------
     >>> code_of(Q_(5, "CNY"))
     'CNY'
+
     """
     unit = str(quantity.units)
     if unit not in CURRENCIES:

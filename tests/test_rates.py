@@ -1,0 +1,157 @@
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from aidcalc.errors import (
+    DateOutOfRangeError,
+    InvalidAmountError,
+    MissingDateError,
+    MissingRateError,
+    UnknownCurrencyError,
+    UnknownParameterError,
+)
+from aidcalc.rates import convert, deflate_usd, load_rate_table, parse_dates
+from aidcalc.units import Q_
+
+# Table-driven known conversions, with the arithmetic from the rate tables written out.
+KNOWN = [
+    # old rubles of 1955 at 4.00 per USD (R002): 80e6 / 4 = 20e6
+    (80_000_000, "RUB_old", "1955-06-01", "USD", {}, 80_000_000 / 4.00, ("R002",)),
+    # new rubles of 1965 at 0.90 per USD (R005): 151.9e6 / 0.9
+    (151_900_000, "RUB", "1965", "USD", {}, 151_900_000 / 0.90, ("R005",)),
+    # the 1961 rule: an old-ruble loan restated at the gold ratio 4.444 (D002), not 10
+    (500_000_000, "RUB_old", "1961-06", "RUB", {}, 500_000_000 / 4.444, ("D002",)),
+    # ... and at 10:1 only when the caller says it is cash (D001)
+    (500_000_000, "RUB_old", "1961-06", "RUB", {"basis": "cash"}, 500_000_000 / 10, ("D001",)),
+    # old yuan of 1953 at 26,170 per USD (R019)
+    (1_000_000_000, "CNY_old", "1953", "USD", {}, 1_000_000_000 / 26_170, ("R019",)),
+    # lek either side of the 1965 reform: 50 old lek per USD (R037) ...
+    (5_000, "ALL_old", "1965-08-09", "USD", {}, 5_000 / 50, ("R037",)),
+    # ... and after 10 Aug 1965 the old lek is restated 10:1 (D006) and converted at 5 (R038)
+    (5_000, "ALL_old", "1965-08-10", "USD", {}, 5_000 / 10 / 5.00, ("D006", "R038")),
+    (500, "ALL", "1966", "USD", {}, 500 / 5.00, ("R038",)),
+    # a new-ruble figure for 1955 (restated statistics) goes back to old rubles at 4.444
+    (100, "RUB", "1955", "USD", {}, 100 * 4.444 / 4.00, ("D002", "R002")),
+    # yuan to rubles through the dollar in 1968: 1.56e9 / 2.4618 * 0.90
+    (1_560_000_000, "CNY", "1968-11-20", "RUB", {}, 1_560_000_000 / 2.4618 * 0.90, ("R021", "R005")),
+    # the same at the Sino-Soviet clearing rate of 2.22 yuan per new ruble (R046)
+    (1_560_000_000, "CNY", "1968-11-20", "RUB", {"rate_type": "clearing", "via": "direct"},
+     1_560_000_000 / 2.22, ("R046",)),
+    # dollars of 1956 in dollars of 1990: 20e6 * 130.7 / 27.2
+    (20_000_000, "USD", "1956", "USD", {"price_year": 1990}, 20_000_000 * 130.7 / 27.2, ()),
+    # convert at the rate of the year, then deflate: 80e6 / 4 * 130.7 / 27.2
+    (80_000_000, "RUB_old", "1956-07", "USD", {"price_year": 1990}, 80_000_000 / 4 * 130.7 / 27.2, ("R002",)),
+]
+
+
+@pytest.mark.parametrize(("amount", "currency", "on", "to", "options", "expected", "rows"), KNOWN)
+def test_known_conversions_match_the_arithmetic(amount, currency, on, to, options, expected, rows):
+    result = convert(amount, currency, on, to=to, **options)
+    assert result.value == pytest.approx(expected, rel=1e-12)
+    assert result.rate_ids == rows
+
+
+def test_a_converted_figure_shows_its_basis_and_rate_type():
+    result = convert(500_000_000, "RUB_old", "1962", to="USD")
+    assert "gold basis" in result.label and "official" in result.label
+    assert result.quantity == Q_(result.value, "USD")
+
+
+def test_a_quantity_goes_in_and_its_currency_is_read_from_the_unit():
+    assert convert(Q_(80_000_000, "RUB_old"), on="1956").value == pytest.approx(20_000_000)
+
+
+def test_missing_amounts_stay_missing():
+    result = convert(np.array([1.0, np.nan]), np.array(["USD", "RUB"]), ["1960", "1965"])
+    assert result.value[0] == 1.0 and np.isnan(result.value[1])
+    assert np.isnan(convert(float("nan"), "RUB", "1965").value)
+
+
+def test_vectorised_call_reports_rows_per_amount():
+    result = convert(pd.Series([4.0, 0.9]), pd.Series(["RUB_old", "RUB"]), pd.Series(["1955", "1965"]))
+    assert result.value.tolist() == pytest.approx([1.0, 1.0])
+    assert [result.rate_ids(i) for i in range(2)] == [("R002",), ("R005",)]
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "fragment"),
+    [
+        (lambda: convert(1, "EUR", "1960"), UnknownCurrencyError, "'EUR'; accepted codes are: ALL"),
+        (lambda: convert(1, "RUB", "1936"), DateOutOfRangeError, "RUB_old before 1961"),
+        (lambda: convert(1, "RUB_old", None), MissingDateError, "has no date"),
+        (lambda: convert(1, "RUB", "1975"), MissingRateError, "no 'official' rate for RUB per USD on 1975-07-01"),
+        (lambda: convert(-5, "RUB", "1965"), InvalidAmountError, "negative"),
+        (lambda: convert("lots", "RUB", "1965"), InvalidAmountError, "'lots' is not a number"),
+        (lambda: convert(1, "RUB", "1965", basis="paper"), UnknownParameterError, "basis='paper'"),
+        (lambda: convert(1, "RUB", "1965", rate_type="black"), UnknownParameterError, "['black']"),
+        (lambda: convert(1, "RUB", "1965", to="RUB", price_year=1990), UnknownParameterError, "USD results only"),
+        (lambda: convert(1, "USD", "1940", price_year=1990), DateOutOfRangeError, "no CPI-U for 1940"),
+        (lambda: convert(1, "RUB", "1965-13"), InvalidAmountError, "'1965-13'"),
+    ],
+)
+def test_bad_input_is_refused_with_a_message_naming_the_value(call, error, fragment):
+    with pytest.raises(error) as err:
+        call()
+    assert fragment in str(err.value)
+
+
+def test_coerce_returns_nan_with_the_reason_instead_of_raising():
+    result = convert(np.array([1.0, 1.0]), np.array(["RUB", "RUB"]), ["1965", "1975"], errors="coerce")
+    assert result.value[0] == pytest.approx(1 / 0.9) and np.isnan(result.value[1])
+    assert "no official rate for RUB per USD" in result.problem[1]
+
+
+def test_partial_dates_are_read_mid_period():
+    assert parse_dates(["1961", "1961-01"]).astype(str).tolist() == ["1961-07-01", "1961-01-15"]
+
+
+def test_rate_intervals_do_not_overlap_within_a_pair_and_type():
+    rates = load_rate_table().rates.sort_values("valid_from")
+    for _, group in rates.groupby(["currency", "base", "rate_type"]):
+        starts, ends = group["valid_from"].to_numpy(), group["valid_to"].to_numpy()
+        assert (starts[1:] > ends[:-1]).all(), group["id"].tolist()
+        assert (group["valid_from"] <= group["valid_to"]).all()
+
+
+def test_deflate_usd_uses_the_cpi_ratio():
+    assert deflate_usd(168_800_000, 1962, 1990) == pytest.approx(168_800_000 * 130.7 / 30.2)
+
+
+# Property tests: round trips and the scalar call agreeing with the vectorised one.
+SPANS = {"RUB_old": ("1950-03-01", "1960-12-31"), "RUB": ("1961-01-01", "1971-12-17"),
+         "CNY": ("1955-03-01", "1971-12-17"), "CNY_old": ("1952-12-01", "1955-02-28"),
+         "ALL_old": ("1950-03-01", "1965-08-09"), "ALL": ("1965-08-10", "1971-12-17")}
+
+
+@st.composite
+def dated_amounts(draw):
+    currency = draw(st.sampled_from(sorted(SPANS)))
+    lo, hi = (np.datetime64(d) for d in SPANS[currency])
+    day = lo + np.timedelta64(draw(st.integers(0, int((hi - lo).astype(int)))), "D")
+    amount = draw(st.floats(0, 1e12, allow_nan=False, allow_infinity=False))
+    return amount, currency, str(day)
+
+
+@settings(max_examples=200, deadline=None)
+@given(dated_amounts(), st.sampled_from(["USD", "RUB_old", "CNY", "ALL_old"]))
+def test_a_to_b_to_a_returns_the_amount(item, via_currency):
+    amount, currency, day = item
+    try:
+        there = convert(amount, currency, day, to=via_currency)
+    except (DateOutOfRangeError, MissingRateError):
+        return  # the other currency has no rate that day (e.g. RUB_old after 1960)
+    back = convert(there.value, via_currency, day, to=currency)
+    assert back.value == pytest.approx(amount, rel=1e-9, abs=1e-6)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(dated_amounts(), min_size=1, max_size=20))
+def test_the_vectorised_call_agrees_with_the_scalar_call(items):
+    amounts, currencies, days = (np.array(x, dtype=object) for x in zip(*items, strict=True))
+    many = convert(amounts.astype(float), currencies, days, to="USD")
+    for i, (amount, currency, day) in enumerate(items):
+        one = convert(amount, currency, day, to="USD")
+        assert many.value[i] == pytest.approx(one.value, rel=1e-12)
+        assert many.rate_ids(i) == one.rate_ids
