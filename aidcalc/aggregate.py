@@ -156,6 +156,7 @@ def aggregate_loans(loans: pd.DataFrame, to: str = "USD", receiver: str = "Alban
     >>> first = agg.table.set_index(["plan", "lender"]).loc[(1, "Soviet bloc")]
     >>> round(float(first["committed"]))  # 254 million old rubles / 4.444 (gold basis)
     57155716
+
     """
     frame = loans if military is None else pd.concat([loans, military], ignore_index=True)
     rows = assign_plans(convert_rows(frame, to=to, **options))
