@@ -1,0 +1,296 @@
+"""Check every derived statement of the sources: conversions, sums, shares, multiples, ratios.
+
+Each row of ``data/claims.csv`` says what the source asserts (``stated``), how to recompute it
+(``recompute``), how the two must compare (``relation``: eq, lt, le, gt, ge) and the tolerance
+the source's own rounding allows. Both are small arithmetic expressions over evidence row ids
+(which stand for their ``amount``) and numbers, with three functions:
+
+* ``convert(ROW, 'TO', 'YYYY-MM-DD')``: the row's amount at the official rate of that date;
+* ``rate('CUR', 'BASE', 'YYYY-MM-DD')``: the official rate, units of CUR per BASE;
+* ``population('YYYY-MM-DD')``: Albania's census-interpolated population.
+
+A claim with no ``recompute`` is *not checkable*; the note says why.
+"""
+
+from __future__ import annotations
+
+import ast
+import operator
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+from aidcalc.errors import UnknownReferenceError
+
+_OPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+        ast.Div: operator.truediv}
+_RELATIONS = {"eq": "equal", "lt": "below", "le": "at most", "gt": "above", "ge": "at least"}
+
+
+@lru_cache(maxsize=2)
+def _evidence(data_dir: str | None = None) -> pd.DataFrame:
+    from aidcalc.io import load_evidence
+
+    return load_evidence(data_dir).set_index("id")
+
+
+def load_claims(data_dir=None) -> pd.DataFrame:
+    """Return ``data/claims.csv``, with every row id it names checked against the evidence.
+
+    Raises
+    ------
+    UnknownReferenceError
+        For a claim that names a row id not in the evidence tables.
+
+    """
+    from aidcalc.io import load_table
+
+    claims = load_table("claims", data_dir)
+    known = set(_evidence(data_dir).index)
+    for claim in claims.itertuples():
+        for column in ("stated", "recompute"):
+            text = getattr(claim, column)
+            for name in _names(text) if isinstance(text, str) else ():
+                if name not in known:
+                    raise UnknownReferenceError(
+                        f"claim {claim.id} (data/claims.csv, column {column!r}) refers to row {name!r}, "
+                        "which is in no evidence table; use an id such as L0002 from data/*.csv"
+                    )
+    return claims
+
+
+def _names(expression: str) -> list[str]:
+    tree = ast.parse(expression, mode="eval")
+    calls = {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+    return [n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id not in calls]
+
+
+def evaluate(expression: str, evidence: pd.DataFrame | None = None) -> float:
+    """Evaluate a claim expression: row ids, numbers, + - * /, convert(), rate(), population().
+
+    Examples
+    --------
+    >>> evaluate("L0003 + L0004 + L0005 + L0006 + L0007")  # 83 + 46 + 55 + 50 + 20 million
+    254000000.0
+    >>> round(evaluate("convert(L0032, 'USD', '1962-01')"))  # 30 million rubles / 0.90
+    33333333
+
+    """
+    evidence = _evidence() if evidence is None else evidence
+
+    def walk(node):
+        if isinstance(node, ast.Expression):
+            return walk(node.body)
+        if isinstance(node, ast.Constant) and isinstance(node.value, int | float | str):
+            return node.value
+        if isinstance(node, ast.Name):
+            if node.id not in evidence.index:
+                raise UnknownReferenceError(f"row {node.id!r} is in no evidence table of data/")
+            return float(evidence.loc[node.id, "amount"])
+        if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
+            return _OPS[type(node.op)](walk(node.left), walk(node.right))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            return _call(node, evidence, walk)
+        raise ValueError(f"claim expression {expression!r}: {ast.dump(node)} is not allowed")
+
+    return float(walk(ast.parse(expression, mode="eval")))
+
+
+def _currency(row: pd.Series) -> str:
+    return f"{row['unit']}_old" if row["vintage"] == "old" and row["unit"] != "USD" else row["unit"]
+
+
+def _call(node, evidence, walk):
+    from aidcalc.rates import convert
+
+    name = node.func.id
+    if name == "convert":
+        row = evidence.loc[node.args[0].id]
+        to, on = (walk(a) for a in node.args[1:])
+        return convert(float(row["amount"]), _currency(row), on, to=to).value
+    if name == "rate":
+        currency, base, on = (walk(a) for a in node.args)
+        return convert(1.0, base, on, to=currency).value
+    if name == "population":
+        from aidcalc.aggregate import interpolate_population
+        from aidcalc.io import load_table
+        from aidcalc.rates import parse_dates
+
+        day = parse_dates([walk(node.args[0])])[0]
+        year = 1970 + day.astype("datetime64[D]").astype(float) / 365.2425
+        return float(interpolate_population([year], load_table("population"))[0])
+    if name == "max":
+        return max(walk(a) for a in node.args)
+    raise ValueError(f"function {name!r} is not allowed in a claim; use convert, rate, population or max")
+
+
+def _verdict(stated: float, recomputed: float, relation: str, tolerance: float) -> tuple[str, str]:
+    if relation == "eq":
+        off = abs(stated / recomputed - 1) if recomputed else abs(stated)
+        ok = off <= tolerance + 1e-12
+        return ("consistent" if ok else "inconsistent",
+                f"stated {stated:,.6g} vs recomputed {recomputed:,.6g}: off by {off:.2%} "
+                f"(rounding allows {tolerance:.2%})")
+    ok = {"lt": stated < recomputed, "le": stated <= recomputed * (1 + tolerance),
+          "gt": stated > recomputed, "ge": stated >= recomputed * (1 - tolerance)}[relation]
+    return ("consistent" if ok else "inconsistent",
+            f"stated {stated:,.6g} should be {_RELATIONS[relation]} {recomputed:,.6g}")
+
+
+@dataclass
+class Audit:
+    """The verdict on every claim, and the implied rates of the conversions."""
+
+    table: pd.DataFrame
+
+    @property
+    def conversions(self) -> pd.DataFrame:
+        """Conversion claims with the rate the source implies beside the official one."""
+        return self.table[self.table["claim_type"] == "conversion"]
+
+    def counts(self) -> pd.Series:
+        """How many claims got each verdict."""
+        return self.table["verdict"].value_counts()
+
+
+def run_audit(data_dir=None) -> Audit:
+    """Recompute every claim and classify it as consistent, inconsistent or not checkable.
+
+    For a conversion, ``implied_rate`` is the source's own rate (units of the original
+    currency per unit of the stated one), ``official_rate`` the official rate of the claim's
+    date, and ``implied_over_official`` their ratio.
+
+    Examples
+    --------
+    >>> audit = run_audit()
+    >>> audit.table.set_index("id").loc["C001", "verdict"]  # 83+46+55+50+20 = 254
+    'consistent'
+
+    """
+    claims = load_claims(data_dir)
+    evidence = _evidence(data_dir)
+    out = []
+    for claim in claims.to_dict("records"):
+        stated = evaluate(claim["stated"], evidence)
+        rec = {**claim, "stated_value": stated, "recomputed_value": np.nan, "implied_rate": np.nan,
+               "official_rate": np.nan, "implied_over_official": np.nan}
+        if not isinstance(claim["recompute"], str):
+            rec.update(verdict="not checkable", detail=claim["note"])
+            out.append(rec)
+            continue
+        recomputed = evaluate(claim["recompute"], evidence)
+        tolerance = 0.0 if pd.isna(claim["tolerance"]) else float(claim["tolerance"])
+        verdict, detail = _verdict(stated, recomputed, claim["relation"], tolerance)
+        rec.update(recomputed_value=recomputed, verdict=verdict, detail=detail)
+        if claim["claim_type"] == "conversion":
+            rec.update(_implied(claim, stated, recomputed, evidence))
+        out.append(rec)
+    return Audit(pd.DataFrame(out))
+
+
+def _implied(claim, stated, recomputed, evidence) -> dict:
+    """The source's rate against the official one, for a conversion claim."""
+    tree = ast.parse(claim["recompute"], mode="eval").body
+    if isinstance(tree, ast.Call) and tree.func.id == "convert":
+        row = evidence.loc[tree.args[0].id]
+        amount, source = float(row["amount"]), _currency(row)
+        target = tree.args[1].value
+        return {"from_currency": source, "to_currency": target,
+                "implied_rate": amount / stated, "official_rate": amount / recomputed,
+                "implied_over_official": (amount / stated) / (amount / recomputed)}
+    # a rate stated outright, as "4 / O0006" against rate('RUB_old', 'USD', ...)
+    return {"implied_rate": stated, "official_rate": recomputed,
+            "implied_over_official": stated / recomputed}
+
+
+def implied_rates(data_dir=None) -> pd.DataFrame:
+    """Rate rows (as in ``data/rates.csv``) for the rates the sources' own conversions imply.
+
+    Each consistent or inconsistent conversion claim gives one rate, valid over the five-year
+    plan of its date: from the plan's start, or the day of the claim if an earlier claim of
+    the same pair holds before it, to the plan's end. Claims of the same pair and day keep the
+    most precise (smallest tolerance). Rows carry ``rate_type`` ``source_implied`` and the
+    claim id in ``source``.
+    """
+    from aidcalc.plans import load_plans
+
+    conversions = run_audit(data_dir).conversions.dropna(subset=["from_currency"])
+    plans = load_plans(data_dir)
+    rows = []
+    for claim in conversions.sort_values(["date", "tolerance"]).to_dict("records"):
+        cur, base, rate = claim["from_currency"], claim["to_currency"], claim["implied_rate"]
+        if cur == "USD":  # keep USD as the base, as data/rates.csv does
+            cur, base, rate = base, cur, 1 / rate
+        day = pd.Timestamp(claim["date"] + ("-15" if len(claim["date"]) == 7 else ""))
+        plan = plans[(plans["start_year"] <= day.year) & (plans["end_year"] >= day.year)].iloc[0]
+        rows.append({"id": f"S{claim['id'][1:]}", "currency": cur, "base": base,
+                     "currency_per_base": rate, "day": day,
+                     "plan_start": pd.Timestamp(f"{plan['start_year']}-01-01"),
+                     "plan_end": pd.Timestamp(f"{plan['end_year']}-12-31"),
+                     "rate_type": "source_implied", "status": "D",
+                     "source": f"{claim['id']}: the source's own conversion at line {claim['line']}",
+                     "note": claim["note"]})
+    frame = pd.DataFrame(rows).drop_duplicates(["currency", "base", "day"], keep="first")
+    out = []
+    for _, group in frame.groupby(["currency", "base", "plan_start"]):
+        group = group.sort_values("day")
+        starts = [group["plan_start"].iloc[0], *group["day"].iloc[1:]]
+        ends = [d - pd.Timedelta(days=1) for d in group["day"].iloc[1:]] + [group["plan_end"].iloc[0]]
+        out.append(group.assign(valid_from=starts, valid_to=ends))
+    result = pd.concat(out, ignore_index=True)
+    for col in ("valid_from", "valid_to"):
+        result[col] = result[col].to_numpy(dtype="datetime64[D]")
+    return result[["id", "currency", "base", "currency_per_base", "valid_from", "valid_to",
+                   "rate_type", "status", "source", "note"]]
+
+
+def flip_judged_vintages(loans: pd.DataFrame) -> pd.DataFrame:
+    """Return ``loans`` with the vintage of every ``judged`` row read the other way.
+
+    The 500 million rubles of January 1961, negotiated across the ruble reform, become old
+    rubles (restated at 4.444 : 1 on the gold basis) instead of new ones.
+    """
+    out = loans.copy()
+    judged = out["vintage_rule"] == "judged"
+    out.loc[judged, "vintage"] = out.loc[judged, "vintage"].map({"old": "new", "new": "old"})
+    return out
+
+
+#: The readings :func:`sensitivity` compares: name -> (transform of the loans, convert options).
+READINGS = {
+    "official rates, gold basis": (None, {}),
+    "official rates, cash basis (10:1)": (None, {"basis": "cash"}),
+    "judged ruble vintages read the other way": (flip_judged_vintages, {}),
+    "source-implied rates": (None, {"rate_type": ("source_implied", "official")}),
+}
+
+
+def sensitivity(loans: pd.DataFrame, readings: dict | None = None) -> pd.DataFrame:
+    """How much each plan's committed total (nominal USD) moves under each plausible reading.
+
+    Parameters
+    ----------
+    loans : DataFrame
+        ``data/loans.csv``.
+    readings : dict, optional
+        Name to ``(transform, options)``: a function applied to the loans first (or None) and
+        options of :func:`aidcalc.aggregate.aggregate_loans`. Defaults to :data:`READINGS`.
+
+    Returns
+    -------
+    DataFrame
+        One row per plan and lender, one column per reading.
+
+    """
+    from aidcalc.aggregate import aggregate_loans
+    from aidcalc.rates import load_rate_table
+
+    table = load_rate_table().with_rates(implied_rates())
+    columns = {}
+    for name, (transform, options) in (readings or READINGS).items():
+        frame = transform(loans) if transform else loans
+        agg = aggregate_loans(frame, to="USD", **{"table": table, **options})
+        columns[name] = agg.table.set_index(["plan", "lender"])["committed"]
+    return pd.DataFrame(columns).reset_index()

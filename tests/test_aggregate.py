@@ -1,0 +1,124 @@
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from aidcalc.aggregate import (
+    aggregate_items,
+    aggregate_loans,
+    aggregate_projects,
+    aggregate_tonnage,
+    interpolate_population,
+    lender_group,
+)
+from aidcalc.io import load_table
+
+LOANS = load_table("loans")
+ARMS = load_table("arms_shipments")
+
+
+def _row(table, plan, lender):
+    return table.set_index(["plan", "lender"]).loc[(plan, lender)]
+
+
+def test_every_input_row_is_counted_or_excluded_with_a_reason():
+    agg = aggregate_loans(LOANS)
+    assert len(agg.counted) + len(agg.excluded) == len(LOANS)
+    assert set(agg.counted["id"]) | set(agg.excluded["id"]) == set(LOANS["id"])
+    assert agg.excluded["reason"].str.len().gt(0).all()
+
+
+def test_the_first_plan_bloc_total_is_the_stated_254_million_and_its_parts_are_not_added_again():
+    agg = aggregate_loans(LOANS, to="RUB")
+    # 254e6 old rubles (= 83 + 46 + 55 + 50 + 20) restated at the gold ratio: 254e6 / 4.444
+    assert _row(agg.table, 1, "Soviet bloc")["committed"] == pytest.approx(254e6 / 4.444)
+    excluded = agg.excluded.set_index("id")
+    for part in ("L0003", "L0004", "L0005", "L0006", "L0007"):
+        assert excluded.loc[part, "reason"] == "included in the total of row L0002"
+
+
+def test_the_second_plan_china_total_restates_50_plus_30_million():
+    agg = aggregate_loans(LOANS)
+    # stated total 80e6 old rubles at 4.00 per USD = 20e6; the additional 30e6 is inside it
+    assert _row(agg.table, 2, "China")["committed"] == pytest.approx(80e6 / 4.00)
+    # requested: the 50e6 old rubles of November 1954 at 4.00 = 12.5e6; granted/requested = 1.6
+    assert _row(agg.table, 2, "China")["requested"] == pytest.approx(50e6 / 4.00)
+    assert _row(agg.table, 2, "China")["granted_share"] == pytest.approx(80 / 50)
+
+
+def test_the_fourth_plan_request_against_what_china_gave():
+    agg = aggregate_loans(LOANS, to="RUB")
+    row = _row(agg.table, 4, "China")
+    assert row["requested"] == pytest.approx(250e6)  # L0039, 250 million rubles asked in 1965
+    # committed: 170e6 rubles (1965) + 14.3e6 (1966) + 1.56e9 yuan (1968) via USD + 35e6 USD cash
+    expected = 170e6 + 14.3e6 + 1.56e9 / 2.4618 * 0.90 + 35e6 * 0.90
+    assert row["committed"] == pytest.approx(expected)
+
+
+def test_repeats_and_own_conversions_are_excluded_not_added():
+    excluded = aggregate_loans(LOANS).excluded.set_index("id")
+    assert excluded.loc["L0022", "reason"] == "repeats row L0021"  # 500 million again at line 2757
+    assert excluded.loc["L0033", "reason"] == "restates row L0032 in another unit"  # 33 million USD
+
+
+def test_comparison_figures_for_other_recipients_are_excluded():
+    excluded = aggregate_loans(LOANS).excluded.set_index("id")
+    assert excluded.loc["L0036", "reason"].startswith("receiver is not Albania")  # North Korea
+
+
+def test_military_values_join_the_totals_only_when_asked():
+    agg = aggregate_loans(LOANS, military=ARMS)
+    lenders = set(agg.table["lender"])
+    assert "China (military)" in lenders
+    assert "China (military)" not in set(aggregate_loans(LOANS).table["lender"])
+    assert len(agg.counted) + len(agg.excluded) == len(LOANS) + len(ARMS)
+
+
+def test_tonnage_by_year_keeps_the_source_cumulative_beside_the_sum_of_loads():
+    table = aggregate_tonnage(ARMS).table.set_index("year")
+    # delivered loads: 19,000 t + 80,000 t in 1968, 1,400 t in 1969
+    assert table.loc[1968, "delivered"] == 19_000 + 80_000
+    assert table.loc[1969, "delivered_cumulative"] == 19_000 + 80_000 + 1_400
+    assert table.loc[1976, "stated_total"] == 450_000  # the thesis' own cumulative figure
+    assert table.loc[1975, "requested"] == 380_000
+
+
+def test_projects_by_plan_count_each_event_once():
+    table = aggregate_projects(load_table("projects")).table.set_index("plan")
+    assert table.loc[6, "granted"] == 10 and table.loc[6, "requested"] == 20  # 10 of 20 (line 7317)
+    assert table.loc[4, "stated_total"] == 45
+
+
+def test_items_requested_in_1975():
+    table = aggregate_items(ARMS).table.set_index("item")
+    assert table.loc["tanks", "requested"] == 800
+    assert table.loc["tanks", "promised"] == 130 + 200  # 1967 and 1972 promises
+
+
+def test_population_is_interpolated_between_censuses_and_not_extrapolated():
+    pop = load_table("population")
+    # at a census day the census figure: 1969-04-01 is 1969 + 90/365.2425
+    assert interpolate_population([1969 + 90 / 365.2425], pop)[0] == pytest.approx(2_068_155, rel=1e-4)
+    assert np.isnan(interpolate_population([1940], pop)[0])
+
+
+def test_lenders_are_grouped_into_the_bloc_and_china():
+    assert lender_group(pd.Series(["GDR", "USSR", "China"])).tolist() == ["Soviet bloc", "Soviet bloc", "China"]
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.permutations(list(range(len(LOANS)))))
+def test_totals_do_not_depend_on_row_order(order):
+    shuffled = LOANS.iloc[list(order)].reset_index(drop=True)
+    a = aggregate_loans(LOANS).table.set_index(["plan", "lender"]).sort_index()
+    b = aggregate_loans(shuffled).table.set_index(["plan", "lender"]).sort_index()
+    pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-12)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.integers(0, len(LOANS) - 1), min_size=1, max_size=len(LOANS), unique=True))
+def test_counted_plus_excluded_is_the_input_for_any_subset(rows):
+    subset = LOANS.iloc[sorted(rows)]
+    agg = aggregate_loans(subset)
+    assert sorted(list(agg.counted["id"]) + list(agg.excluded["id"])) == sorted(subset["id"])
