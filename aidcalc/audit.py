@@ -191,7 +191,7 @@ def run_audit(data_dir=None) -> Audit:
 
 
 def _implied(claim, stated, recomputed, evidence) -> dict:
-    """The source's rate against the official one, for a conversion claim."""
+    """Return the source's rate beside the official one, for a conversion claim."""
     tree = ast.parse(claim["recompute"], mode="eval").body
     if isinstance(tree, ast.Call) and tree.func.id == "convert":
         row = evidence.loc[tree.args[0].id]

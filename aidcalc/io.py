@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -58,22 +60,43 @@ def validate_table(name: str, data_dir: Path | str | None = None) -> None:
 
     """
     data_dir = Path(data_dir or paths.DATA_DIR)
-    _validate_cached(name, str(data_dir), *_stamp(data_dir, name))
+    _validate_cached(name, str(data_dir), _stamp(data_dir, name))
 
 
-def _stamp(data_dir: Path, name: str) -> tuple:
-    # Re-validate whenever the table, its schema or the tables it points at change.
-    files = [data_dir / "datapackage.json", data_dir / f"{name}.csv", data_dir / "schemas"]
-    files += [data_dir / "sources.csv"]
-    return tuple((f.stat().st_mtime_ns, f.stat().st_size) if f.exists() else None for f in files)
+def _stamp(data_dir: Path, name: str) -> str:
+    """A digest of everything a table's validity depends on: itself, its schema, its references."""
+    files = [data_dir / "datapackage.json", data_dir / f"{name}.csv", data_dir / "sources.csv"]
+    files += sorted((data_dir / "schemas").glob("*.json"))
+    digest = hashlib.sha256(name.encode())
+    for f in files:
+        digest.update(f.read_bytes() if f.exists() else b"-")
+    return digest.hexdigest()
+
+
+def _cache_file() -> Path:
+    return Path(os.environ.get("AIDCALC_CACHE", paths.PROJ_ROOT / ".aidcalc-cache")) / "validated.txt"
 
 
 @lru_cache(maxsize=64)
-def _validate_cached(name: str, data_dir: str, *_stamp) -> None:
+def _validate_cached(name: str, data_dir: str, stamp: str) -> None:
+    # A table whose exact bytes (and schema) passed before is not validated again: the digest
+    # of its content is recorded once frictionless has passed it. Any edit changes the digest.
+    cache = _cache_file()
+    if cache.exists() and stamp in cache.read_text().split():
+        return
+    _validate_with_frictionless(name, Path(data_dir))
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        with cache.open("a") as f:
+            f.write(stamp + "\n")
+    except OSError:
+        pass  # a read-only checkout validates every time instead
+
+
+def _validate_with_frictionless(name: str, base: Path) -> None:
     # frictionless is imported here, not at module level, so that `import aidcalc` stays light.
     import frictionless
 
-    base = Path(data_dir)
     resource = _resource_descriptor(name, base)
     path = base / resource["path"]
     package = frictionless.Package(str(base / "datapackage.json"))
