@@ -64,7 +64,7 @@ def validate_table(name: str, data_dir: Path | str | None = None) -> None:
 
 
 def _stamp(data_dir: Path, name: str) -> str:
-    """A digest of everything a table's validity depends on: itself, its schema, its references."""
+    """Return a digest of all a table's validity depends on: itself, its schema, its references."""
     files = [data_dir / "datapackage.json", data_dir / f"{name}.csv", data_dir / "sources.csv"]
     files += sorted((data_dir / "schemas").glob("*.json"))
     digest = hashlib.sha256(name.encode())

@@ -1,0 +1,30 @@
+from unittest.mock import patch
+
+from aidcalc import cli
+
+
+def test_report_passes_its_options_to_run_reports():
+    with patch("aidcalc.report.run_reports", return_value={"a/default": 1.0}) as run:
+        assert cli.main(["report", "--jobs", "1", "--only", "01_aid_by_plan", "--no-progress"]) == 0
+    run.assert_called_once_with(None, only=["01_aid_by_plan"], jobs=1, progress=False)
+
+
+def test_convert_prints_the_value_and_the_rate_rows(capsys):
+    assert cli.main(["convert", "80000000", "RUB_old", "1956-07"]) == 0
+    out = capsys.readouterr().out
+    assert "20,000,000.00 USD" in out and "R002" in out
+
+
+def test_a_refused_input_exits_2_with_the_message(capsys):
+    assert cli.main(["convert", "1", "EUR", "1960"]) == 2
+    assert "unknown currency or unit 'EUR'" in capsys.readouterr().err
+
+
+def test_validate_lists_every_table(capsys):
+    assert cli.main(["validate"]) == 0
+    assert "loans:" in capsys.readouterr().out
+
+
+def test_audit_prints_every_verdict(capsys):
+    assert cli.main(["audit"]) == 0
+    assert "inconsistent" in capsys.readouterr().out
