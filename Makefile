@@ -35,7 +35,7 @@ lab: $(STAMP)  ## Open the notebooks in JupyterLab with the project's kernel
 	$(BIN)/jupyter lab notebooks/
 
 bench: $(STAMP)  ## Run the benchmarks in benchmarks/ and print their figures
-	$(BIN)/python benchmarks/run_benchmarks.py
+	$(BIN)/python benchmarks/run_benchmarks.py --report
 
 clean:  ## Remove .venv and the generated reports
 	rm -rf $(VENV) reports/*/ reports/index.html

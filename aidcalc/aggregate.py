@@ -56,6 +56,13 @@ class Aggregation:
         return self.excluded["reason"].value_counts()
 
 
+def _isin(series: pd.Series, values) -> np.ndarray:
+    """``series.isin(values)``, computed on the distinct values only (fast on long columns)."""
+    codes, uniques = pd.factorize(series)
+    hit = np.append(np.isin(np.asarray(uniques, dtype=object), list(values)), False)
+    return hit[codes]  # the missing-value code -1 picks the trailing False
+
+
 def lender_group(giver: pd.Series) -> pd.Series:
     """Group givers: ``China``, ``Soviet bloc`` (USSR and its allies), or the giver itself.
 
@@ -65,7 +72,7 @@ def lender_group(giver: pd.Series) -> pd.Series:
     ['Soviet bloc', 'China', 'Albania']
 
     """
-    return giver.where(~giver.isin(SOVIET_BLOC), "Soviet bloc")
+    return giver.where(~_isin(giver, SOVIET_BLOC), "Soviet bloc")
 
 
 def _split(frame: pd.DataFrame, reason: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -74,19 +81,29 @@ def _split(frame: pd.DataFrame, reason: pd.Series) -> tuple[pd.DataFrame, pd.Dat
 
 
 def _first_reason(frame: pd.DataFrame, rules) -> pd.Series:
-    """Apply (mask, reason) rules in order; each row gets the first reason that matches."""
-    reason = pd.Series(pd.NA, index=frame.index, dtype="object")
+    """Apply (mask, reason) rules in order; each row gets the first reason that matches.
+
+    A reason is a string, a Series, or a function of the matching rows (so that a message
+    naming a row's value is built only for the rows it applies to).
+    """
+    reason = np.full(len(frame), None, dtype=object)
     for mask, text in rules:
-        text = text if isinstance(text, pd.Series) else pd.Series(text, index=frame.index)
-        reason = reason.where(reason.notna() | ~mask.fillna(False), text)
-    return reason
+        hit = np.asarray(pd.Series(mask, index=frame.index).fillna(False), dtype=bool) & (reason == None)  # noqa: E711
+        if not hit.any():
+            continue
+        if callable(text):
+            text = text(frame[hit])
+        elif isinstance(text, pd.Series):
+            text = text[hit]
+        reason[hit] = np.asarray(text, dtype=object) if not isinstance(text, str) else text
+    return pd.Series(reason, index=frame.index, dtype="object")
 
 
 def _repeat_reason(frame: pd.DataFrame, evidence_units: pd.Series) -> pd.Series:
     target_unit = frame["same_as"].map(evidence_units).astype(object)
     same = (target_unit == frame["unit"].astype(object)).to_numpy(dtype=bool)
-    return np.where(same, "repeats row " + frame["same_as"].fillna(""),
-                    "restates row " + frame["same_as"].fillna("") + " in another unit")
+    target = frame["same_as"].astype(object).to_numpy()
+    return np.where(same, "repeats row " + target, "restates row " + target + " in another unit")
 
 
 def effective_dates(frame: pd.DataFrame) -> pd.Series:
@@ -102,25 +119,24 @@ def convert_rows(frame: pd.DataFrame, to: str = "USD", **options) -> pd.DataFram
     ``problem``. Options are those of :func:`aidcalc.rates.convert`.
     """
     out = frame.copy()
-    money = out["unit"].isin(MONEY_UNITS)
+    money = pd.Series(_isin(out["unit"], MONEY_UNITS), index=out.index)
     vintage = out["vintage"].fillna("new")
-    out["currency"] = np.where(money & (vintage == "old") & (out["unit"] != "USD"),
-                               out["unit"] + "_old", out["unit"])
+    unit = out["unit"].astype(object).to_numpy()
+    out["currency"] = np.where((money & (vintage == "old")).to_numpy() & (unit != "USD"),
+                               unit + "_old", unit)
     dates = effective_dates(out)
-    out["value"] = np.nan
-    out["rate_rows"] = ""
-    out["problem"] = np.where(money, "", "unit " + out["unit"].astype(str) + " is not money")
+    value = np.full(len(out), np.nan)
+    rate_rows = np.full(len(out), "", dtype=object)
+    problem = np.where(money, "", "not money").astype(object)
+    undated = (money & dates.isna()).to_numpy()
+    problem[undated] = "no date or period to convert at"
     rows = np.flatnonzero(money.to_numpy() & dates.notna().to_numpy())
-    undated = money & dates.isna()
-    out.loc[undated, "problem"] = "no date or period to convert at"
     if len(rows):
         result = convert(out["amount"].to_numpy()[rows], out["currency"].to_numpy()[rows],
                          dates.to_numpy()[rows], to=to, errors="coerce", **options)
-        idx = out.index[rows]
-        out.loc[idx, "value"] = result.value
-        out.loc[idx, "rate_rows"] = [" ".join(result.rate_ids(i)) for i in range(len(rows))]
-        out.loc[idx, "problem"] = result.problem
+        value[rows], rate_rows[rows], problem[rows] = result.value, result.rate_id_strings(), result.problem
         out.attrs["label"] = result.label
+    out["value"], out["rate_rows"], out["problem"] = value, rate_rows, problem
     return out
 
 
@@ -164,25 +180,31 @@ def aggregate_loans(loans: pd.DataFrame, to: str = "USD", receiver: str = "Alban
     if military is not None:
         is_arms = rows["id"].isin(military["id"])
         rows.loc[is_arms, "lender"] = rows.loc[is_arms, "lender"] + " (military)"
-    rows["measure"] = np.select([rows["event"].isin(COMMIT_EVENTS),
-                                 rows["event"].isin(REQUEST_EVENTS)],
+    rows["measure"] = np.select([_isin(rows["event"], COMMIT_EVENTS),
+                                 _isin(rows["event"], REQUEST_EVENTS)],
                                 ["committed", "requested"], "")
     units = frame.set_index("id")["unit"]
     base_rules = [
         (rows["receiver"] != receiver, f"receiver is not {receiver} (a comparison figure)"),
-        (~rows["unit"].isin(MONEY_UNITS), "not a money amount (unit " + rows["unit"] + ")"),
-        (rows["same_as"].notna(), pd.Series(_repeat_reason(rows, units), index=rows.index)),
-        (rows["measure"] == "", "event '" + rows["event"] + "' is neither a request nor a commitment"),
+        (~_isin(rows["unit"], MONEY_UNITS),
+         lambda r: "not a money amount (unit " + r["unit"].astype(str) + ")"),
+        (rows["same_as"].notna(), lambda r: _repeat_reason(r, units)),
+        (rows["measure"] == "",
+         lambda r: "event '" + r["event"].astype(str) + "' is neither a request nor a commitment"),
     ]
     reason = _first_reason(rows, base_rules)
-    candidates = set(rows.loc[reason.isna(), "id"])
-    parent_counted = rows["part_of"].isin(candidates)
+    has_parent = rows["part_of"].notna().to_numpy()
+    parent_counted = np.zeros(len(rows), dtype=bool)
+    if has_parent.any():
+        candidates = set(rows.loc[reason.isna().to_numpy(), "id"])
+        parent_counted[has_parent] = rows["part_of"][has_parent].isin(candidates).to_numpy()
     undated = rows["date"].isna() & rows["period_start"].isna()
     reason = _first_reason(rows, [(reason.notna(), reason),
                                   (undated, "no date or period: a cumulative statement, see the audit"),
                                   (parent_counted,
-                                   "included in the total of row " + rows["part_of"].fillna("")),
-                                  (rows["problem"] != "", "not convertible: " + rows["problem"]),
+                                   lambda r: "included in the total of row " + r["part_of"].astype(str)),
+                                  (rows["problem"] != "",
+                                   lambda r: "not convertible: " + r["problem"].astype(str)),
                                   (rows["plan_assigned"].isna(), "no plan could be assigned")])
     counted, excluded = _split(rows, reason)
     table = (counted.groupby(["plan_assigned", "lender", "measure"])["value"]
@@ -207,7 +229,7 @@ def aggregate_projects(projects: pd.DataFrame, receiver: str = "Albania") -> Agg
     reason = _first_reason(rows, [
         (rows["receiver"] != receiver, f"receiver is not {receiver} (a comparison figure)"),
         (rows["unit"] != "count", "not a count of projects"),
-        (rows["same_as"].notna(), pd.Series(_repeat_reason(rows, units), index=rows.index)),
+        (rows["same_as"].notna(), lambda r: _repeat_reason(r, units)),
         (rows["plan_assigned"].isna(), "no plan could be assigned"),
     ])
     counted, excluded = _split(rows, reason)
@@ -231,8 +253,8 @@ def aggregate_tonnage(arms: pd.DataFrame, receiver: str = "Albania") -> Aggregat
     units = arms.set_index("id")["unit"]
     reason = _first_reason(rows, [
         (rows["receiver"] != receiver, f"receiver is not {receiver}"),
-        (rows["unit"] != "t", "not a tonnage (unit " + rows["unit"] + ")"),
-        (rows["same_as"].notna(), pd.Series(_repeat_reason(rows, units), index=rows.index)),
+        (rows["unit"] != "t", lambda r: "not a tonnage (unit " + r["unit"].astype(str) + ")"),
+        (rows["same_as"].notna(), lambda r: _repeat_reason(r, units)),
         (rows["year"].isna(), "no date or period to place it in a year"),
     ])
     counted, excluded = _split(rows, reason)
@@ -320,8 +342,9 @@ def aggregate_items(arms: pd.DataFrame, receiver: str = "Albania") -> Aggregatio
     units = arms.set_index("id")["unit"]
     reason = _first_reason(arms, [
         (arms["receiver"] != receiver, f"receiver is not {receiver}"),
-        (arms["category"] != "arms_items", "not an item count (category " + arms["category"] + ")"),
-        (arms["same_as"].notna(), pd.Series(_repeat_reason(arms, units), index=arms.index)),
+        (arms["category"] != "arms_items",
+         lambda r: "not an item count (category " + r["category"].astype(str) + ")"),
+        (arms["same_as"].notna(), lambda r: _repeat_reason(r, units)),
     ])
     counted, excluded = _split(arms, reason)
     table = counted.pivot_table(index="item", columns="event", values="amount", aggfunc="sum")

@@ -67,30 +67,31 @@ def assign_plans(frame: pd.DataFrame, plans: pd.DataFrame | None = None) -> pd.D
     rule = np.where(pd.notna(assigned), "named", "none").astype(object)
     remark = np.full(len(out), "", dtype=object)
 
-    ps = pd.to_numeric(out["period_start"], errors="coerce").to_numpy(dtype=float)
-    pe = pd.to_numeric(out["period_end"], errors="coerce").to_numpy(dtype=float)
-    for i in np.flatnonzero((rule == "none") & ~np.isnan(ps) & ~np.isnan(pe)):
-        fits = (ps[i] >= starts - PERIOD_SLACK) & (pe[i] <= ends + PERIOD_SLACK)
-        # A span that fits two plans with the slack (e.g. a single year at a boundary) is
-        # ambiguous; prefer the plan that holds it without slack.
-        exact = (ps[i] >= starts) & (pe[i] <= ends)
-        pick = np.flatnonzero(exact) if exact.any() else np.flatnonzero(fits)
-        if len(pick) == 1:
-            k = pick[0]
-            assigned[i] = int(numbers[k])
-            rule[i] = "period"
-            if not exact.any():
-                remark[i] = (f"period {int(ps[i])}-{int(pe[i])} read as plan {numbers[k]} "
-                             f"({starts[k]}-{ends[k]})")
+    ps = pd.to_numeric(out["period_start"], errors="coerce").to_numpy(dtype=float)[:, None]
+    pe = pd.to_numeric(out["period_end"], errors="coerce").to_numpy(dtype=float)[:, None]
+    # rows x plans: does the period lie within the plan exactly, or within a year of it?
+    exact = (ps >= starts) & (pe <= ends)
+    fits = (ps >= starts - PERIOD_SLACK) & (pe <= ends + PERIOD_SLACK)
+    # a span that fits two plans with the slack is ambiguous; the exact fit wins, else none
+    choice = np.where(exact.any(axis=1)[:, None], exact, fits)
+    single = (choice.sum(axis=1) == 1) & (rule == "none")
+    pick = choice.argmax(axis=1)
+    assigned = np.where(single, numbers[pick], assigned.to_numpy(dtype=float, na_value=np.nan))
+    rule[single] = "period"
+    loose = single & ~exact.any(axis=1)
+    for i in np.flatnonzero(loose):  # only rows whose years differ from the plan's
+        k = pick[i]
+        remark[i] = (f"period {int(ps[i, 0])}-{int(pe[i, 0])} read as plan {numbers[k]} "
+                     f"({starts[k]}-{ends[k]})")
 
-    years = parse_dates(out["date"].astype("string").to_numpy())
-    years = years.astype("datetime64[Y]").astype(float) + 1970
-    years[np.isnat(parse_dates(out["date"].astype("string").to_numpy()))] = np.nan
-    for i in np.flatnonzero((rule == "none") & ~np.isnan(years)):
-        hit = np.flatnonzero((years[i] >= starts) & (years[i] <= ends))
-        if len(hit):
-            assigned[i] = int(numbers[hit[0]])
-            rule[i] = "date"
+    days = parse_dates(out["date"].astype("string").to_numpy())
+    years = np.where(np.isnat(days), np.nan, days.astype("datetime64[Y]").astype(float) + 1970)
+    k = np.searchsorted(starts, years, side="right") - 1
+    by_date = (rule == "none") & ~np.isnan(years) & (k >= 0)
+    by_date[by_date] &= years[by_date] <= ends[k[by_date]]
+    assigned = np.where(by_date, numbers[np.maximum(k, 0)], assigned)
+    rule[by_date] = "date"
+    assigned = pd.array(np.where(np.isnan(assigned), None, assigned), dtype="Int64")
     out["plan_assigned"] = assigned
     out["plan_rule"] = rule
     out["plan_remark"] = remark

@@ -51,10 +51,11 @@ def parse_dates(dates) -> np.ndarray:
     ['1956-07-01', '1961-01-15', '1965-08-10', 'NaT']
 
     """
-    series = pd.Series(np.atleast_1d(np.asarray(dates, dtype=object)))
-    if pd.api.types.is_datetime64_any_dtype(pd.Series(np.atleast_1d(dates))):
+    if pd.api.types.is_datetime64_any_dtype(pd.Series(np.atleast_1d(dates[:1] if np.ndim(dates) else dates))):
         return np.atleast_1d(np.asarray(dates, dtype="datetime64[D]"))
-    text = series.astype("string")
+    # Dates repeat a lot (one per agreement): parse each distinct text once.
+    codes, uniques = pd.factorize(np.atleast_1d(np.asarray(dates, dtype=object)), use_na_sentinel=True)
+    text = pd.Series(uniques, dtype="string")
     text = text.where(text.str.len() != 4, text + "-07-01")
     text = text.where(text.str.len() != 7, text + "-15")
     parsed = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
@@ -62,9 +63,10 @@ def parse_dates(dates) -> np.ndarray:
     if bad.any():
         pos = int(np.flatnonzero(bad.to_numpy())[0])
         raise InvalidAmountError(
-            f"date {series.iloc[pos]!r} at position {pos} is not YYYY, YYYY-MM or YYYY-MM-DD"
+            f"date {uniques[pos]!r} is not YYYY, YYYY-MM or YYYY-MM-DD"
         )
-    return parsed.to_numpy(dtype="datetime64[D]")
+    days = np.append(parsed.to_numpy(dtype="datetime64[D]"), np.datetime64("NaT"))
+    return days[codes]  # the sentinel -1 picks the trailing NaT
 
 
 @dataclass(frozen=True)
@@ -183,6 +185,18 @@ class Conversion:
         """How the figures were converted, for a chart axis or a table header."""
         price = f"constant {self.price_year} " if self.price_year else ""
         return f"{price}{self.unit} ({self.rate_type} rates via {self.via}, {self.basis} basis)"
+
+    def rate_id_strings(self) -> np.ndarray:
+        """Per amount, the ids of the rows used, joined by spaces (vectorised)."""
+        # few distinct combinations: join each once, then index
+        keys = [pd.factorize(a) for a in (self.redenomination_row, self.from_row, self.to_row)]
+        combo = (keys[0][0] * len(keys[1][1]) + keys[1][0]) * len(keys[2][1]) + keys[2][0]
+        codes, uniques = pd.factorize(combo)
+        labels = np.array([" ".join(x for x in (keys[0][1][u // (len(keys[1][1]) * len(keys[2][1]))],
+                                                  keys[1][1][(u // len(keys[2][1])) % len(keys[1][1])],
+                                                  keys[2][1][u % len(keys[2][1])]) if x)
+                           for u in uniques], dtype=object)
+        return labels[codes]
 
     def to_frame(self) -> pd.DataFrame:
         """Return the conversion as a DataFrame, one row per amount."""
