@@ -40,6 +40,7 @@ class Aggregation:
     counted: pd.DataFrame
     excluded: pd.DataFrame
     unit: str = ""
+    n_input: int | None = None
 
     def __post_init__(self):
         self.check()
@@ -49,6 +50,8 @@ class Aggregation:
         ids = pd.concat([self.counted["id"], self.excluded["id"]])
         if ids.duplicated().any():
             raise AssertionError(f"rows both counted and excluded: {sorted(ids[ids.duplicated()])}")
+        if self.n_input is not None and len(ids) != self.n_input:
+            raise AssertionError(f"{self.n_input} input rows but {len(ids)} counted or excluded")
 
     @property
     def reasons(self) -> pd.Series:
@@ -215,7 +218,7 @@ def aggregate_loans(loans: pd.DataFrame, to: str = "USD", receiver: str = "Alban
             table[col] = np.nan
     table["granted_share"] = table["committed"] / table["requested"]
     table = table.reset_index().rename(columns={"plan_assigned": "plan"})
-    return Aggregation(table, counted, excluded, unit=rows.attrs.get("label", to))
+    return Aggregation(table, counted, excluded, unit=rows.attrs.get("label", to), n_input=len(frame))
 
 
 def aggregate_projects(projects: pd.DataFrame, receiver: str = "Albania") -> Aggregation:
@@ -236,7 +239,7 @@ def aggregate_projects(projects: pd.DataFrame, receiver: str = "Albania") -> Agg
     table = counted.pivot_table(index="plan_assigned", columns="event", values="amount",
                                 aggfunc="sum").reset_index().rename(columns={"plan_assigned": "plan"})
     table.columns.name = None
-    return Aggregation(table, counted, excluded, unit="projects")
+    return Aggregation(table, counted, excluded, unit="projects", n_input=len(projects))
 
 
 def aggregate_tonnage(arms: pd.DataFrame, receiver: str = "Albania") -> Aggregation:
@@ -263,7 +266,7 @@ def aggregate_tonnage(arms: pd.DataFrame, receiver: str = "Albania") -> Aggregat
     table.columns.name = None
     if "delivered" in table:
         table["delivered_cumulative"] = table["delivered"].fillna(0).cumsum()
-    return Aggregation(table.reset_index(), counted, excluded, unit="t")
+    return Aggregation(table.reset_index(), counted, excluded, unit="t", n_input=len(arms))
 
 
 def interpolate_population(years, population: pd.DataFrame) -> np.ndarray:
@@ -349,4 +352,4 @@ def aggregate_items(arms: pd.DataFrame, receiver: str = "Albania") -> Aggregatio
     counted, excluded = _split(arms, reason)
     table = counted.pivot_table(index="item", columns="event", values="amount", aggfunc="sum")
     table.columns.name = None
-    return Aggregation(table.reset_index(), counted, excluded, unit="count")
+    return Aggregation(table.reset_index(), counted, excluded, unit="count", n_input=len(arms))
