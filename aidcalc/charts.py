@@ -5,11 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import matplotlib
-
-matplotlib.use("Agg") if not matplotlib.get_backend().lower().startswith(("module", "inline")) else None
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt  # headless runs fall back to the Agg backend by themselves
+import numpy as np
+import pandas as pd
 
 #: Fills and hatches that stay distinct when printed in black and white.
 GREYS = ["#1a1a1a", "#8c8c8c", "#d9d9d9", "#5a5a5a", "#bdbdbd"]
