@@ -24,6 +24,7 @@ import pandas as pd
 
 from aidcalc.plans import assign_plans
 from aidcalc.rates import convert, parse_dates
+from aidcalc.units import currency_code
 
 COMMIT_EVENTS = ("granted", "approved", "signed", "agreed", "added", "stated_total", "delivered")
 REQUEST_EVENTS = ("requested",)
@@ -123,10 +124,8 @@ def convert_rows(frame: pd.DataFrame, to: str = "USD", **options) -> pd.DataFram
     """
     out = frame.copy()
     money = pd.Series(_isin(out["unit"], MONEY_UNITS), index=out.index)
-    vintage = out["vintage"].fillna("new")
-    unit = out["unit"].astype(object).to_numpy()
-    out["currency"] = np.where((money & (vintage == "old")).to_numpy() & (unit != "USD"),
-                               unit + "_old", unit)
+    out["currency"] = currency_code(out["unit"].astype(object).to_numpy(),
+                                    out["vintage"].astype(object).to_numpy())
     dates = effective_dates(out)
     value = np.full(len(out), np.nan)
     rate_rows = np.full(len(out), "", dtype=object)

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from aidcalc.errors import UnknownReferenceError
+from aidcalc.units import currency_code
 
 _OPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
         ast.Div: operator.truediv}
@@ -98,10 +99,6 @@ def evaluate(expression: str, evidence: pd.DataFrame | None = None) -> float:
     return float(walk(ast.parse(expression, mode="eval")))
 
 
-def _currency(row: pd.Series) -> str:
-    return f"{row['unit']}_old" if row["vintage"] == "old" and row["unit"] != "USD" else row["unit"]
-
-
 def _call(node, evidence, walk):
     from aidcalc.rates import convert
 
@@ -109,7 +106,7 @@ def _call(node, evidence, walk):
     if name == "convert":
         row = evidence.loc[node.args[0].id]
         to, on = (walk(a) for a in node.args[1:])
-        return convert(float(row["amount"]), _currency(row), on, to=to).value
+        return convert(float(row["amount"]), currency_code(row["unit"], row["vintage"]), on, to=to).value
     if name == "rate":
         currency, base, on = (walk(a) for a in node.args)
         return convert(1.0, base, on, to=currency).value
@@ -195,7 +192,7 @@ def _implied(claim, stated, recomputed, evidence) -> dict:
     tree = ast.parse(claim["recompute"], mode="eval").body
     if isinstance(tree, ast.Call) and tree.func.id == "convert":
         row = evidence.loc[tree.args[0].id]
-        amount, source = float(row["amount"]), _currency(row)
+        amount, source = float(row["amount"]), currency_code(row["unit"], row["vintage"])
         target = tree.args[1].value
         return {"from_currency": source, "to_currency": target,
                 "implied_rate": amount / stated, "official_rate": amount / recomputed,

@@ -5,7 +5,9 @@ The rules, in the order they are applied to each amount:
 1. **Vintage.** ``RUB_old`` is the ruble before 1 January 1961, ``RUB`` the ruble after;
    likewise ``CNY_old``/``CNY`` (reform of 1 March 1955) and ``ALL_old``/``ALL`` (10 August 1965).
 2. **Redenomination.** An old-vintage amount dated on or after its reform is first restated in
-   the new currency by ``data/redenominations.csv``. The *basis* chooses the ratio: ``"gold"``
+   the new currency by ``data/redenominations.csv`` (and a new-vintage amount dated before its
+   reform in the old one); a new-vintage target dated before its reform is reached through the
+   old vintage and restated. The *basis* chooses the ratio: ``"gold"``
    (the default) for obligations fixed in gold or dollars, such as loans and clearing balances
    (4.444 old rubles = 1 new ruble in 1961), ``"cash"`` for prices, wages and cash (10 : 1).
 3. **Rate.** The amount is converted at the rate in force on its date (``data/rates.csv``,
@@ -82,12 +84,17 @@ class RateTable:
         return RateTable(pd.concat([self.rates, extra], ignore_index=True), self.redenominations, self.cpi)
 
     def describe_rows(self, ids) -> pd.DataFrame:
-        """Return the rate and redenomination rows with the given ids, with their sources."""
-        rates = self.rates.set_index("id")
-        reds = self.redenominations.set_index("id")
-        wanted = [i for i in dict.fromkeys(ids) if i]
-        return pd.concat([rates.loc[[i for i in wanted if i in rates.index]],
-                          reds.loc[[i for i in wanted if i in reds.index]]])
+        """Return the rate and redenomination rows with the given ids, with their sources.
+
+        Examples
+        --------
+        >>> table = load_rate_table()
+        >>> table.describe_rows(convert(1, "RUB_old", "1962").rate_ids)["status"].tolist()
+        ['D', 'V']
+
+        """
+        rows = pd.concat([self.rates.set_index("id"), self.redenominations.set_index("id")])
+        return rows.loc[list(dict.fromkeys(ids))]  # in the order the conversion used them
 
 
 @lru_cache(maxsize=4)
@@ -178,7 +185,8 @@ class Conversion:
 
     def rate_ids(self, i: int = 0) -> tuple:
         """Ids of the rows of ``data/rates.csv`` and ``redenominations.csv`` used for amount ``i``."""
-        return tuple(r for r in (self.redenomination_row[i], self.from_row[i], self.to_row[i]) if r)
+        fields = (self.redenomination_row[i], self.from_row[i], self.to_row[i])
+        return tuple(r for field in fields for r in field.split())
 
     @property
     def label(self) -> str:
@@ -189,13 +197,9 @@ class Conversion:
     def rate_id_strings(self) -> np.ndarray:
         """Per amount, the ids of the rows used, joined by spaces (vectorised)."""
         # few distinct combinations: join each once, then index
-        keys = [pd.factorize(a) for a in (self.redenomination_row, self.from_row, self.to_row)]
-        combo = (keys[0][0] * len(keys[1][1]) + keys[1][0]) * len(keys[2][1]) + keys[2][0]
-        codes, uniques = pd.factorize(combo)
-        labels = np.array([" ".join(x for x in (keys[0][1][u // (len(keys[1][1]) * len(keys[2][1]))],
-                                                  keys[1][1][(u // len(keys[2][1])) % len(keys[1][1])],
-                                                  keys[2][1][u % len(keys[2][1])]) if x)
-                           for u in uniques], dtype=object)
+        codes, combos = pd.factorize(pd.MultiIndex.from_arrays(
+            [self.redenomination_row, self.from_row, self.to_row]))
+        labels = np.array([" ".join(" ".join(c).split()) for c in combos], dtype=object)
         return labels[codes]
 
     def to_frame(self) -> pd.DataFrame:
@@ -279,7 +283,8 @@ def _convert_arrays(amount, currency, days, to, rate_type, basis, via, price_yea
                            sel[part])
                 out[part], rows["from"][sel[part]], rows["to"][sel[part]], problem[sel[part]] = got
         value[sel] = out / ratio
-        rows["red"][sel] = np.where(target_red != "", target_red, rows["red"][sel])
+        # an amount may be restated twice (source before its reform, and target before its own)
+        rows["red"][sel] = np.char.strip((rows["red"][sel] + " " + target_red).astype(str)).astype(object)
     if price_year is not None:
         value = _deflate(value, days, price_year, table, errors, problem)
     return Conversion(value, to, rows["red"], rows["from"], rows["to"], basis, "/".join(rate_type), via,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pint
 
 from aidcalc.errors import UnknownCurrencyError
@@ -17,8 +19,25 @@ Q_ = ureg.Quantity
 CURRENCIES = ("RUB_old", "RUB", "CNY_old", "CNY", "ALL_old", "ALL", "USD")
 #: Unit codes that the evidence tables use for non-money quantities, with their pint unit.
 QUANTITY_UNITS = {"t": "tonne", "count": "count"}
-#: Codes in the evidence tables that name a currency whose vintage follows from the date.
-VINTAGED = {"RUB": "RUB_old", "CNY": "CNY_old", "ALL": "ALL_old"}
+
+
+def currency_code(unit, vintage):
+    """Return the registry code of an evidence row's currency: its unit plus ``_old`` if old.
+
+    Works on scalars and on numpy arrays or pandas Series alike; USD has no vintage.
+
+    Examples
+    --------
+    >>> currency_code("RUB", "old"), currency_code("CNY", "new"), currency_code("USD", "old")
+    ('RUB_old', 'CNY', 'USD')
+
+    """
+    scalar = np.ndim(unit) == 0
+    units = pd.Series(np.atleast_1d(np.asarray(unit, dtype=object)), dtype="object")
+    vintages = pd.Series(np.atleast_1d(np.asarray(vintage, dtype=object)), dtype="object")
+    old = (vintages.eq("old") & units.ne("USD") & units.notna()).to_numpy(dtype=bool)
+    code = np.where(old, units.astype(str) + "_old", units.to_numpy())
+    return code[0] if scalar else code
 
 
 def check_currency(code: str) -> str:

@@ -3,6 +3,7 @@ import csv
 import pandas as pd
 import pytest
 
+from aidcalc import paths
 from aidcalc.errors import DataValidationError, UnknownParameterError
 from aidcalc.io import EVIDENCE_TABLES, load_evidence, load_table, validate_all
 
@@ -21,7 +22,7 @@ def _edit_row(path, row_id, **changes):
 def test_every_table_in_the_package_loads_and_validates():
     counts = validate_all()
     assert set(EVIDENCE_TABLES) <= set(counts)
-    assert counts["loans"] == len(pd.read_csv("data/loans.csv"))
+    assert counts["loans"] == len(pd.read_csv(paths.DATA_DIR / "loans.csv"))
 
 
 @pytest.mark.parametrize(

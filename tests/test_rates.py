@@ -34,6 +34,9 @@ KNOWN = [
     (500, "ALL", "1966", "USD", {}, 500 / 5.00, ("R038",)),
     # a new-ruble figure for 1955 (restated statistics) goes back to old rubles at 4.444
     (100, "RUB", "1955", "USD", {}, 100 * 4.444 / 4.00, ("D002", "R002")),
+    # restated twice: new yuan of 1953 -> old yuan (x10,000, D004) -> USD (26,170, R019)
+    # -> old rubles (4.00, R002) -> new rubles (/4.444, D002)
+    (1_000, "CNY", "1953", "RUB", {}, 1_000 * 10_000 / 26_170 * 4.00 / 4.444, ("D004", "D002", "R019", "R002")),
     # yuan to rubles through the dollar in 1968: 1.56e9 / 2.4618 * 0.90
     (1_560_000_000, "CNY", "1968-11-20", "RUB", {}, 1_560_000_000 / 2.4618 * 0.90, ("R021", "R005")),
     # the same at the Sino-Soviet clearing rate of 2.22 yuan per new ruble (R046)
