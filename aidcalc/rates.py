@@ -284,7 +284,10 @@ def _convert_arrays(amount, currency, days, to, rate_type, basis, via, price_yea
                 out[part], rows["from"][sel[part]], rows["to"][sel[part]], problem[sel[part]] = got
         value[sel] = out / ratio
         # an amount may be restated twice (source before its reform, and target before its own)
-        rows["red"][sel] = np.char.strip((rows["red"][sel] + " " + target_red).astype(str)).astype(object)
+        twice = target_red != ""
+        if twice.any():
+            red = rows["red"][sel[twice]]
+            rows["red"][sel[twice]] = np.where(red != "", red + " " + target_red[twice], target_red[twice])
     if price_year is not None:
         value = _deflate(value, days, price_year, table, errors, problem)
     return Conversion(value, to, rows["red"], rows["from"], rows["to"], basis, "/".join(rate_type), via,

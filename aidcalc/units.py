@@ -36,7 +36,8 @@ def currency_code(unit, vintage):
     units = pd.Series(np.atleast_1d(np.asarray(unit, dtype=object)), dtype="object")
     vintages = pd.Series(np.atleast_1d(np.asarray(vintage, dtype=object)), dtype="object")
     old = (vintages.eq("old") & units.ne("USD") & units.notna()).to_numpy(dtype=bool)
-    code = np.where(old, units.astype(str) + "_old", units.to_numpy())
+    code = units.to_numpy(copy=True)
+    code[old] = code[old] + "_old"
     return code[0] if scalar else code
 
 
