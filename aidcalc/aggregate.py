@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from aidcalc.distinct import factorize_rows, map_distinct
 from aidcalc.plans import assign_plans
 from aidcalc.rates import convert, parse_dates
 from aidcalc.units import currency_code
@@ -48,9 +49,14 @@ class Aggregation:
 
     def check(self) -> None:
         """Raise if counted + excluded rows are not exactly the input rows."""
-        ids = pd.concat([self.counted["id"], self.excluded["id"]])
-        if ids.duplicated().any():
-            raise AssertionError(f"rows both counted and excluded: {sorted(ids[ids.duplicated()])}")
+        rows = self.counted.index.append(self.excluded.index)
+        if rows.is_unique:  # the split of one frame: its row labels say no row is in both
+            ids = rows
+        else:  # the caller's index repeats labels: the evidence ids must be unique instead
+            ids = pd.Index(np.concatenate([self.counted["id"].to_numpy(dtype=object),
+                                           self.excluded["id"].to_numpy(dtype=object)]))
+        if not ids.is_unique:
+            raise AssertionError(f"rows both counted and excluded: {sorted(set(ids[ids.duplicated()]))}")
         if self.n_input is not None and len(ids) != self.n_input:
             raise AssertionError(f"{self.n_input} input rows but {len(ids)} counted or excluded")
 
@@ -70,75 +76,115 @@ def _isin(series: pd.Series, values) -> np.ndarray:
 def lender_group(giver: pd.Series) -> pd.Series:
     """Group givers: ``China``, ``Soviet bloc`` (USSR and its allies), or the giver itself.
 
+    Returns a categorical Series (a few lenders over many rows), missing where the giver is.
+
     Examples
     --------
     >>> lender_group(pd.Series(["Poland", "China", "Albania"])).tolist()
     ['Soviet bloc', 'China', 'Albania']
 
     """
-    return giver.where(~_isin(giver, SOVIET_BLOC), "Soviet bloc")
+    group = map_distinct(lambda g: "Soviet bloc" if g in SOVIET_BLOC else g, giver, categorical=True)
+    return pd.Series(group, index=giver.index, name=giver.name)
 
 
-def _split(frame: pd.DataFrame, reason: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:
-    keep = reason.isna() | (reason == "")
-    return frame[keep].copy(), frame[~keep].assign(reason=reason[~keep]).copy()
+def _split(frame: pd.DataFrame, reason: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
+    keep = pd.isna(reason)
+    return frame[keep], frame[~keep].assign(reason=reason[~keep])
 
 
-def _first_reason(frame: pd.DataFrame, rules) -> pd.Series:
-    """Apply (mask, reason) rules in order; each row gets the first reason that matches.
+def _as_mask(mask) -> np.ndarray:
+    if isinstance(mask, pd.Series):  # a missing comparison (pd.NA) does not match
+        return mask.to_numpy(dtype=bool, na_value=False)
+    return np.asarray(mask, dtype=bool)
 
-    A reason is a string, a Series, or a function of the matching rows (so that a message
-    naming a row's value is built only for the rows it applies to).
+
+def _first_reason(n: int, rules, reason: np.ndarray | None = None) -> np.ndarray:
+    """Apply (mask, reason) rules in order; each of ``n`` rows gets the first reason that matches.
+
+    A reason is a string; a ``(template, column)`` pair, filled with the row's value of the
+    column (once per distinct value, so cheap on long tables); or a function of the boolean
+    mask of the rows it applies to, returning their reasons. ``reason`` holds reasons already
+    given (``None`` for none), which stand. Returns the reasons, ``None`` where no rule matched.
     """
-    reason = np.full(len(frame), None, dtype=object)
+    reason = np.full(n, None, dtype=object) if reason is None else reason.copy()
+    open_rows = pd.isna(reason)
     for mask, text in rules:
-        hit = np.asarray(pd.Series(mask, index=frame.index).fillna(False), dtype=bool) & (reason == None)  # noqa: E711
+        hit = _as_mask(mask) & open_rows
         if not hit.any():
             continue
-        if callable(text):
-            text = text(frame[hit])
-        elif isinstance(text, pd.Series):
-            text = text[hit]
-        reason[hit] = np.asarray(text, dtype=object) if not isinstance(text, str) else text
-    return pd.Series(reason, index=frame.index, dtype="object")
+        if isinstance(text, tuple):
+            template, column = text
+            text = map_distinct(template.format, np.asarray(column, dtype=object)[hit])
+        elif callable(text):
+            text = text(hit)
+        reason[hit] = text
+        open_rows &= ~hit
+    return reason
 
 
-def _repeat_reason(frame: pd.DataFrame, evidence_units: pd.Series) -> pd.Series:
-    target_unit = frame["same_as"].map(evidence_units).astype(object)
-    same = (target_unit == frame["unit"].astype(object)).to_numpy(dtype=bool)
-    target = frame["same_as"].astype(object).to_numpy()
-    return np.where(same, "repeats row " + target, "restates row " + target + " in another unit")
+def _repeat_reason(frame: pd.DataFrame, evidence_units: pd.Series):
+    """Give a ``same_as`` row its reason: a repeat of row X, or a restatement in another unit."""
+    def reason(hit):
+        target = frame["same_as"].to_numpy(dtype=object)[hit]
+        unit = pd.Series(frame["unit"].to_numpy(dtype=object)[hit], dtype="string")
+        target_unit = pd.Series(target, dtype=object).map(evidence_units).astype("string")
+        same = target_unit.eq(unit).to_numpy(dtype=bool, na_value=False)
+        known = target_unit.notna().to_numpy()
+        return np.select([same, known],
+                         ["repeats row " + target, "restates row " + target + " in another unit"],
+                         "repeats row " + target + " (not in this input)")
+    return reason
 
 
-def effective_dates(frame: pd.DataFrame) -> pd.Series:
-    """Return the date each row's amount is converted at: its date, else its period's first year."""
-    start = frame["period_start"].astype("string")
-    return frame["date"].astype("string").fillna(start)
+def effective_days(frame: pd.DataFrame, days: np.ndarray | None = None) -> np.ndarray:
+    """Return the day each row's amount is converted at: its date, else 1 July of its period's first year.
+
+    ``days`` is the ``date`` column already parsed by :func:`aidcalc.rates.parse_dates`, if at hand.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"date": ["1961-03", None, None], "period_start": [pd.NA, 1966, pd.NA]})
+    >>> effective_days(rows).astype(str).tolist()
+    ['1961-03-15', '1966-07-01', 'NaT']
+
+    """
+    days = parse_dates(frame["date"].astype("string").to_numpy()) if days is None else days.copy()
+    start = pd.to_numeric(frame["period_start"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    fill = np.isnat(days) & ~np.isnan(start)
+    # 1 July of the year, the reading parse_dates gives a bare year
+    days[fill] = ((start[fill] - 1970) * 12 + 6).astype(np.int64).astype("datetime64[M]")
+    return days
 
 
-def convert_rows(frame: pd.DataFrame, to: str = "USD", **options) -> pd.DataFrame:
+def convert_rows(frame: pd.DataFrame, to: str = "USD", *, days: np.ndarray | None = None,
+                 **options) -> pd.DataFrame:
     """Convert the money rows of an evidence frame; other rows get ``NaN`` and a problem.
 
-    Returns a copy with ``currency`` (code with vintage), ``value``, ``rate_rows`` and
-    ``problem``. Options are those of :func:`aidcalc.rates.convert`.
+    Returns a copy with ``currency`` (code with vintage, categorical), ``converted_at`` (the day of the rate:
+    the row's date, else its period's first year), ``value``, ``rate_rows`` and ``problem``.
+    ``days`` is the parsed ``date`` column if at hand; options are those of
+    :func:`aidcalc.rates.convert`.
     """
-    out = frame.copy()
-    money = pd.Series(_isin(out["unit"], MONEY_UNITS), index=out.index)
-    out["currency"] = currency_code(out["unit"].astype(object).to_numpy(),
-                                    out["vintage"].astype(object).to_numpy())
-    dates = effective_dates(out)
+    out = frame.copy(deep=False)  # new columns only: the caller's frame is left as it was
+    # a few (unit, vintage) pairs over many rows: name each pair's currency once
+    pair, first = factorize_rows(out["unit"], out["vintage"])
+    unit = out["unit"].to_numpy(dtype=object)[first]
+    money = pd.Series(unit, dtype=object).isin(MONEY_UNITS).to_numpy()[pair]
+    names, categories = pd.factorize(currency_code(unit, out["vintage"].to_numpy(dtype=object)[first]))
+    out["currency"] = pd.Categorical.from_codes(names[pair], categories=categories)
+    when = effective_days(out, days)
     value = np.full(len(out), np.nan)
     rate_rows = np.full(len(out), "", dtype=object)
     problem = np.where(money, "", "not money").astype(object)
-    undated = (money & dates.isna()).to_numpy()
-    problem[undated] = "no date or period to convert at"
-    rows = np.flatnonzero(money.to_numpy() & dates.notna().to_numpy())
+    problem[money & np.isnat(when)] = "no date or period to convert at"
+    rows = np.flatnonzero(money & ~np.isnat(when))
     if len(rows):
-        result = convert(out["amount"].to_numpy()[rows], out["currency"].to_numpy()[rows],
-                         dates.to_numpy()[rows], to=to, errors="coerce", **options)
+        result = convert(out["amount"].to_numpy(dtype=float, na_value=np.nan)[rows],
+                         out["currency"].array[rows], when[rows], to=to, errors="coerce", **options)
         value[rows], rate_rows[rows], problem[rows] = result.value, result.rate_id_strings(), result.problem
         out.attrs["label"] = result.label
-    out["value"], out["rate_rows"], out["problem"] = value, rate_rows, problem
+    out["converted_at"], out["value"], out["rate_rows"], out["problem"] = when, value, rate_rows, problem
     return out
 
 
@@ -177,39 +223,41 @@ def aggregate_loans(loans: pd.DataFrame, to: str = "USD", receiver: str = "Alban
 
     """
     frame = loans if military is None else pd.concat([loans, military], ignore_index=True)
-    rows = assign_plans(convert_rows(frame, to=to, **options))
-    rows["lender"] = lender_group(rows["giver"])
+    days = parse_dates(frame["date"].astype("string").to_numpy())  # parsed once, used twice
+    rows = assign_plans(convert_rows(frame, to=to, days=days, **options), days=days)
+    lender = lender_group(rows["giver"])
     if military is not None:
-        is_arms = rows["id"].isin(military["id"])
-        rows.loc[is_arms, "lender"] = rows.loc[is_arms, "lender"] + " (military)"
-    rows["measure"] = np.select([_isin(rows["event"], COMMIT_EVENTS),
-                                 _isin(rows["event"], REQUEST_EVENTS)],
-                                ["committed", "requested"], "")
+        is_arms = rows["id"].isin(military["id"]).to_numpy()
+        named = lender.astype(object)
+        lender = named.where(~is_arms, named + " (military)").astype("category")
+    rows["lender"] = lender
+    measures = ["", "committed", "requested"]
+    measure = map_distinct(lambda e: 1 if e in COMMIT_EVENTS else 2 if e in REQUEST_EVENTS else 0,
+                           rows["event"]).astype(np.int8)
+    rows["measure"] = pd.Categorical.from_codes(measure, categories=measures)
     units = frame.set_index("id")["unit"]
-    base_rules = [
+    n = len(rows)
+    reason = _first_reason(n, [
         (rows["receiver"] != receiver, f"receiver is not {receiver} (a comparison figure)"),
-        (~_isin(rows["unit"], MONEY_UNITS),
-         lambda r: "not a money amount (unit " + r["unit"].astype(str) + ")"),
-        (rows["same_as"].notna(), lambda r: _repeat_reason(r, units)),
-        (rows["measure"] == "",
-         lambda r: "event '" + r["event"].astype(str) + "' is neither a request nor a commitment"),
-    ]
-    reason = _first_reason(rows, base_rules)
+        (rows["problem"] == "not money", ("not a money amount (unit {})", rows["unit"])),
+        (rows["same_as"].notna(), _repeat_reason(rows, units)),
+        (measure == 0, ("event '{}' is neither a request nor a commitment", rows["event"])),
+    ])
+    # a component is left out only when the total it belongs to is itself counted
     has_parent = rows["part_of"].notna().to_numpy()
-    parent_counted = np.zeros(len(rows), dtype=bool)
+    parent_counted = np.zeros(n, dtype=bool)
     if has_parent.any():
-        candidates = set(rows.loc[reason.isna().to_numpy(), "id"])
+        candidates = rows["id"][pd.isna(reason)]
         parent_counted[has_parent] = rows["part_of"][has_parent].isin(candidates).to_numpy()
-    undated = rows["date"].isna() & rows["period_start"].isna()
-    reason = _first_reason(rows, [(reason.notna(), reason),
-                                  (undated, "no date or period: a cumulative statement, see the audit"),
-                                  (parent_counted,
-                                   lambda r: "included in the total of row " + r["part_of"].astype(str)),
-                                  (rows["problem"] != "",
-                                   lambda r: "not convertible: " + r["problem"].astype(str)),
-                                  (rows["plan_assigned"].isna(), "no plan could be assigned")])
+    reason = _first_reason(n, [
+        (np.isnat(rows["converted_at"].to_numpy()),
+         "no date or period: a cumulative statement, see the audit"),
+        (parent_counted, ("included in the total of row {}", rows["part_of"])),
+        (rows["problem"] != "", ("not convertible: {}", rows["problem"])),
+        (rows["plan_assigned"].isna(), "no plan could be assigned"),
+    ], reason)
     counted, excluded = _split(rows, reason)
-    table = (counted.groupby(["plan_assigned", "lender", "measure"])["value"]
+    table = (counted.groupby(["plan_assigned", "lender", "measure"], observed=True)["value"]
              .agg(["sum", "count"]).unstack("measure"))
     table.columns = [f"{m}" if s == "sum" else f"{m}_rows" for s, m in table.columns]
     for col in ("requested", "committed", "requested_rows", "committed_rows"):
@@ -217,6 +265,7 @@ def aggregate_loans(loans: pd.DataFrame, to: str = "USD", receiver: str = "Alban
             table[col] = np.nan
     table["granted_share"] = table["committed"] / table["requested"]
     table = table.reset_index().rename(columns={"plan_assigned": "plan"})
+    table["lender"] = table["lender"].astype(frame["giver"].dtype)  # plain labels, whatever the row order
     return Aggregation(table, counted, excluded, unit=rows.attrs.get("label", to), n_input=len(frame))
 
 
@@ -228,10 +277,10 @@ def aggregate_projects(projects: pd.DataFrame, receiver: str = "Albania") -> Agg
     """
     rows = assign_plans(projects)
     units = projects.set_index("id")["unit"]
-    reason = _first_reason(rows, [
+    reason = _first_reason(len(rows), [
         (rows["receiver"] != receiver, f"receiver is not {receiver} (a comparison figure)"),
         (rows["unit"] != "count", "not a count of projects"),
-        (rows["same_as"].notna(), lambda r: _repeat_reason(r, units)),
+        (rows["same_as"].notna(), _repeat_reason(rows, units)),
         (rows["plan_assigned"].isna(), "no plan could be assigned"),
     ])
     counted, excluded = _split(rows, reason)
@@ -249,14 +298,14 @@ def aggregate_tonnage(arms: pd.DataFrame, receiver: str = "Albania") -> Aggregat
     loads) and ``stated_total`` (the source's own cumulative statement for that year).
     """
     rows = assign_plans(arms)
-    days = parse_dates(effective_dates(rows).to_numpy())
+    days = effective_days(rows)
     rows["year"] = pd.array(np.where(np.isnat(days), np.nan,
                                      days.astype("datetime64[Y]").astype(float) + 1970), dtype="Int64")
     units = arms.set_index("id")["unit"]
-    reason = _first_reason(rows, [
+    reason = _first_reason(len(rows), [
         (rows["receiver"] != receiver, f"receiver is not {receiver}"),
-        (rows["unit"] != "t", lambda r: "not a tonnage (unit " + r["unit"].astype(str) + ")"),
-        (rows["same_as"].notna(), lambda r: _repeat_reason(r, units)),
+        (rows["unit"] != "t", ("not a tonnage (unit {})", rows["unit"])),
+        (rows["same_as"].notna(), _repeat_reason(rows, units)),
         (rows["year"].isna(), "no date or period to place it in a year"),
     ])
     counted, excluded = _split(rows, reason)
@@ -342,11 +391,10 @@ def aggregate_items(arms: pd.DataFrame, receiver: str = "Albania") -> Aggregatio
     ``agreed``, ...).
     """
     units = arms.set_index("id")["unit"]
-    reason = _first_reason(arms, [
+    reason = _first_reason(len(arms), [
         (arms["receiver"] != receiver, f"receiver is not {receiver}"),
-        (arms["category"] != "arms_items",
-         lambda r: "not an item count (category " + r["category"].astype(str) + ")"),
-        (arms["same_as"].notna(), lambda r: _repeat_reason(r, units)),
+        (arms["category"] != "arms_items", ("not an item count (category {})", arms["category"])),
+        (arms["same_as"].notna(), _repeat_reason(arms, units)),
     ])
     counted, excluded = _split(arms, reason)
     table = counted.pivot_table(index="item", columns="event", values="amount", aggfunc="sum")

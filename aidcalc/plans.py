@@ -29,7 +29,8 @@ def load_plans(data_dir=None) -> pd.DataFrame:
     return load_table("plans", data_dir)
 
 
-def assign_plans(frame: pd.DataFrame, plans: pd.DataFrame | None = None) -> pd.DataFrame:
+def assign_plans(frame: pd.DataFrame, plans: pd.DataFrame | None = None, *,
+                 days: np.ndarray | None = None) -> pd.DataFrame:
     """Tie every row to a five-year plan, and say which rule did it.
 
     The rules, in order: ``named`` (the plan the source itself names, column ``plan``);
@@ -43,12 +44,16 @@ def assign_plans(frame: pd.DataFrame, plans: pd.DataFrame | None = None) -> pd.D
         Rows with columns ``plan``, ``period_start``, ``period_end`` and ``date``.
     plans : DataFrame, optional
         The plan table; defaults to ``data/plans.csv``.
+    days : array of datetime64[D], optional
+        The ``date`` column already parsed by :func:`aidcalc.rates.parse_dates`, to save
+        parsing it again on long tables.
 
     Returns
     -------
     DataFrame
         A copy with ``plan_assigned`` (Int64, missing where no rule applies),
-        ``plan_rule`` and ``plan_remark`` (how a differently written period was read).
+        ``plan_rule`` (categorical, one of :data:`RULES`) and ``plan_remark`` (how a
+        differently written period was read, else empty).
 
     Examples
     --------
@@ -59,43 +64,49 @@ def assign_plans(frame: pd.DataFrame, plans: pd.DataFrame | None = None) -> pd.D
 
     """
     plans = load_plans() if plans is None else plans
-    out = frame.copy()
     starts = plans["start_year"].to_numpy()
     ends = plans["end_year"].to_numpy()
     numbers = plans["plan"].to_numpy()
-    assigned = pd.array(pd.to_numeric(out["plan"], errors="coerce"), dtype="Int64")
-    rule = np.where(pd.notna(assigned), "named", "none").astype(object)
-    remark = np.full(len(out), "", dtype=object)
+    assigned = _floats(frame["plan"])
+    rule = np.where(np.isnan(assigned), RULES.index("none"), RULES.index("named")).astype(np.int8)
+    remark = np.full(len(frame), "", dtype=object)
 
-    ps = pd.to_numeric(out["period_start"], errors="coerce").to_numpy(dtype=float)[:, None]
-    pe = pd.to_numeric(out["period_end"], errors="coerce").to_numpy(dtype=float)[:, None]
-    # rows x plans: does the period lie within the plan exactly, or within a year of it?
-    exact = (ps >= starts) & (pe <= ends)
-    fits = (ps >= starts - PERIOD_SLACK) & (pe <= ends + PERIOD_SLACK)
-    # a span that fits two plans with the slack is ambiguous; the exact fit wins, else none
-    choice = np.where(exact.any(axis=1)[:, None], exact, fits)
-    single = (choice.sum(axis=1) == 1) & (rule == "none")
-    pick = choice.argmax(axis=1)
-    assigned = np.where(single, numbers[pick], assigned.to_numpy(dtype=float, na_value=np.nan))
-    rule[single] = "period"
-    loose = single & ~exact.any(axis=1)
-    for i in np.flatnonzero(loose):  # only rows whose years differ from the plan's
-        k = pick[i]
-        remark[i] = (f"period {int(ps[i, 0])}-{int(pe[i, 0])} read as plan {numbers[k]} "
-                     f"({starts[k]}-{ends[k]})")
+    ps, pe = _floats(frame["period_start"]), _floats(frame["period_end"])
+    rows = np.flatnonzero((rule == RULES.index("none")) & ~np.isnan(ps) & ~np.isnan(pe))
+    if rows.size:  # rows x plans: does the period lie within the plan exactly, or within a year?
+        start, end = ps[rows, None], pe[rows, None]
+        exact = (start >= starts) & (end <= ends)
+        fits = (start >= starts - PERIOD_SLACK) & (end <= ends + PERIOD_SLACK)
+        # a span that fits two plans with the slack is ambiguous; the exact fit wins, else none
+        choice = np.where(exact.any(axis=1)[:, None], exact, fits)
+        single = choice.sum(axis=1) == 1
+        pick = choice.argmax(axis=1)
+        assigned[rows[single]] = numbers[pick[single]]
+        rule[rows[single]] = RULES.index("period")
+        for i in np.flatnonzero(single & ~exact.any(axis=1)):  # years differ from the plan's
+            k = pick[i]
+            remark[rows[i]] = (f"period {int(ps[rows[i]])}-{int(pe[rows[i]])} read as plan {numbers[k]} "
+                               f"({starts[k]}-{ends[k]})")
 
-    days = parse_dates(out["date"].astype("string").to_numpy())
+    days = parse_dates(frame["date"].astype("string").to_numpy()) if days is None else days
     years = np.where(np.isnat(days), np.nan, days.astype("datetime64[Y]").astype(float) + 1970)
     k = np.searchsorted(starts, years, side="right") - 1
-    by_date = (rule == "none") & ~np.isnan(years) & (k >= 0)
+    by_date = (rule == RULES.index("none")) & ~np.isnan(years) & (k >= 0)
     by_date[by_date] &= years[by_date] <= ends[k[by_date]]
-    assigned = np.where(by_date, numbers[np.maximum(k, 0)], assigned)
-    rule[by_date] = "date"
-    assigned = pd.array(np.where(np.isnan(assigned), None, assigned), dtype="Int64")
-    out["plan_assigned"] = assigned
-    out["plan_rule"] = rule
+    assigned[by_date] = numbers[k[by_date]]
+    rule[by_date] = RULES.index("date")
+
+    missing = np.isnan(assigned)
+    out = frame.copy(deep=False)  # new columns only: the caller's frame is left as it was
+    out["plan_assigned"] = pd.arrays.IntegerArray(np.where(missing, 0, assigned).astype(np.int64), missing)
+    out["plan_rule"] = pd.Categorical.from_codes(rule, categories=RULES)
     out["plan_remark"] = remark
     return out
+
+
+def _floats(column: pd.Series) -> np.ndarray:
+    """Return a numeric column as float64 with NaN for missing (a fresh array, safe to write to)."""
+    return pd.to_numeric(column, errors="coerce").to_numpy(dtype=float, na_value=np.nan, copy=True)
 
 
 def plan_label(plan: int, plans: pd.DataFrame | None = None) -> str:

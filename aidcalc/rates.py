@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from aidcalc import paths
+from aidcalc.distinct import factorize_rows
 from aidcalc.errors import (
     DateOutOfRangeError,
     InvalidAmountError,
@@ -182,6 +183,8 @@ class Conversion:
     via: str
     price_year: int | None
     problem: np.ndarray
+    #: (group of each amount, first amount of each group): amounts of a group share their rows
+    grouping: tuple | None = field(default=None, repr=False)
 
     def rate_ids(self, i: int = 0) -> tuple:
         """Ids of the rows of ``data/rates.csv`` and ``redenominations.csv`` used for amount ``i``."""
@@ -196,17 +199,24 @@ class Conversion:
 
     def rate_id_strings(self) -> np.ndarray:
         """Per amount, the ids of the rows used, joined by spaces (vectorised)."""
-        # few distinct combinations: join each once, then index
-        codes, combos = pd.factorize(pd.MultiIndex.from_arrays(
-            [self.redenomination_row, self.from_row, self.to_row]))
-        labels = np.array([" ".join(" ".join(c).split()) for c in combos], dtype=object)
-        return labels[codes]
+        arrays = (self.redenomination_row, self.from_row, self.to_row)
+        if self.grouping is None:
+            return _join_ids(*arrays)
+        groups, first = self.grouping  # join once per group, then index
+        return _join_ids(*(a[first] for a in arrays))[groups]
 
     def to_frame(self) -> pd.DataFrame:
         """Return the conversion as a DataFrame, one row per amount."""
         return pd.DataFrame({"value": self.value, "unit": self.unit, "basis": self.basis,
                              "rate_type": self.rate_type, "redenomination_row": self.redenomination_row,
                              "from_row": self.from_row, "to_row": self.to_row, "problem": self.problem})
+
+
+def _join_ids(*arrays) -> np.ndarray:
+    # few distinct combinations: join each once, then index
+    codes, combos = pd.factorize(pd.MultiIndex.from_arrays(arrays))
+    labels = np.array([" ".join(" ".join(c).split()) for c in combos], dtype=object)
+    return labels[codes]
 
 
 @dataclass(frozen=True)
@@ -248,8 +258,16 @@ def _restate(amount, currency, days, basis, table):
     return amount * factor, codes, red_id
 
 
-def _convert_arrays(amount, currency, days, to, rate_type, basis, via, price_year, table, errors):
+def _convert_arrays(amount, currency, days, to, rate_type, basis, via, price_year, table, errors,
+                    positions=None, shown=None):
+    """Convert amount by amount (the core of :func:`convert`).
+
+    ``positions`` and ``shown`` are the row numbers and amounts that error messages name: those
+    of the caller's rows when the core runs on groups (see :func:`_convert_groups`).
+    """
     n = amount.shape[0]
+    positions = np.arange(n) if positions is None else positions
+    shown = amount if shown is None else shown
     value = np.full(n, np.nan)
     rows = {k: np.full(n, "", dtype=object) for k in ("red", "from", "to")}
     problem = np.full(n, "", dtype=object)
@@ -264,7 +282,7 @@ def _convert_arrays(amount, currency, days, to, rate_type, basis, via, price_yea
         missing_day = live & np.isnat(day)
         if missing_day.any():
             i = int(sel[np.flatnonzero(missing_day)[0]])
-            msg = (f"amount {amount[i]} {code} at row {i} has no date; a conversion from {code} "
+            msg = (f"amount {shown[i]} {code} at row {positions[i]} has no date; a conversion from {code} "
                    f"needs the date of the amount (YYYY, YYYY-MM or YYYY-MM-DD)")
             if errors == "raise":
                 raise MissingDateError(msg)
@@ -280,7 +298,7 @@ def _convert_arrays(amount, currency, days, to, rate_type, basis, via, price_yea
                 if not part.size:
                     continue
                 got = _leg(amt[part], src, tgt, day[part], rate_type, via, table, errors,
-                           sel[part])
+                           positions[sel[part]])
                 out[part], rows["from"][sel[part]], rows["to"][sel[part]], problem[sel[part]] = got
         value[sel] = out / ratio
         # an amount may be restated twice (source before its reform, and target before its own)
@@ -292,6 +310,23 @@ def _convert_arrays(amount, currency, days, to, rate_type, basis, via, price_yea
         value = _deflate(value, days, price_year, table, errors, problem)
     return Conversion(value, to, rows["red"], rows["from"], rows["to"], basis, "/".join(rate_type), via,
                       price_year, problem)
+
+
+def _convert_groups(amount, currency, days, *options):
+    """Convert once per distinct (currency, date, amount missing or not), then scale each amount.
+
+    Long columns repeat a few currencies and dates, so the core runs on a few thousand groups
+    instead of every row; each group's unit amount (1, or NaN where the amounts are missing)
+    gives the factor that every amount of the group is multiplied by.
+    """
+    live = ~np.isnan(amount)
+    groups, first = factorize_rows(currency, days, live)
+    core = _convert_arrays(np.where(live[first], 1.0, np.nan), np.asarray(currency[first], dtype=object),
+                           days[first], *options,
+                           positions=first, shown=amount[first])
+    return Conversion(amount * core.value[groups], core.unit, core.redenomination_row[groups],
+                      core.from_row[groups], core.to_row[groups], core.basis, core.rate_type, core.via,
+                      core.price_year, core.problem[groups], grouping=(groups, first))
 
 
 def _target_vintages(to, days, basis, table):
@@ -427,7 +462,10 @@ def convert(amount, currency=None, on=None, *, to: str = "USD", rate_type: str =
         currency, amount = code_of(amount), amount.magnitude
     scalar = np.ndim(amount) == 0
     amounts = _as_amounts(amount)
-    currencies = np.broadcast_to(np.asarray(currency, dtype=object), amounts.shape)
+    if isinstance(getattr(currency, "dtype", None), pd.CategoricalDtype) and len(currency) == len(amounts):
+        currencies = pd.Categorical(currency)  # numbered already: cheap to group long columns by
+    else:
+        currencies = np.broadcast_to(np.asarray(currency, dtype=object), amounts.shape)
     days = np.broadcast_to(parse_dates(on if on is not None else [None]), amounts.shape)
     table = table or load_rate_table()
     rate_types = (rate_type,) if isinstance(rate_type, str) else tuple(rate_type)
@@ -437,7 +475,7 @@ def convert(amount, currency=None, on=None, *, to: str = "USD", rate_type: str =
             f"rate_type {sorted(unknown)} not in the rate table; known: "
             f"{sorted(set(table.rates['rate_type']))}"
         )
-    result = _convert_arrays(amounts, currencies, days, to, rate_types, basis, via, price_year,
+    result = _convert_groups(amounts, currencies, days, to, rate_types, basis, via, price_year,
                              table, errors)
     if not scalar:
         return result
@@ -445,8 +483,14 @@ def convert(amount, currency=None, on=None, *, to: str = "USD", rate_type: str =
 
 
 def _as_amounts(amount) -> np.ndarray:
-    raw = np.atleast_1d(np.asarray(amount.to_numpy() if hasattr(amount, "to_numpy") else amount,
-                                   dtype=object))
+    if isinstance(amount, (pd.Series, pd.Index, pd.api.extensions.ExtensionArray)):
+        numeric = pd.api.types.is_numeric_dtype(amount.dtype)  # a missing pd.NA stays missing, as NaN
+        raw = amount.to_numpy(dtype=float, na_value=np.nan) if numeric else amount.to_numpy(dtype=object)
+    else:
+        raw = np.asarray(amount)
+    raw = np.atleast_1d(raw)
+    if raw.dtype.kind not in "fiub":  # text or objects: each must read as a number
+        raw = raw.astype(object)
     try:
         values = raw.astype(float)
     except (TypeError, ValueError):

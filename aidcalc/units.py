@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pint
 
+from aidcalc.distinct import factorize_rows
 from aidcalc.errors import UnknownCurrencyError
 
 #: The only registry in aidcalc; every module and notebook uses this one.
@@ -33,12 +33,19 @@ def currency_code(unit, vintage):
 
     """
     scalar = np.ndim(unit) == 0
-    units = pd.Series(np.atleast_1d(np.asarray(unit, dtype=object)), dtype="object")
-    vintages = pd.Series(np.atleast_1d(np.asarray(vintage, dtype=object)), dtype="object")
-    old = (vintages.eq("old") & units.ne("USD") & units.notna()).to_numpy(dtype=bool)
-    code = units.to_numpy(copy=True)
-    code[old] = code[old] + "_old"
+    units = np.atleast_1d(np.asarray(unit, dtype=object))
+    vintages = np.atleast_1d(np.asarray(vintage, dtype=object))
+    # a few distinct (unit, vintage) pairs in any long column: name each pair once
+    rows, first = factorize_rows(units, vintages)
+    names = np.array([_vintaged(u, v) for u, v in zip(units[first], vintages[first], strict=True)],
+                     dtype=object)
+    code = names[rows]
     return code[0] if scalar else code
+
+
+def _vintaged(unit, vintage):
+    old = isinstance(unit, str) and unit != "USD" and isinstance(vintage, str) and vintage == "old"
+    return unit + "_old" if old else unit
 
 
 def check_currency(code: str) -> str:

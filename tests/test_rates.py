@@ -100,6 +100,33 @@ def test_bad_input_is_refused_with_a_message_naming_the_value(call, error, fragm
     assert fragment in str(err.value)
 
 
+def test_errors_in_a_column_name_the_callers_row_and_amount():
+    # rows 0 and 1 share a currency and date, so they are converted as one group; the error
+    # must still name row 3 and its own amount, not the group's
+    amounts = np.array([4.0, 8.0, 2.0, 7.5])
+    with pytest.raises(MissingDateError, match=r"amount 7.5 RUB_old at row 3 has no date"):
+        convert(amounts, np.array(["RUB_old"] * 4), ["1955", "1955", "1956", None])
+    with pytest.raises(MissingRateError, match=r"1975-07-01 \(row 2\)"):
+        convert(amounts[:3], np.array(["RUB"] * 3), ["1965", "1965", "1975"])
+
+
+def test_amounts_sharing_a_currency_and_date_keep_their_own_values():
+    # 4, 8 and 0 old rubles of 1955 at 4.00 per USD: 1, 2 and 0 USD; a missing amount stays missing
+    result = convert(np.array([4.0, 8.0, 0.0, np.nan]), np.array(["RUB_old"] * 4), ["1955"] * 4)
+    assert result.value[:3].tolist() == [1.0, 2.0, 0.0] and np.isnan(result.value[3])
+    assert result.rate_id_strings().tolist() == ["R002", "R002", "R002", ""]
+
+
+def test_categorical_and_nullable_columns_convert_like_plain_ones():
+    # 4 old rubles of 1955 at 4.00 per USD = 1 USD; a pd.NA amount is missing, so NaN
+    currency = pd.Series(["RUB_old", "RUB_old", "USD"], dtype="category")
+    amounts = pd.Series([4, pd.NA, 3], dtype="Int64")
+    result = convert(amounts, currency, ["1955", "1955", "1955"])
+    assert result.value[[0, 2]].tolist() == [1.0, 3.0] and np.isnan(result.value[1])
+    plain = convert(np.array([4.0, np.nan, 3.0]), np.array(["RUB_old", "RUB_old", "USD"]), ["1955"] * 3)
+    assert result.rate_id_strings().tolist() == plain.rate_id_strings().tolist() == ["R002", "", ""]
+
+
 def test_coerce_returns_nan_with_the_reason_instead_of_raising():
     result = convert(np.array([1.0, 1.0]), np.array(["RUB", "RUB"]), ["1965", "1975"], errors="coerce")
     assert result.value[0] == pytest.approx(1 / 0.9) and np.isnan(result.value[1])
