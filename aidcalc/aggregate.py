@@ -123,9 +123,12 @@ def _first_reason(n: int, rules, reason: np.ndarray | None = None) -> np.ndarray
     return reason
 
 
-def _repeat_reason(frame: pd.DataFrame, evidence_units: pd.Series):
+def _repeat_reason(frame: pd.DataFrame):
     """Give a ``same_as`` row its reason: a repeat of row X, or a restatement in another unit."""
     def reason(hit):
+        # the unit of each row by id, built only when some row repeats another
+        evidence_units = pd.Series(frame["unit"].to_numpy(dtype=object),
+                                   index=frame["id"].to_numpy(dtype=object))
         target = frame["same_as"].to_numpy(dtype=object)[hit]
         unit = pd.Series(frame["unit"].to_numpy(dtype=object)[hit], dtype="string")
         target_unit = pd.Series(target, dtype=object).map(evidence_units).astype("string")
@@ -235,12 +238,11 @@ def aggregate_loans(loans: pd.DataFrame, to: str = "USD", receiver: str = "Alban
     measure = map_distinct(lambda e: 1 if e in COMMIT_EVENTS else 2 if e in REQUEST_EVENTS else 0,
                            rows["event"]).astype(np.int8)
     rows["measure"] = pd.Categorical.from_codes(measure, categories=measures)
-    units = frame.set_index("id")["unit"]
     n = len(rows)
     reason = _first_reason(n, [
         (rows["receiver"] != receiver, f"receiver is not {receiver} (a comparison figure)"),
         (rows["problem"] == "not money", ("not a money amount (unit {})", rows["unit"])),
-        (rows["same_as"].notna(), _repeat_reason(rows, units)),
+        (rows["same_as"].notna(), _repeat_reason(rows)),
         (measure == 0, ("event '{}' is neither a request nor a commitment", rows["event"])),
     ])
     # a component is left out only when the total it belongs to is itself counted
@@ -276,11 +278,10 @@ def aggregate_projects(projects: pd.DataFrame, receiver: str = "Albania") -> Agg
     ``agreed``, ``completed``, ...) and ``stated_total`` where the source states one.
     """
     rows = assign_plans(projects)
-    units = projects.set_index("id")["unit"]
     reason = _first_reason(len(rows), [
         (rows["receiver"] != receiver, f"receiver is not {receiver} (a comparison figure)"),
         (rows["unit"] != "count", "not a count of projects"),
-        (rows["same_as"].notna(), _repeat_reason(rows, units)),
+        (rows["same_as"].notna(), _repeat_reason(rows)),
         (rows["plan_assigned"].isna(), "no plan could be assigned"),
     ])
     counted, excluded = _split(rows, reason)
@@ -301,11 +302,10 @@ def aggregate_tonnage(arms: pd.DataFrame, receiver: str = "Albania") -> Aggregat
     days = effective_days(rows)
     rows["year"] = pd.array(np.where(np.isnat(days), np.nan,
                                      days.astype("datetime64[Y]").astype(float) + 1970), dtype="Int64")
-    units = arms.set_index("id")["unit"]
     reason = _first_reason(len(rows), [
         (rows["receiver"] != receiver, f"receiver is not {receiver}"),
         (rows["unit"] != "t", ("not a tonnage (unit {})", rows["unit"])),
-        (rows["same_as"].notna(), _repeat_reason(rows, units)),
+        (rows["same_as"].notna(), _repeat_reason(rows)),
         (rows["year"].isna(), "no date or period to place it in a year"),
     ])
     counted, excluded = _split(rows, reason)
@@ -390,11 +390,10 @@ def aggregate_items(arms: pd.DataFrame, receiver: str = "Albania") -> Aggregatio
     ``table`` has one row per item with one column per event (``requested``, ``promised``,
     ``agreed``, ...).
     """
-    units = arms.set_index("id")["unit"]
     reason = _first_reason(len(arms), [
         (arms["receiver"] != receiver, f"receiver is not {receiver}"),
         (arms["category"] != "arms_items", ("not an item count (category {})", arms["category"])),
-        (arms["same_as"].notna(), _repeat_reason(arms, units)),
+        (arms["same_as"].notna(), _repeat_reason(arms)),
     ])
     counted, excluded = _split(arms, reason)
     table = counted.pivot_table(index="item", columns="event", values="amount", aggfunc="sum")

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from aidcalc import paths
-from aidcalc.distinct import factorize_rows
+from aidcalc.distinct import factorize_rows, map_distinct
 from aidcalc.errors import (
     DateOutOfRangeError,
     InvalidAmountError,
@@ -213,10 +213,11 @@ class Conversion:
 
 
 def _join_ids(*arrays) -> np.ndarray:
-    # few distinct combinations: join each once, then index
-    codes, combos = pd.factorize(pd.MultiIndex.from_arrays(arrays))
-    labels = np.array([" ".join(" ".join(c).split()) for c in combos], dtype=object)
-    return labels[codes]
+    joined = arrays[0]
+    for ids in arrays[1:]:
+        joined = joined + " " + ids
+    # few distinct combinations: drop the gaps of unused fields once per combination
+    return map_distinct(lambda text: " ".join(text.split()), joined)
 
 
 @dataclass(frozen=True)
