@@ -214,7 +214,9 @@ def aggregate_loans(loans: pd.DataFrame, to: str = "USD", receiver: str = "Alban
     -------
     Aggregation
         ``table`` has one row per plan and lender with ``requested``, ``committed`` (in
-        ``to``), their row counts, and ``granted_share`` = committed / requested where both exist.
+        ``to``; missing where no row states one), their row counts (``requested_rows``,
+        ``committed_rows``; 0 where none), and ``granted_share`` = committed / requested
+        where both exist.
 
     Examples
     --------
@@ -262,10 +264,14 @@ def aggregate_loans(loans: pd.DataFrame, to: str = "USD", receiver: str = "Alban
     table = (counted.groupby(["plan_assigned", "lender", "measure"], observed=True)["value"]
              .agg(["sum", "count"]).unstack("measure"))
     table.columns = [f"{m}" if s == "sum" else f"{m}_rows" for s, m in table.columns]
-    for col in ("requested", "committed", "requested_rows", "committed_rows"):
-        if col not in table:
-            table[col] = np.nan
+    for measure in ("requested", "committed"):
+        if measure not in table:
+            table[measure] = np.nan  # no row of this measure: the sum is missing, not zero
+        # but the number of rows behind it is known: zero
+        table[f"{measure}_rows"] = table.get(f"{measure}_rows", pd.Series(0, index=table.index)).fillna(0)
+        table[f"{measure}_rows"] = table[f"{measure}_rows"].astype(np.int64)
     table["granted_share"] = table["committed"] / table["requested"]
+    table = table[["requested", "committed", "requested_rows", "committed_rows", "granted_share"]]
     table = table.reset_index().rename(columns={"plan_assigned": "plan"})
     table["lender"] = table["lender"].astype(frame["giver"].dtype)  # plain labels, whatever the row order
     return Aggregation(table, counted, excluded, unit=rows.attrs.get("label", to), n_input=len(frame))

@@ -38,6 +38,13 @@ def test_the_first_plan_bloc_total_is_the_stated_254_million_and_its_parts_are_n
         assert excluded.loc[part, "reason"] == "included in the total of row L0002"
 
 
+def test_a_measure_with_no_rows_has_a_missing_sum_and_zero_rows():
+    row = _row(aggregate_loans(LOANS).table, 1, "Soviet bloc")
+    # the first plan's bloc loans: one stated total (L0002) committed, no request on record
+    assert (row["committed_rows"], row["requested_rows"]) == (1, 0)
+    assert np.isnan(row["requested"]) and np.isnan(row["granted_share"])
+
+
 def test_the_second_plan_china_total_restates_50_plus_30_million():
     agg = aggregate_loans(LOANS)
     # stated total 80e6 old rubles at 4.00 per USD = 20e6; the additional 30e6 is inside it
