@@ -131,7 +131,10 @@ def _run_job(job: Job, notebooks_dir: str, staging: str) -> tuple[Job, float, li
     try:
         papermill.execute_notebook(str(Path(notebooks_dir) / job.notebook), str(executed),
                                    parameters=params, cwd=notebooks_dir, progress_bar=False,
-                                   kernel_name="python3")
+                                   kernel_name="python3",
+                                   # the kernel's start-up notices (plain-TCP transport) are not
+                                   # the reader's concern; its errors still reach the terminal
+                                   extra_arguments=["--IPKernelApp.log_level=ERROR"])
     except papermill.PapermillExecutionError as err:
         raise ReportError(
             f"{job.notebook} [{job.parameter_set}] failed in cell {err.exec_count} "
