@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from aidcalc.distinct import factorize_rows, map_distinct
+from aidcalc.errors import UnknownParameterError
 from aidcalc.plans import assign_plans
 from aidcalc.rates import convert, parse_dates
 from aidcalc.units import currency_code
@@ -30,6 +31,8 @@ from aidcalc.units import currency_code
 COMMIT_EVENTS = ("granted", "approved", "signed", "agreed", "added", "stated_total", "delivered")
 REQUEST_EVENTS = ("requested",)
 MONEY_UNITS = ("RUB", "CNY", "ALL", "USD")
+#: The periods :func:`aggregate_tonnage` sums over.
+TONNAGE_PERIODS = ("year", "plan")
 SOVIET_BLOC = ("USSR", "Soviet bloc", "Poland", "Czechoslovakia", "GDR", "Hungary", "Romania",
                "Bulgaria")
 
@@ -281,7 +284,18 @@ def aggregate_projects(projects: pd.DataFrame, receiver: str = "Albania") -> Agg
     """Count industrial projects by plan and event, with the cumulative count of new ones.
 
     ``table`` has one row per plan with one column per event (``requested``, ``promised``,
-    ``agreed``, ``completed``, ...) and ``stated_total`` where the source states one.
+    ``agreed``, ``completed``, ...), ``committed`` (the new projects the giver committed to in
+    that plan: the sum of the commitment events, see :data:`COMMIT_EVENTS`, other than a
+    stated total), ``committed_cumulative`` (their running sum over the plans) and, beside it,
+    ``stated_total`` where the source states a cumulative count of its own.
+
+    Examples
+    --------
+    >>> from aidcalc.io import load_table
+    >>> table = aggregate_projects(load_table("projects")).table.set_index("plan")
+    >>> table.loc[4, ["committed", "committed_cumulative", "stated_total"]].tolist()  # 29 + 18
+    [18.0, 47.0, 45.0]
+
     """
     rows = assign_plans(projects)
     reason = _first_reason(len(rows), [
@@ -292,34 +306,79 @@ def aggregate_projects(projects: pd.DataFrame, receiver: str = "Albania") -> Agg
     ])
     counted, excluded = _split(rows, reason)
     table = counted.pivot_table(index="plan_assigned", columns="event", values="amount",
-                                aggfunc="sum").reset_index().rename(columns={"plan_assigned": "plan"})
+                                aggfunc="sum").sort_index()
+    new = [e for e in COMMIT_EVENTS if e != "stated_total" and e in table]
+    # a plan with no commitment on record has no committed figure (missing, not zero) ...
+    table["committed"] = table[new].sum(axis=1, min_count=1) if new else np.nan
+    # ... and adds nothing to the running count
+    table["committed_cumulative"] = table["committed"].fillna(0).cumsum()
+    table = table.reset_index().rename(columns={"plan_assigned": "plan"})
     table.columns.name = None
     return Aggregation(table, counted, excluded, unit="projects", n_input=len(projects))
 
 
-def aggregate_tonnage(arms: pd.DataFrame, receiver: str = "Albania") -> Aggregation:
-    """Sum arms tonnage by year and event, with cumulative deliveries beside the source's totals.
+def aggregate_tonnage(arms: pd.DataFrame, receiver: str = "Albania", by: str = "year") -> Aggregation:
+    """Sum arms tonnage by year (or plan) and event, with running sums beside the source's totals.
 
-    ``table`` has one row per year with one column per event (``requested``, ``agreed``,
-    ``expected``, ``delivered``), ``delivered_cumulative`` (the running sum of the delivered
-    loads) and ``stated_total`` (the source's own cumulative statement for that year).
+    Parameters
+    ----------
+    arms : DataFrame
+        ``data/arms_shipments.csv`` as :func:`aidcalc.io.load_table` returns it.
+    receiver : str
+        Only shipments to this receiver are summed.
+    by : {"year", "plan"}
+        The period of each row of the table: the calendar year of the row's date (else of its
+        period's first year), or the five-year plan :func:`aidcalc.plans.assign_plans` gives it.
+
+    Returns
+    -------
+    Aggregation
+        ``table`` has one row per year (or plan) with one column per event in tonnes
+        (``requested``, ``promised``, ``agreed``, ``expected``, ``delivered``), the running sums
+        ``<event>_cumulative`` of the requested, promised, agreed and delivered loads, and
+        ``stated_total``: the source's own cumulative statement (the latest in the period),
+        which is shown beside the sums, never added to them. ``counted`` rows carry ``day``
+        (their date, else their period's first year), ``year`` and ``plan_assigned``.
+
+    Raises
+    ------
+    UnknownParameterError
+        If ``by`` is neither ``"year"`` nor ``"plan"``.
+
+    Examples
+    --------
+    >>> from aidcalc.io import load_table
+    >>> table = aggregate_tonnage(load_table("arms_shipments"), by="plan").table.set_index("plan")
+    >>> table.loc[4, ["delivered", "delivered_cumulative"]].tolist()  # 19,000 + 80,000 + 1,400 t
+    [100400.0, 100400.0]
+
     """
+    if by not in TONNAGE_PERIODS:
+        raise UnknownParameterError(f"by={by!r} is not accepted; use one of {TONNAGE_PERIODS}")
     rows = assign_plans(arms)
-    days = effective_days(rows)
-    rows["year"] = pd.array(np.where(np.isnat(days), np.nan,
-                                     days.astype("datetime64[Y]").astype(float) + 1970), dtype="Int64")
+    rows["day"] = effective_days(rows)
+    rows["year"] = pd.array(np.where(np.isnat(rows["day"]), np.nan,
+                                     rows["day"].to_numpy().astype("datetime64[Y]").astype(float) + 1970),
+                            dtype="Int64")
+    key = "year" if by == "year" else "plan_assigned"
     reason = _first_reason(len(rows), [
         (rows["receiver"] != receiver, f"receiver is not {receiver}"),
         (rows["unit"] != "t", ("not a tonnage (unit {})", rows["unit"])),
         (rows["same_as"].notna(), _repeat_reason(rows)),
         (rows["year"].isna(), "no date or period to place it in a year"),
+        (rows["plan_assigned"].isna() if by == "plan" else False, "no plan could be assigned"),
     ])
     counted, excluded = _split(rows, reason)
-    table = counted.pivot_table(index="year", columns="event", values="amount",
-                                aggfunc="sum").sort_index()
+    stated = counted["event"] == "stated_total"
+    table = counted[~stated].pivot_table(index=key, columns="event", values="amount", aggfunc="sum")
+    # a cumulative statement is not a load: the latest one in the period stands, unsummed
+    latest = counted[stated].sort_values("day").groupby(key)["amount"].last().rename("stated_total")
+    table = table.join(latest, how="outer").sort_index()
+    for event in ("requested", "promised", "agreed", "delivered"):
+        if event in table:  # a period with no such load adds nothing to the running sum
+            table[f"{event}_cumulative"] = table[event].fillna(0).cumsum()
+    table.index.name = by
     table.columns.name = None
-    if "delivered" in table:
-        table["delivered_cumulative"] = table["delivered"].fillna(0).cumsum()
     return Aggregation(table.reset_index(), counted, excluded, unit="t", n_input=len(arms))
 
 

@@ -12,6 +12,7 @@ from aidcalc.aggregate import (
     interpolate_population,
     lender_group,
 )
+from aidcalc.errors import UnknownParameterError
 from aidcalc.io import load_table
 
 LOANS = load_table("loans")
@@ -91,10 +92,46 @@ def test_tonnage_by_year_keeps_the_source_cumulative_beside_the_sum_of_loads():
     assert table.loc[1975, "requested"] == 380_000
 
 
+def test_tonnage_by_plan_runs_requests_and_deliveries_cumulatively():
+    table = aggregate_tonnage(ARMS, by="plan").table.set_index("plan")
+    # plan 3: 90,000 t asked in 1963 (A0001); plan 4: 200,000 t asked in 1967 (A0002, for
+    # 1967-71, read as plan 4 with a year's slack), and 19,000 + 80,000 + 1,400 t delivered
+    assert table.loc[3, "requested"] == 90_000
+    assert table.loc[4, "requested_cumulative"] == 90_000 + 200_000
+    assert table.loc[4, "delivered"] == table.loc[6, "delivered_cumulative"] == 19_000 + 80_000 + 1_400
+    # plan 5: 229,000 t (1971) + 380,000 t (1975) asked; 20,000 t of ammunition promised for 1973-77
+    assert table.loc[5, "requested"] == 229_000 + 380_000
+    assert table.loc[5, "promised"] == 20_000
+    # the 450,000 t the source says had arrived by 1976 stays beside the 100,400 t of loads it names
+    assert table.loc[6, "stated_total"] == 450_000
+
+
+def test_two_cumulative_statements_in_one_period_are_not_added():
+    later = ARMS[ARMS["event"] == "stated_total"].assign(id="A9999", date="1976-12", amount=460_000.0)
+    table = aggregate_tonnage(pd.concat([ARMS, later], ignore_index=True)).table.set_index("year")
+    assert table.loc[1976, "stated_total"] == 460_000  # the later statement, not 450,000 + 460,000
+
+
+def test_tonnage_by_an_unknown_period_is_refused():
+    with pytest.raises(UnknownParameterError, match=r"by='decade'.*\('year', 'plan'\)"):
+        aggregate_tonnage(ARMS, by="decade")
+
+
 def test_projects_by_plan_count_each_event_once():
     table = aggregate_projects(load_table("projects")).table.set_index("plan")
     assert table.loc[6, "granted"] == 10 and table.loc[6, "requested"] == 20  # 10 of 20 (line 7317)
     assert table.loc[4, "stated_total"] == 45
+
+
+def test_projects_committed_run_cumulatively_beside_the_source_total():
+    table = aggregate_projects(load_table("projects")).table.set_index("plan")
+    # plan 3: 29 approved (P0005; P0002 repeats it); plan 4: 18 agreed (P0009); plan 5: none
+    # on record; plan 6: 10 granted (P0017)
+    assert table.loc[3, "committed"] == 29 and table.loc[4, "committed"] == 18
+    assert np.isnan(table.loc[5, "committed"])  # missing, not zero
+    assert table["committed_cumulative"].tolist() == [29, 29 + 18, 29 + 18, 29 + 18 + 10]
+    # the source's own count by 1965 is 45, two fewer than its parts: shown, not reconciled
+    assert table.loc[4, "stated_total"] == 45 != table.loc[4, "committed_cumulative"]
 
 
 def test_items_requested_in_1975():
