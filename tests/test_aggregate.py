@@ -166,3 +166,25 @@ def test_counted_plus_excluded_is_the_input_for_any_subset(rows):
     subset = LOANS.iloc[sorted(rows)]
     agg = aggregate_loans(subset)
     assert sorted(list(agg.counted["id"]) + list(agg.excluded["id"])) == sorted(subset["id"])
+
+
+PROJECTS = load_table("projects")
+OTHER_AGGREGATIONS = [  # (function, its table, the columns that identify a row of its result)
+    (aggregate_projects, PROJECTS, ["plan"]),
+    (aggregate_tonnage, ARMS, ["year"]),
+    (lambda rows: aggregate_tonnage(rows, by="plan"), ARMS, ["plan"]),
+    (aggregate_items, ARMS, ["item"]),
+]
+
+
+@pytest.mark.parametrize(("aggregate", "table", "keys"), OTHER_AGGREGATIONS)
+@settings(max_examples=15, deadline=None)
+@given(data=st.data())
+def test_other_aggregations_ignore_row_order_and_lose_no_row(aggregate, table, keys, data):
+    order = data.draw(st.permutations(list(range(len(table)))))
+    subset = data.draw(st.lists(st.integers(0, len(table) - 1), min_size=1, unique=True))
+    expected = aggregate(table).table.set_index(keys).sort_index()
+    shuffled = aggregate(table.iloc[order].reset_index(drop=True)).table.set_index(keys).sort_index()
+    pd.testing.assert_frame_equal(expected, shuffled[expected.columns], check_exact=False, rtol=1e-12)
+    agg = aggregate(table.iloc[sorted(subset)])
+    assert sorted([*agg.counted["id"], *agg.excluded["id"]]) == sorted(table["id"].iloc[subset])
