@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from aidcalc.distinct import factorize_rows, map_distinct
-from aidcalc.errors import UnknownParameterError
+from aidcalc.errors import DuplicateIdError, UnknownParameterError
 from aidcalc.plans import assign_plans
 from aidcalc.rates import convert, parse_dates
 from aidcalc.units import currency_code
@@ -126,20 +126,47 @@ def _first_reason(n: int, rules, reason: np.ndarray | None = None) -> np.ndarray
     return reason
 
 
-def _repeat_reason(frame: pd.DataFrame):
+class _RowIds:
+    """Find the rows that ``same_as`` and ``part_of`` point at; the ids are indexed on first use."""
+
+    def __init__(self, frame: pd.DataFrame):
+        self.frame = frame
+        self._index = None
+
+    def positions(self, column: str) -> np.ndarray:
+        """Return, per row, the position of the row its ``column`` names (-1 for none or not found)."""
+        if self._index is None:
+            index = pd.Index(self.frame["id"].to_numpy(dtype=object))
+            if not index.is_unique:
+                shared = sorted(map(str, index[index.duplicated()].unique()))[:5]
+                raise DuplicateIdError(
+                    f"ids {', '.join(shared)} each name more than one input row, so rows that point at "
+                    "them (same_as, part_of) are ambiguous; give every row its own id"
+                )
+            self._index = index
+        refs = self.frame[column]
+        named = refs.notna().to_numpy()
+        found = np.full(len(refs), -1, dtype=np.int64)
+        found[named] = self._index.get_indexer(refs.to_numpy(dtype=object)[named])
+        return found
+
+
+def _repeat_reason(frame: pd.DataFrame, ids: _RowIds | None = None):
     """Give a ``same_as`` row its reason: a repeat of row X, or a restatement in another unit."""
+    ids = _RowIds(frame) if ids is None else ids
+
     def reason(hit):
-        # the unit of each row by id, built only when some row repeats another
-        evidence_units = pd.Series(frame["unit"].to_numpy(dtype=object),
-                                   index=frame["id"].to_numpy(dtype=object))
         target = frame["same_as"].to_numpy(dtype=object)[hit]
-        unit = pd.Series(frame["unit"].to_numpy(dtype=object)[hit], dtype="string")
-        target_unit = pd.Series(target, dtype=object).map(evidence_units).astype("string")
-        same = target_unit.eq(unit).to_numpy(dtype=bool, na_value=False)
-        known = target_unit.notna().to_numpy()
-        return np.select([same, known],
-                         ["repeats row " + target, "restates row " + target + " in another unit"],
-                         "repeats row " + target + " (not in this input)")
+        at = ids.positions("same_as")[hit]
+        units = frame["unit"].to_numpy(dtype=object)
+        same = np.zeros(len(target), dtype=bool)
+        found = at >= 0
+        same[found] = pd.Series(units[at[found]], dtype="string").eq(
+            pd.Series(units[hit][found], dtype="string")).to_numpy(dtype=bool, na_value=False)
+        kind = np.where(same, 0, np.where(found, 1, 2))
+        before = np.array(["repeats row ", "restates row ", "repeats row "], dtype=object)
+        after = np.array(["", " in another unit", " (not in this input)"], dtype=object)
+        return before[kind] + target + after[kind]
     return reason
 
 
@@ -243,26 +270,29 @@ def aggregate_loans(loans: pd.DataFrame, to: str = "USD", receiver: str = "Alban
     measure = map_distinct(lambda e: 1 if e in COMMIT_EVENTS else 2 if e in REQUEST_EVENTS else 0,
                            rows["event"]).astype(np.int8)
     rows["measure"] = pd.Categorical.from_codes(measure, categories=measures)
-    n = len(rows)
+    n, ids = len(rows), _RowIds(rows)
     reason = _first_reason(n, [
         (rows["receiver"] != receiver, f"receiver is not {receiver} (a comparison figure)"),
         (rows["problem"] == "not money", ("not a money amount (unit {})", rows["unit"])),
-        (rows["same_as"].notna(), _repeat_reason(rows)),
+        (rows["same_as"].notna(), _repeat_reason(rows, ids)),
         (measure == 0, ("event '{}' is neither a request nor a commitment", rows["event"])),
     ])
-    # a component is left out only when the total it belongs to is itself counted
+    undated = (np.isnat(rows["converted_at"].to_numpy()),
+               "no date or period: a cumulative statement, see the audit")
+    later = [(rows["problem"] != "", ("not convertible: {}", rows["problem"])),
+             (rows["plan_assigned"].isna(), "no plan could be assigned")]
+    # A component is left out only when the total it belongs to is counted (or is itself
+    # inside a counted total); a total that cannot be counted leaves its components counted.
     has_parent = rows["part_of"].notna().to_numpy()
     parent_counted = np.zeros(n, dtype=bool)
     if has_parent.any():
-        candidates = rows["id"][pd.isna(reason)]
-        parent_counted[has_parent] = rows["part_of"][has_parent].isin(candidates).to_numpy()
-    reason = _first_reason(n, [
-        (np.isnat(rows["converted_at"].to_numpy()),
-         "no date or period: a cumulative statement, see the audit"),
-        (parent_counted, ("included in the total of row {}", rows["part_of"])),
-        (rows["problem"] != "", ("not convertible: {}", rows["problem"])),
-        (rows["plan_assigned"].isna(), "no plan could be assigned"),
-    ], reason)
+        countable = pd.isna(reason) & ~_as_mask(undated[0])
+        for mask, _ in later:
+            countable &= ~_as_mask(mask)
+        parent = ids.positions("part_of")[has_parent]
+        parent_counted[has_parent] = (parent >= 0) & countable[np.maximum(parent, 0)]
+    inside = (parent_counted, ("included in the total of row {}", rows["part_of"]))
+    reason = _first_reason(n, [undated, inside, *later], reason)
     counted, excluded = _split(rows, reason)
     table = (counted.groupby(["plan_assigned", "lender", "measure"], observed=True)["value"]
              .agg(["sum", "count"]).unstack("measure"))

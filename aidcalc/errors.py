@@ -90,5 +90,9 @@ class UnknownReferenceError(AidcalcError, KeyError):
         return self.args[0]
 
 
+class DuplicateIdError(AidcalcError, ValueError):
+    """Two or more input rows share an id, so a reference to it (``same_as``, ``part_of``) is ambiguous."""
+
+
 class ReportError(AidcalcError, RuntimeError):
     """A notebook failed while the reports were regenerated."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from aidcalc.distinct import factorize_rows
 from aidcalc.rates import parse_dates
 
 #: How far (in years) a period written by the source may stray from a plan's years and still be
@@ -83,10 +84,15 @@ def assign_plans(frame: pd.DataFrame, plans: pd.DataFrame | None = None, *,
         pick = choice.argmax(axis=1)
         assigned[rows[single]] = numbers[pick[single]]
         rule[rows[single]] = RULES.index("period")
-        for i in np.flatnonzero(single & ~exact.any(axis=1)):  # years differ from the plan's
-            k = pick[i]
-            remark[rows[i]] = (f"period {int(ps[rows[i]])}-{int(pe[rows[i]])} read as plan {numbers[k]} "
-                               f"({starts[k]}-{ends[k]})")
+        loose = np.flatnonzero(single & ~exact.any(axis=1))  # years differ from the plan's
+        if loose.size:  # one remark per distinct (period, plan), then spread to the rows
+            at = rows[loose]
+            groups, first = factorize_rows(ps[at], pe[at], pick[loose])
+            k = pick[loose[first]]
+            spans = zip(ps[at[first]], pe[at[first]], numbers[k], starts[k], ends[k], strict=True)
+            texts = np.array([f"period {int(a)}-{int(b)} read as plan {p} ({s}-{e})"
+                              for a, b, p, s, e in spans], dtype=object)
+            remark[at] = texts[groups]
 
     days = parse_dates(frame["date"].astype("string").to_numpy()) if days is None else days
     years = np.where(np.isnat(days), np.nan, days.astype("datetime64[Y]").astype(float) + 1970)

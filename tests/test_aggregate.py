@@ -12,7 +12,7 @@ from aidcalc.aggregate import (
     interpolate_population,
     lender_group,
 )
-from aidcalc.errors import UnknownParameterError
+from aidcalc.errors import DuplicateIdError, UnknownParameterError
 from aidcalc.io import load_table
 
 LOANS = load_table("loans")
@@ -44,6 +44,24 @@ def test_a_measure_with_no_rows_has_a_missing_sum_and_zero_rows():
     # the first plan's bloc loans: one stated total (L0002) committed, no request on record
     assert (row["committed_rows"], row["requested_rows"]) == (1, 0)
     assert np.isnan(row["requested"]) and np.isnan(row["granted_share"])
+
+
+def test_components_count_when_their_total_cannot_be():
+    # Without a date or period the stated total L0002 is excluded; its five components then
+    # carry the first plan: 83 + 46 + 55 + 50 + 20 = 254 million old rubles, / 4.444 (gold).
+    undated = LOANS.copy()
+    total = undated["id"] == "L0002"
+    undated.loc[total, ["date", "period_start", "period_end"]] = pd.NA
+    agg = aggregate_loans(undated, to="RUB")
+    assert agg.excluded.set_index("id").loc["L0002", "reason"].startswith("no date or period")
+    assert set(agg.counted["id"]) >= {"L0003", "L0004", "L0005", "L0006", "L0007"}
+    assert _row(agg.table, 1, "Soviet bloc")["committed"] == pytest.approx((83 + 46 + 55 + 50 + 20) * 1e6 / 4.444)
+
+
+def test_rows_sharing_an_id_are_refused_when_rows_point_at_it():
+    doubled = pd.concat([LOANS, LOANS[LOANS["id"] == "L0002"]], ignore_index=True)
+    with pytest.raises(DuplicateIdError, match="L0002 each name more than one input row"):
+        aggregate_loans(doubled)
 
 
 def test_the_second_plan_china_total_restates_50_plus_30_million():
