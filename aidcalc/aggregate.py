@@ -118,7 +118,8 @@ def _first_reason(n: int, rules, reason: np.ndarray | None = None) -> np.ndarray
             continue
         if isinstance(text, tuple):
             template, column = text
-            text = map_distinct(template.format, np.asarray(column, dtype=object)[hit])
+            text = map_distinct(template.format, column[hit] if isinstance(column, pd.Categorical)
+                                else np.asarray(column, dtype=object)[hit])
         elif callable(text):
             text = text(hit)
         reason[hit] = text
@@ -267,15 +268,16 @@ def aggregate_loans(loans: pd.DataFrame, to: str = "USD", receiver: str = "Alban
         lender = named.where(~is_arms, named + " (military)").astype("category")
     rows["lender"] = lender
     measures = ["", "committed", "requested"]
+    event = pd.Categorical(rows["event"])  # numbered once, read by two rules
     measure = map_distinct(lambda e: 1 if e in COMMIT_EVENTS else 2 if e in REQUEST_EVENTS else 0,
-                           rows["event"]).astype(np.int8)
+                           event).astype(np.int8)
     rows["measure"] = pd.Categorical.from_codes(measure, categories=measures)
     n, ids = len(rows), _RowIds(rows)
     reason = _first_reason(n, [
         (rows["receiver"] != receiver, f"receiver is not {receiver} (a comparison figure)"),
         (rows["problem"] == "not money", ("not a money amount (unit {})", rows["unit"])),
         (rows["same_as"].notna(), _repeat_reason(rows, ids)),
-        (measure == 0, ("event '{}' is neither a request nor a commitment", rows["event"])),
+        (measure == 0, ("event '{}' is neither a request nor a commitment", event)),
     ])
     undated = (np.isnat(rows["converted_at"].to_numpy()),
                "no date or period: a cumulative statement, see the audit")

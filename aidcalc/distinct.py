@@ -80,7 +80,12 @@ def map_distinct(func, column, categorical: bool = False):
     [0, 1, 0]
 
     """
-    codes, uniques = pd.factorize(np.asarray(column, dtype=object), use_na_sentinel=True)
+    if isinstance(column, pd.Series) and isinstance(column.dtype, pd.CategoricalDtype):
+        column = column.array
+    if isinstance(column, pd.Categorical):  # numbered already
+        codes, uniques = column.codes, np.asarray(column.categories, dtype=object)
+    else:
+        codes, uniques = pd.factorize(np.asarray(column, dtype=object), use_na_sentinel=True)
     labels = np.empty(len(uniques) + 1, dtype=object)
     labels[:-1] = [func(value) for value in uniques]
     labels[-1] = func(None) if (codes < 0).any() else None

@@ -61,3 +61,9 @@ def test_labels_shared_by_several_values_make_one_category():
     out = map_distinct(lambda g: bloc.get(g, g), ["Poland", "China", "GDR"], categorical=True)
     assert list(out.categories) == ["Soviet bloc", "China"]
     assert out.tolist() == ["Soviet bloc", "China", "Soviet bloc"]
+
+
+def test_a_categorical_column_is_read_through_its_categories():
+    events = pd.Categorical(["granted", None, "cut", "granted"])
+    assert map_distinct(lambda e: f"event {e}", events).tolist() == [
+        "event granted", "event None", "event cut", "event granted"]
