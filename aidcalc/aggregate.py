@@ -69,13 +69,6 @@ class Aggregation:
         return self.excluded["reason"].value_counts()
 
 
-def _isin(series: pd.Series, values) -> np.ndarray:
-    """``series.isin(values)``, computed on the distinct values only (fast on long columns)."""
-    codes, uniques = pd.factorize(series)
-    hit = np.append(np.isin(np.asarray(uniques, dtype=object), list(values)), False)
-    return hit[codes]  # the missing-value code -1 picks the trailing False
-
-
 def lender_group(giver: pd.Series) -> pd.Series:
     """Group givers: ``China``, ``Soviet bloc`` (USSR and its allies), or the giver itself.
 

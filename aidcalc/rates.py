@@ -407,7 +407,8 @@ def convert(amount, currency=None, on=None, *, to: str = "USD", rate_type: str =
 
     One function for one amount or for whole columns: with scalars it returns a
     :class:`Converted`; with arrays or pandas Series (amounts, currencies and dates per
-    row) it returns a :class:`Conversion` computed column-wise, not row by row.
+    row) it returns a :class:`Conversion` computed column-wise, not row by row: the rate
+    rules run once per distinct (currency, date) and each amount is scaled by its factor.
 
     Parameters
     ----------
