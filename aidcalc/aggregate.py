@@ -24,6 +24,7 @@ import pandas as pd
 
 from aidcalc.distinct import factorize_rows, map_distinct
 from aidcalc.errors import DuplicateIdError, UnknownParameterError
+from aidcalc.io import require_columns
 from aidcalc.plans import assign_plans
 from aidcalc.rates import convert, parse_dates
 from aidcalc.units import currency_code
@@ -33,6 +34,12 @@ REQUEST_EVENTS = ("requested",)
 MONEY_UNITS = ("RUB", "CNY", "ALL", "USD")
 #: The periods :func:`aggregate_tonnage` sums over.
 TONNAGE_PERIODS = ("year", "plan")
+#: The columns each aggregation reads (the evidence tables have them all).
+PLAN_COLUMNS = ("plan", "period_start", "period_end", "date")
+LOAN_COLUMNS = ("id", *PLAN_COLUMNS, "giver", "receiver", "event", "amount", "unit", "vintage", "same_as",
+                "part_of")
+PROJECT_COLUMNS = ("id", *PLAN_COLUMNS, "receiver", "event", "amount", "unit", "same_as")
+ITEM_COLUMNS = ("id", "receiver", "category", "item", "event", "amount", "unit", "same_as")
 SOVIET_BLOC = ("USSR", "Soviet bloc", "Poland", "Czechoslovakia", "GDR", "Hungary", "Romania",
                "Bulgaria")
 
@@ -193,6 +200,7 @@ def convert_rows(frame: pd.DataFrame, to: str = "USD", *, days: np.ndarray | Non
     ``days`` is the parsed ``date`` column if at hand; options are those of
     :func:`aidcalc.rates.convert`.
     """
+    require_columns(frame, ("unit", "vintage", "amount", "date", "period_start"), "convert_rows", "loans")
     out = frame.copy(deep=False)  # new columns only: the caller's frame is left as it was
     # a few (unit, vintage) pairs over many rows: name each pair's currency once
     pair, first = factorize_rows(out["unit"], out["vintage"])
@@ -251,6 +259,9 @@ def aggregate_loans(loans: pd.DataFrame, to: str = "USD", receiver: str = "Alban
     57155716
 
     """
+    require_columns(loans, LOAN_COLUMNS, "aggregate_loans", "loans")
+    if military is not None:
+        require_columns(military, LOAN_COLUMNS, "aggregate_loans (military=)", "arms_shipments")
     frame = loans if military is None else pd.concat([loans, military], ignore_index=True)
     days = parse_dates(frame["date"].astype("string").to_numpy())  # parsed once, used twice
     rows = assign_plans(convert_rows(frame, to=to, days=days, **options), days=days)
@@ -322,6 +333,7 @@ def aggregate_projects(projects: pd.DataFrame, receiver: str = "Albania") -> Agg
     [18.0, 47.0, 45.0]
 
     """
+    require_columns(projects, PROJECT_COLUMNS, "aggregate_projects", "projects")
     rows = assign_plans(projects)
     reason = _first_reason(len(rows), [
         (rows["receiver"] != receiver, f"receiver is not {receiver} (a comparison figure)"),
@@ -380,6 +392,7 @@ def aggregate_tonnage(arms: pd.DataFrame, receiver: str = "Albania", by: str = "
     """
     if by not in TONNAGE_PERIODS:
         raise UnknownParameterError(f"by={by!r} is not accepted; use one of {TONNAGE_PERIODS}")
+    require_columns(arms, PROJECT_COLUMNS, "aggregate_tonnage", "arms_shipments")
     rows = assign_plans(arms)
     rows["day"] = effective_days(rows)
     rows["year"] = pd.array(np.where(np.isnat(rows["day"]), np.nan,
@@ -480,6 +493,7 @@ def aggregate_items(arms: pd.DataFrame, receiver: str = "Albania") -> Aggregatio
     ``table`` has one row per item with one column per event (``requested``, ``promised``,
     ``agreed``, ...).
     """
+    require_columns(arms, ITEM_COLUMNS, "aggregate_items", "arms_shipments")
     reason = _first_reason(len(arms), [
         (arms["receiver"] != receiver, f"receiver is not {receiver}"),
         (arms["category"] != "arms_items", ("not an item count (category {})", arms["category"])),

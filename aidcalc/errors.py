@@ -94,5 +94,12 @@ class DuplicateIdError(AidcalcError, ValueError):
     """Two or more input rows share an id, so a reference to it (``same_as``, ``part_of``) is ambiguous."""
 
 
+class MissingColumnError(AidcalcError, KeyError):
+    """A frame handed to a function lacks columns that the function reads."""
+
+    def __str__(self):  # KeyError would otherwise print the repr of the message
+        return self.args[0]
+
+
 class ReportError(AidcalcError, RuntimeError):
     """A notebook failed while the reports were regenerated."""

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from aidcalc import paths
-from aidcalc.errors import DataValidationError, UnknownParameterError
+from aidcalc.errors import DataValidationError, MissingColumnError, UnknownParameterError
 
 #: The tables that hold figures from the sources, each with the one-letter id prefix of its rows.
 EVIDENCE_TABLES = {
@@ -184,3 +184,28 @@ def validate_all(data_dir: Path | str | None = None) -> dict:
     data_dir = Path(data_dir or paths.DATA_DIR)
     names = [r["name"] for r in _descriptor(data_dir)["resources"]]
     return {name: len(load_table(name, data_dir)) for name in names}
+
+
+def require_columns(frame: pd.DataFrame, columns, function: str, table: str) -> None:
+    """Raise if ``frame`` lacks any of ``columns``, naming them and the table that has them.
+
+    Raises
+    ------
+    MissingColumnError
+        Naming the function, the missing columns and how to load a frame that has them.
+
+    Examples
+    --------
+    >>> require_columns(pd.DataFrame({"id": []}), ["id", "unit"], "aggregate_items", "arms_shipments")
+    ... # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    aidcalc.errors.MissingColumnError: aggregate_items reads the column unit, which the frame ...
+
+    """
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise MissingColumnError(
+            f"{function} reads the column{'s' if len(missing) > 1 else ''} {', '.join(missing)}, which "
+            f"the frame given lacks; pass the rows of data/{table}.csv as "
+            f"aidcalc.load_table({table!r}) returns them"
+        )

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from aidcalc.distinct import factorize_rows
+from aidcalc.io import require_columns
 from aidcalc.rates import parse_dates
 
 #: How far (in years) a period written by the source may stray from a plan's years and still be
@@ -64,6 +65,7 @@ def assign_plans(frame: pd.DataFrame, plans: pd.DataFrame | None = None, *,
     [[4, 'period'], [5, 'date'], [2, 'named']]
 
     """
+    require_columns(frame, ("plan", "period_start", "period_end", "date"), "assign_plans", "loans")
     plans = load_plans() if plans is None else plans
     starts = plans["start_year"].to_numpy()
     ends = plans["end_year"].to_numpy()

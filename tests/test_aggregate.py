@@ -12,7 +12,7 @@ from aidcalc.aggregate import (
     interpolate_population,
     lender_group,
 )
-from aidcalc.errors import DuplicateIdError, UnknownParameterError
+from aidcalc.errors import DuplicateIdError, MissingColumnError, UnknownParameterError
 from aidcalc.io import load_table
 
 LOANS = load_table("loans")
@@ -206,3 +206,19 @@ def test_other_aggregations_ignore_row_order_and_lose_no_row(aggregate, table, k
     pd.testing.assert_frame_equal(expected, shuffled[expected.columns], check_exact=False, rtol=1e-12)
     agg = aggregate(table.iloc[sorted(subset)])
     assert sorted([*agg.counted["id"], *agg.excluded["id"]]) == sorted(table["id"].iloc[subset])
+
+
+@pytest.mark.parametrize(
+    ("aggregate", "table", "dropped"),
+    [
+        (aggregate_loans, LOANS, "vintage"),
+        (aggregate_projects, PROJECTS, "period_end"),
+        (aggregate_tonnage, ARMS, "date"),
+        (aggregate_items, ARMS, "item"),
+    ],
+)
+def test_a_frame_without_a_needed_column_is_refused_naming_it(aggregate, table, dropped):
+    with pytest.raises(MissingColumnError, match=f"reads the column {dropped}, which the frame given lacks") as err:
+        aggregate(table.drop(columns=dropped))
+    assert isinstance(err.value, KeyError)
+    assert "load_table(" in str(err.value)
