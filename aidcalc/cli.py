@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from aidcalc.errors import AidcalcError
@@ -29,9 +30,45 @@ def build_parser() -> argparse.ArgumentParser:
     conv.add_argument("--via", default="USD", choices=("USD", "direct"))
     conv.add_argument("--price-year", type=int)
 
+    agg = sub.add_parser("aggregate", help="sum the evidence by plan (or year), with what was left out")
+    agg.add_argument("what", choices=("loans", "projects", "tonnage", "items"))
+    agg.add_argument("--currency", default="USD", help="loans: USD, RUB (1961 rubles) or CNY (1955 yuan)")
+    agg.add_argument("--price-year", type=int, help="loans: constant US dollars of this year")
+    agg.add_argument("--rate-basis", default="official", choices=("official", "source_implied"))
+    agg.add_argument("--military", action="store_true", help="loans: add the values of arms aid")
+    agg.add_argument("--by", default="year", choices=("year", "plan"), help="tonnage: per year or plan")
+    agg.add_argument("--excluded", action="store_true", help="also list every excluded row and its reason")
+
     sub.add_parser("validate", help="validate every table in data/ against its schema")
     sub.add_parser("audit", help="check every derived statement of the sources")
     return parser
+
+
+def print_aggregation(args: argparse.Namespace) -> None:
+    """Print the table of an aggregation, then how many rows it counted and why it left the rest out."""
+    from aidcalc import aggregate
+    from aidcalc.io import load_table
+
+    if args.what == "loans":
+        options = aggregate.conversion_options(args.currency, "constant" if args.price_year else "nominal",
+                                               args.price_year or 1990, args.rate_basis)
+        military = load_table("arms_shipments") if args.military else None
+        result = aggregate.aggregate_loans(load_table("loans"), military=military, **options)
+    elif args.what == "projects":
+        result = aggregate.aggregate_projects(load_table("projects"))
+    elif args.what == "tonnage":
+        result = aggregate.aggregate_tonnage(load_table("arms_shipments"), by=args.by)
+    else:
+        result = aggregate.aggregate_items(load_table("arms_shipments"))
+    print(f"{args.what} ({result.unit})")
+    # full figures with thousands separators; decimals only where the figure has them
+    print(result.table.to_string(index=False, na_rep="-",
+                                 float_format=lambda v: f"{v:,.3f}".rstrip("0").rstrip(".")))
+    print(f"\n{len(result.counted)} rows counted, {len(result.excluded)} excluded:")
+    print(result.reasons.to_string())
+    if args.excluded:
+        print()
+        print(result.excluded[["id", "line", "reason"]].to_string(index=False))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -52,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
                              rate_type=args.rate_type, basis=args.basis, via=args.via,
                              price_year=args.price_year)
             print(f"{result.value:,.2f} {result.label}; rows: {', '.join(result.rate_ids) or 'none'}")
+        elif args.command == "aggregate":
+            print_aggregation(args)
         elif args.command == "validate":
             from aidcalc.io import validate_all
 
@@ -65,6 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     except AidcalcError as err:
         print(f"aidcalc: {err}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into `head` and the like: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
 
 

@@ -28,3 +28,18 @@ def test_validate_lists_every_table(capsys):
 def test_audit_prints_every_verdict(capsys):
     assert cli.main(["audit"]) == 0
     assert "inconsistent" in capsys.readouterr().out
+
+
+def test_aggregate_prints_the_plan_table_and_the_reasons(capsys):
+    assert cli.main(["aggregate", "loans", "--currency", "RUB"]) == 0
+    out = capsys.readouterr().out
+    # first plan, Soviet bloc: 254 million old rubles / 4.444 (gold basis) = 57,155,715.572 rubles
+    assert "57,155,715.572" in out
+    assert "included in the total of row L0002" in out
+
+
+def test_aggregate_tonnage_by_plan_lists_the_excluded_rows_when_asked(capsys):
+    assert cli.main(["aggregate", "tonnage", "--by", "plan", "--excluded"]) == 0
+    out = capsys.readouterr().out
+    assert "100,400" in out  # delivered in plan 4: 19,000 + 80,000 + 1,400 t
+    assert "not a tonnage (unit count)" in out
