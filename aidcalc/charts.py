@@ -71,6 +71,72 @@ def plot_grouped_bars(table: pd.DataFrame, category: str, series: list[str], *, 
     return fig
 
 
+def plot_aid_by_plan(table: pd.DataFrame, *, ylabel: str,
+                     title: str = "Aid committed to Albania by five-year plan", source: str = SOURCE_LINE):
+    """Draw, per plan, the aid each lender committed beside what Albania requested in all.
+
+    Parameters
+    ----------
+    table : DataFrame
+        ``aggregate_loans(...).table``: one row per plan and lender with ``committed`` and
+        ``requested`` in the unit that ``ylabel`` names.
+    ylabel : str
+        The unit and basis of the amounts, e.g. ``Aggregation.unit``.
+    title, source : str
+        The chart's title, and the source line under it.
+
+    """
+    from aidcalc.plans import plan_label
+
+    committed = table.pivot_table(index="plan", columns="lender", values="committed",
+                                  aggfunc=lambda v: v.sum(min_count=1))
+    requested = table.groupby("plan")["requested"].sum(min_count=1).rename("requested by Albania")
+    chart = committed.join(requested, how="outer").reset_index()
+    chart.columns.name = None
+    chart["plan"] = chart["plan"].map(plan_label)
+    series = [c for c in chart.columns if c != "plan"]
+    return plot_grouped_bars(chart, "plan", series, title=title, ylabel=ylabel, source=source)
+
+
+def plot_implied_rates(conversions: pd.DataFrame, *, source: str = SOURCE_LINE,
+                       title: str = "Exchange rates implied by the sources' own conversions"):
+    """Draw each conversion's implied rate over the official rate of its date (log scale).
+
+    Parameters
+    ----------
+    conversions : DataFrame
+        ``run_audit().conversions``: ``date``, ``line``, ``from_currency``, ``to_currency`` and
+        ``implied_over_official``; rows without a ratio are left out.
+    source, title : str
+        The source line under the chart, and its title.
+
+    """
+    from aidcalc.rates import parse_dates
+
+    conv = conversions.dropna(subset=["implied_over_official"])
+    year = 1970 + parse_dates(conv["date"].astype("string").to_numpy()).astype(float) / 365.2425
+    pair = (conv["from_currency"] + " per " + conv["to_currency"]).fillna("rate printed in the source")
+    fig, ax = plt.subplots(figsize=(8, 4.6))
+    ax.axhline(1, color="black", linewidth=1, label="official rate of the date")
+    markers = "os^Dv<>p"
+    for k, label in enumerate(pd.unique(pair)):  # every pair drawn, markers reused past eight
+        sel = (pair == label).to_numpy()
+        ax.scatter(year[sel], conv["implied_over_official"][sel], marker=markers[k % len(markers)],
+                   facecolors="none", edgecolors="black", s=60, label=label)
+    for x, y, line in zip(year, conv["implied_over_official"], conv["line"], strict=True):
+        ax.annotate(f"line {line}", (x, y), fontsize=7, xytext=(4, 3), textcoords="offset points")
+    ax.set_yscale("log")
+    ax.yaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
+    ax.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+    ax.set_title(title, loc="left")
+    ax.set_xlabel("year of the conversion")
+    ax.set_ylabel("implied rate / official rate (log scale)")
+    ax.legend(frameon=False, fontsize=8)
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    add_source(fig, source)
+    return fig
+
+
 def plot_tonnage(table: pd.DataFrame, *, title: str, source: str = SOURCE_LINE):
     """Draw arms tonnage by year.
 
