@@ -26,7 +26,7 @@ from aidcalc.distinct import factorize_rows, map_distinct
 from aidcalc.errors import DuplicateIdError, UnknownParameterError
 from aidcalc.io import require_columns
 from aidcalc.plans import assign_plans
-from aidcalc.rates import convert, parse_dates
+from aidcalc.rates import calendar_years, convert, decimal_years, parse_dates
 from aidcalc.units import currency_code
 
 COMMIT_EVENTS = ("granted", "approved", "signed", "agreed", "added", "stated_total", "delivered")
@@ -183,7 +183,7 @@ def effective_days(frame: pd.DataFrame, days: np.ndarray | None = None) -> np.nd
     ['1961-03-15', '1966-07-01', 'NaT']
 
     """
-    days = parse_dates(frame["date"].astype("string").to_numpy()) if days is None else days.copy()
+    days = parse_dates(frame["date"]) if days is None else days.copy()
     start = pd.to_numeric(frame["period_start"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     fill = np.isnat(days) & ~np.isnan(start)
     # 1 July of the year, the reading parse_dates gives a bare year
@@ -263,7 +263,7 @@ def aggregate_loans(loans: pd.DataFrame, to: str = "USD", receiver: str = "Alban
     if military is not None:
         require_columns(military, LOAN_COLUMNS, "aggregate_loans (military=)", "arms_shipments")
     frame = loans if military is None else pd.concat([loans, military], ignore_index=True)
-    days = parse_dates(frame["date"].astype("string").to_numpy())  # parsed once, used twice
+    days = parse_dates(frame["date"])  # parsed once, used twice
     rows = assign_plans(convert_rows(frame, to=to, days=days, **options), days=days)
     lender = lender_group(rows["giver"])
     if military is not None:
@@ -395,9 +395,7 @@ def aggregate_tonnage(arms: pd.DataFrame, receiver: str = "Albania", by: str = "
     require_columns(arms, PROJECT_COLUMNS, "aggregate_tonnage", "arms_shipments")
     rows = assign_plans(arms)
     rows["day"] = effective_days(rows)
-    rows["year"] = pd.array(np.where(np.isnat(rows["day"]), np.nan,
-                                     rows["day"].to_numpy().astype("datetime64[Y]").astype(float) + 1970),
-                            dtype="Int64")
+    rows["year"] = pd.array(calendar_years(rows["day"].to_numpy()), dtype="Int64")
     key = "year" if by == "year" else "plan_assigned"
     reason = _first_reason(len(rows), [
         (rows["receiver"] != receiver, f"receiver is not {receiver}"),
@@ -433,8 +431,7 @@ def interpolate_population(years, population: pd.DataFrame) -> np.ndarray:
     1834000.0
 
     """
-    days = population["date"].astype(str).to_numpy(dtype="datetime64[D]")
-    x = 1970 + days.astype(float) / 365.2425
+    x = decimal_years(parse_dates(population["date"]))
     logp = np.log(population["population"].to_numpy(dtype=float))
     years = np.asarray(years, dtype=float)
     out = np.exp(np.interp(years, x, logp))

@@ -113,11 +113,10 @@ def _call(node, evidence, walk):
     if name == "population":
         from aidcalc.aggregate import interpolate_population
         from aidcalc.io import load_table
-        from aidcalc.rates import parse_dates
+        from aidcalc.rates import decimal_years, parse_dates
 
-        day = parse_dates([walk(node.args[0])])[0]
-        year = 1970 + day.astype("datetime64[D]").astype(float) / 365.2425
-        return float(interpolate_population([year], load_table("population"))[0])
+        year = decimal_years(parse_dates([walk(node.args[0])]))
+        return float(interpolate_population(year, load_table("population"))[0])
     if name == "max":
         return max(walk(a) for a in node.args)
     raise ValueError(f"function {name!r} is not allowed in a claim; use convert, rate, population or max")

@@ -111,10 +111,10 @@ def plot_implied_rates(conversions: pd.DataFrame, *, source: str = SOURCE_LINE,
         The source line under the chart, and its title.
 
     """
-    from aidcalc.rates import parse_dates
+    from aidcalc.rates import decimal_years, parse_dates
 
     conv = conversions.dropna(subset=["implied_over_official"])
-    year = 1970 + parse_dates(conv["date"].astype("string").to_numpy()).astype(float) / 365.2425
+    year = decimal_years(parse_dates(conv["date"]))
     pair = (conv["from_currency"] + " per " + conv["to_currency"]).fillna("rate printed in the source")
     fig, ax = plt.subplots(figsize=(8, 4.6))
     ax.axhline(1, color="black", linewidth=1, label="official rate of the date")

@@ -7,7 +7,7 @@ import pandas as pd
 
 from aidcalc.distinct import factorize_rows
 from aidcalc.io import require_columns
-from aidcalc.rates import parse_dates
+from aidcalc.rates import calendar_years, parse_dates
 
 #: How far (in years) a period written by the source may stray from a plan's years and still be
 #: read as that plan: the thesis writes the second plan "1955-60" and the fourth "1965-70".
@@ -96,8 +96,7 @@ def assign_plans(frame: pd.DataFrame, plans: pd.DataFrame | None = None, *,
                               for a, b, p, s, e in spans], dtype=object)
             remark[at] = texts[groups]
 
-    days = parse_dates(frame["date"].astype("string").to_numpy()) if days is None else days
-    years = np.where(np.isnat(days), np.nan, days.astype("datetime64[Y]").astype(float) + 1970)
+    years = calendar_years(parse_dates(frame["date"]) if days is None else days)
     k = np.searchsorted(starts, years, side="right") - 1
     by_date = (rule == RULES.index("none")) & ~np.isnan(years) & (k >= 0)
     by_date[by_date] &= years[by_date] <= ends[k[by_date]]

@@ -47,6 +47,7 @@ def parse_dates(dates) -> np.ndarray:
     """Parse dates (``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD``, datetimes) to ``datetime64[D]``.
 
     Missing values become ``NaT``. ``YYYY`` is read as 1 July, ``YYYY-MM`` as the 15th.
+    A pandas Series (such as the ``date`` column of an evidence table) is read as text.
 
     Examples
     --------
@@ -54,6 +55,8 @@ def parse_dates(dates) -> np.ndarray:
     ['1956-07-01', '1961-01-15', '1965-08-10', 'NaT']
 
     """
+    if isinstance(dates, pd.Series) and not pd.api.types.is_datetime64_any_dtype(dates):
+        dates = dates.astype("string").to_numpy()
     if pd.api.types.is_datetime64_any_dtype(pd.Series(np.atleast_1d(dates[:1] if np.ndim(dates) else dates))):
         return np.atleast_1d(np.asarray(dates, dtype="datetime64[D]"))
     # Dates repeat a lot (one per agreement): parse each distinct text once.
@@ -70,6 +73,31 @@ def parse_dates(dates) -> np.ndarray:
         )
     days = np.append(parsed.to_numpy(dtype="datetime64[D]"), np.datetime64("NaT"))
     return days[codes]  # the sentinel -1 picks the trailing NaT
+
+
+def calendar_years(days: np.ndarray) -> np.ndarray:
+    """Return the calendar year of each ``datetime64`` day, as floats with NaN for ``NaT``.
+
+    Examples
+    --------
+    >>> calendar_years(parse_dates(["1956-12-31", None])).tolist()
+    [1956.0, nan]
+
+    """
+    return np.where(np.isnat(days), np.nan, days.astype("datetime64[Y]").astype(float) + 1970)
+
+
+def decimal_years(days: np.ndarray) -> np.ndarray:
+    """Return each ``datetime64`` day as a fractional year (NaN for ``NaT``), for axes and interpolation.
+
+    Examples
+    --------
+    >>> decimal_years(parse_dates(["1956", "1970-01-01"])).round(2).tolist()  # 1 July 1956
+    [1956.5, 1970.0]
+
+    """
+    days = np.asarray(days, dtype="datetime64[D]")
+    return np.where(np.isnat(days), np.nan, 1970 + days.astype(float) / 365.2425)
 
 
 @dataclass(frozen=True)
@@ -382,7 +410,7 @@ def _apply(amt, rate, rows, multiply, day, cur, base, rate_types, errors, positi
 
 
 def _deflate(value, days, price_year, table, errors, problem):
-    years = days.astype("datetime64[Y]").astype(float) + 1970
+    years = calendar_years(days)
     cpi = table.cpi
     if price_year not in cpi.index:
         raise DateOutOfRangeError(
