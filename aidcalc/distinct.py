@@ -46,7 +46,7 @@ def factorize_rows(*columns) -> tuple[np.ndarray, np.ndarray]:
             size = int(key.max()) + 1
         key, size = key * n_values + codes, size * n_values
     if key is None:
-        raise ValueError("factorize_rows needs at least one column")
+        raise TypeError("factorize_rows needs at least one column")
     codes, _ = pd.factorize(key)
     first = pd.Series(codes).drop_duplicates().index.to_numpy(dtype=np.int64)
     return codes.astype(np.int64), first

@@ -28,7 +28,7 @@ def test_rows_with_the_same_values_share_a_number(columns, codes, first):
 
 
 def test_a_call_without_columns_is_refused():
-    with pytest.raises(ValueError, match="at least one column"):
+    with pytest.raises(TypeError, match="at least one column"):
         factorize_rows()
 
 
