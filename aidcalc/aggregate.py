@@ -24,7 +24,7 @@ import pandas as pd
 
 from aidcalc.distinct import factorize_rows, map_distinct
 from aidcalc.errors import DuplicateIdError, UnknownParameterError
-from aidcalc.io import require_columns
+from aidcalc.io import float_column, require_columns
 from aidcalc.plans import assign_plans
 from aidcalc.rates import calendar_years, convert, decimal_years, parse_dates
 from aidcalc.units import currency_code
@@ -184,7 +184,7 @@ def effective_days(frame: pd.DataFrame, days: np.ndarray | None = None) -> np.nd
 
     """
     days = parse_dates(frame["date"]) if days is None else days.copy()
-    start = pd.to_numeric(frame["period_start"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    start = float_column(frame["period_start"])
     fill = np.isnat(days) & ~np.isnan(start)
     # 1 July of the year, the reading parse_dates gives a bare year
     days[fill] = ((start[fill] - 1970) * 12 + 6).astype(np.int64).astype("datetime64[M]")

@@ -8,6 +8,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from aidcalc import paths
@@ -209,3 +210,16 @@ def require_columns(frame: pd.DataFrame, columns, function: str, table: str) -> 
             f"the frame given lacks; pass the rows of data/{table}.csv as "
             f"aidcalc.load_table({table!r}) returns them"
         )
+
+
+def float_column(column: pd.Series) -> np.ndarray:
+    """Return a numeric column as a fresh float64 array, NaN where a value is missing or not a number.
+
+    Examples
+    --------
+    >>> float_column(pd.Series([1961, pd.NA], dtype="Int64")).tolist()
+    [1961.0, nan]
+
+    """
+    return pd.to_numeric(column, errors="coerce").to_numpy(dtype=float, na_value=np.nan, copy=True)
+

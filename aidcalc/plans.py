@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from aidcalc.distinct import factorize_rows
-from aidcalc.io import require_columns
+from aidcalc.io import float_column, require_columns
 from aidcalc.rates import calendar_years, parse_dates
 
 #: How far (in years) a period written by the source may stray from a plan's years and still be
@@ -70,11 +70,11 @@ def assign_plans(frame: pd.DataFrame, plans: pd.DataFrame | None = None, *,
     starts = plans["start_year"].to_numpy()
     ends = plans["end_year"].to_numpy()
     numbers = plans["plan"].to_numpy()
-    assigned = _floats(frame["plan"])
+    assigned = float_column(frame["plan"])
     rule = np.where(np.isnan(assigned), RULES.index("none"), RULES.index("named")).astype(np.int8)
     remark = np.full(len(frame), "", dtype=object)
 
-    ps, pe = _floats(frame["period_start"]), _floats(frame["period_end"])
+    ps, pe = float_column(frame["period_start"]), float_column(frame["period_end"])
     rows = np.flatnonzero((rule == RULES.index("none")) & ~np.isnan(ps) & ~np.isnan(pe))
     if rows.size:  # rows x plans: does the period lie within the plan exactly, or within a year?
         start, end = ps[rows, None], pe[rows, None]
@@ -109,11 +109,6 @@ def assign_plans(frame: pd.DataFrame, plans: pd.DataFrame | None = None, *,
     out["plan_rule"] = pd.Categorical.from_codes(rule, categories=RULES)
     out["plan_remark"] = remark
     return out
-
-
-def _floats(column: pd.Series) -> np.ndarray:
-    """Return a numeric column as float64 with NaN for missing (a fresh array, safe to write to)."""
-    return pd.to_numeric(column, errors="coerce").to_numpy(dtype=float, na_value=np.nan, copy=True)
 
 
 def plan_label(plan: int, plans: pd.DataFrame | None = None) -> str:
