@@ -12,5 +12,5 @@ from aidcalc import paths
 def data_copy(tmp_path) -> Path:
     """A writable copy of data/ (the tables, schema and package descriptor)."""
     target = tmp_path / "data"
-    shutil.copytree(paths.DATA_DIR, target)
+    shutil.copytree(paths.data_dir(), target)
     return target

@@ -9,8 +9,6 @@ from aidcalc.aggregate import (
     aggregate_loans,
     aggregate_projects,
     aggregate_tonnage,
-    interpolate_population,
-    lender_group,
 )
 from aidcalc.errors import DuplicateIdError, MissingColumnError, UnknownParameterError
 from aidcalc.io import load_table
@@ -156,17 +154,6 @@ def test_items_requested_in_1975():
     table = aggregate_items(ARMS).table.set_index("item")
     assert table.loc["tanks", "requested"] == 800
     assert table.loc["tanks", "promised"] == 130 + 200  # 1967 and 1972 promises
-
-
-def test_population_is_interpolated_between_censuses_and_not_extrapolated():
-    pop = load_table("population")
-    # at a census day the census figure: 1969-04-01 is 1969 + 90/365.2425
-    assert interpolate_population([1969 + 90 / 365.2425], pop)[0] == pytest.approx(2_068_155, rel=1e-4)
-    assert np.isnan(interpolate_population([1940], pop)[0])
-
-
-def test_lenders_are_grouped_into_the_bloc_and_china():
-    assert lender_group(pd.Series(["GDR", "USSR", "China"])).tolist() == ["Soviet bloc", "Soviet bloc", "China"]
 
 
 @settings(max_examples=25, deadline=None)

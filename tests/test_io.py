@@ -22,7 +22,7 @@ def _edit_row(path, row_id, **changes):
 def test_every_table_in_the_package_loads_and_validates():
     counts = validate_all()
     assert set(EVIDENCE_TABLES) <= set(counts)
-    assert counts["loans"] == len(pd.read_csv(paths.DATA_DIR / "loans.csv"))
+    assert counts["loans"] == len(pd.read_csv(paths.data_dir() / "loans.csv"))
 
 
 @pytest.mark.parametrize(

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from aidcalc.dates import calendar_years, parse_dates
 from aidcalc.distinct import factorize_rows
 from aidcalc.io import float_column, require_columns
-from aidcalc.rates import calendar_years, parse_dates
 
 #: How far (in years) a period written by the source may stray from a plan's years and still be
 #: read as that plan: the thesis writes the second plan "1955-60" and the fourth "1965-70".
@@ -17,7 +17,7 @@ PERIOD_SLACK = 1
 RULES = ("named", "period", "date", "none")
 
 
-def load_plans(data_dir=None) -> pd.DataFrame:
+def load_plans(data=None) -> pd.DataFrame:
     """Return ``data/plans.csv``: plan number, name, first and last year, source.
 
     Examples
@@ -26,13 +26,13 @@ def load_plans(data_dir=None) -> pd.DataFrame:
     [1961, 1965]
 
     """
-    from aidcalc.io import load_table
+    from aidcalc.context import open_data
 
-    return load_table("plans", data_dir)
+    return open_data(data).table("plans")
 
 
 def assign_plans(frame: pd.DataFrame, plans: pd.DataFrame | None = None, *,
-                 days: np.ndarray | None = None) -> pd.DataFrame:
+                 days: np.ndarray | None = None, data=None) -> pd.DataFrame:
     """Tie every row to a five-year plan, and say which rule did it.
 
     The rules, in order: ``named`` (the plan the source itself names, column ``plan``);
@@ -45,10 +45,12 @@ def assign_plans(frame: pd.DataFrame, plans: pd.DataFrame | None = None, *,
     frame : DataFrame
         Rows with columns ``plan``, ``period_start``, ``period_end`` and ``date``.
     plans : DataFrame, optional
-        The plan table; defaults to ``data/plans.csv``.
+        The plan table; defaults to ``plans`` of ``data``.
     days : array of datetime64[D], optional
-        The ``date`` column already parsed by :func:`aidcalc.rates.parse_dates`, to save
+        The ``date`` column already parsed by :func:`aidcalc.dates.parse_dates`, to save
         parsing it again on long tables.
+    data : DataContext or path, optional
+        The data to read (:func:`aidcalc.open_data`); defaults to the packaged tables.
 
     Returns
     -------
@@ -66,7 +68,7 @@ def assign_plans(frame: pd.DataFrame, plans: pd.DataFrame | None = None, *,
 
     """
     require_columns(frame, ("plan", "period_start", "period_end", "date"), "assign_plans", "loans")
-    plans = load_plans() if plans is None else plans
+    plans = load_plans(data) if plans is None else plans
     starts = plans["start_year"].to_numpy()
     ends = plans["end_year"].to_numpy()
     numbers = plans["plan"].to_numpy()
@@ -111,7 +113,7 @@ def assign_plans(frame: pd.DataFrame, plans: pd.DataFrame | None = None, *,
     return out
 
 
-def plan_label(plan: int, plans: pd.DataFrame | None = None) -> str:
+def plan_label(plan: int, plans: pd.DataFrame | None = None, *, data=None) -> str:
     """Return a label such as ``"3rd plan 1961-65"`` for charts and tables.
 
     Examples
@@ -120,7 +122,7 @@ def plan_label(plan: int, plans: pd.DataFrame | None = None) -> str:
     '4th plan 1966-70'
 
     """
-    plans = load_plans() if plans is None else plans
+    plans = load_plans(data) if plans is None else plans
     row = plans.set_index("plan").loc[int(plan)]
     suffix = {1: "st", 2: "nd", 3: "rd"}.get(int(plan), "th")
     return f"{plan}{suffix} plan {row['start_year']}-{str(row['end_year'])[2:]}"

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from aidcalc import paths
 from aidcalc.errors import DataValidationError, MissingColumnError, UnknownParameterError
 
 #: The tables that hold figures from the sources, each with the one-letter id prefix of its rows.
@@ -31,7 +27,13 @@ def _descriptor(data_dir: Path) -> dict:
     return json.loads((data_dir / "datapackage.json").read_text(encoding="utf-8"))
 
 
-def _resource_descriptor(name: str, data_dir: Path) -> dict:
+def table_names(data_dir: Path) -> list[str]:
+    """Return the names of the tables of the data package in ``data_dir``."""
+    return [r["name"] for r in _descriptor(data_dir)["resources"]]
+
+
+def resource_descriptor(name: str, data_dir: Path) -> dict:
+    """Return a table's descriptor in ``datapackage.json``, its schema read in."""
     resources = {r["name"]: r for r in _descriptor(data_dir)["resources"]}
     if name not in resources:
         raise UnknownParameterError(
@@ -44,15 +46,14 @@ def _resource_descriptor(name: str, data_dir: Path) -> dict:
     return resource
 
 
-def validate_table(name: str, data_dir: Path | str | None = None) -> None:
-    """Check one table against its schema, foreign keys included.
+def table_files(data_dir: Path, name: str) -> list[Path]:
+    """Return the files a table's validity depends on: itself, the descriptor, schemas, sources."""
+    files = [data_dir / "datapackage.json", data_dir / f"{name}.csv", data_dir / "sources.csv"]
+    return files + sorted((data_dir / "schemas").glob("*.json"))
 
-    Parameters
-    ----------
-    name : str
-        Resource name in ``data/datapackage.json`` (e.g. ``"loans"``).
-    data_dir : path, optional
-        Folder holding ``datapackage.json``; defaults to the project's ``data/``.
+
+def validate_with_frictionless(name: str, base: Path) -> None:
+    """Check one table against its schema with frictionless, foreign keys included.
 
     Raises
     ------
@@ -60,45 +61,10 @@ def validate_table(name: str, data_dir: Path | str | None = None) -> None:
         Naming the file, each bad line and column, and what the schema accepts.
 
     """
-    data_dir = Path(data_dir or paths.DATA_DIR)
-    _validate_cached(name, str(data_dir), _stamp(data_dir, name))
-
-
-def _stamp(data_dir: Path, name: str) -> str:
-    """Return a digest of all a table's validity depends on: itself, its schema, its references."""
-    files = [data_dir / "datapackage.json", data_dir / f"{name}.csv", data_dir / "sources.csv"]
-    files += sorted((data_dir / "schemas").glob("*.json"))
-    digest = hashlib.sha256(name.encode())
-    for f in files:
-        digest.update(f.read_bytes() if f.exists() else b"-")
-    return digest.hexdigest()
-
-
-def _cache_file() -> Path:
-    return Path(os.environ.get("AIDCALC_CACHE", paths.PROJ_ROOT / ".aidcalc-cache")) / "validated.txt"
-
-
-@lru_cache(maxsize=64)
-def _validate_cached(name: str, data_dir: str, stamp: str) -> None:
-    # A table whose exact bytes (and schema) passed before is not validated again: the digest
-    # of its content is recorded once frictionless has passed it. Any edit changes the digest.
-    cache = _cache_file()
-    if cache.exists() and stamp in cache.read_text().split():
-        return
-    _validate_with_frictionless(name, Path(data_dir))
-    try:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        with cache.open("a") as f:
-            f.write(stamp + "\n")
-    except OSError:
-        pass  # a read-only checkout validates every time instead
-
-
-def _validate_with_frictionless(name: str, base: Path) -> None:
     # frictionless is imported here, not at module level, so that `import aidcalc` stays light.
     import frictionless
 
-    resource = _resource_descriptor(name, base)
+    resource = resource_descriptor(name, base)
     path = base / resource["path"]
     package = frictionless.Package(str(base / "datapackage.json"))
     report = package.get_resource(name).validate()
@@ -114,8 +80,40 @@ def _validate_with_frictionless(name: str, base: Path) -> None:
         raise DataValidationError(path, problems)
 
 
-def load_table(name: str, data_dir: Path | str | None = None) -> pd.DataFrame:
-    """Load one table from ``data/`` after validating it against its schema.
+def read_table(data_dir: Path, name: str, known_valid: bool = False) -> pd.DataFrame:
+    """Validate one table (unless ``known_valid``) and read it, typed from its schema.
+
+    Callers go through :class:`aidcalc.context.DataContext`, which caches the result.
+    """
+    if not known_valid:
+        validate_with_frictionless(name, data_dir)
+    resource = resource_descriptor(name, data_dir)
+    fields = resource["schema"]["fields"]
+    dtypes = {f["name"]: _PANDAS_TYPES.get(f["type"], "string") for f in fields}
+    return pd.read_csv(data_dir / resource["path"], dtype=dtypes, keep_default_na=False, na_values=[""])
+
+
+def validate_table(name: str, data=None) -> None:
+    """Check one table against its schema, foreign keys included.
+
+    Parameters
+    ----------
+    name : str
+        Resource name in ``data/datapackage.json`` (e.g. ``"loans"``).
+    data : DataContext or path, optional
+        The data to read (:func:`aidcalc.open_data`); defaults to the packaged tables.
+
+    Raises
+    ------
+    DataValidationError
+        Naming the file, each bad line and column, and what the schema accepts.
+
+    """
+    load_table(name, data)
+
+
+def load_table(name: str, data=None) -> pd.DataFrame:
+    """Load one table after validating it against its schema.
 
     Parameters
     ----------
@@ -123,15 +121,15 @@ def load_table(name: str, data_dir: Path | str | None = None) -> pd.DataFrame:
         Resource name in ``data/datapackage.json``: an evidence table (``loans``,
         ``arms_shipments``, ``projects``, ``specialists``, ``trade``, ``other_figures``)
         or a reference table (``rates``, ``redenominations``, ``cpi_u``, ``plans``,
-        ``population``, ``sources``).
-    data_dir : path, optional
-        Folder holding ``datapackage.json``; defaults to the project's ``data/``.
+        ``population``, ``sources``, ``claims``).
+    data : DataContext or path, optional
+        The data to read (:func:`aidcalc.open_data`); defaults to the packaged tables.
 
     Returns
     -------
     pandas.DataFrame
         One column per schema field, typed from the schema; empty cells stay missing
-        (``<NA>`` / ``NaN``), never zero.
+        (``<NA>`` / ``NaN``), never zero. A fresh copy: changing it changes nothing else.
 
     Raises
     ------
@@ -148,18 +146,12 @@ def load_table(name: str, data_dir: Path | str | None = None) -> pd.DataFrame:
     (254000000.0, 'RUB', 1)
 
     """
-    data_dir = Path(data_dir or paths.DATA_DIR)
-    validate_table(name, data_dir)
-    resource = _resource_descriptor(name, data_dir)
-    fields = resource["schema"]["fields"]
-    dtypes = {f["name"]: _PANDAS_TYPES.get(f["type"], "string") for f in fields}
-    frame = pd.read_csv(
-        data_dir / resource["path"], dtype=dtypes, keep_default_na=False, na_values=[""]
-    )
-    return frame
+    from aidcalc.context import open_data
+
+    return open_data(data).table(name)
 
 
-def load_evidence(data_dir: Path | str | None = None) -> pd.DataFrame:
+def load_evidence(data=None) -> pd.DataFrame:
     """Load every evidence table into one frame, with a ``table`` column naming its file.
 
     Examples
@@ -169,11 +161,12 @@ def load_evidence(data_dir: Path | str | None = None) -> pd.DataFrame:
     ['arms_shipments', 'loans']
 
     """
-    frames = [load_table(name, data_dir).assign(table=name) for name in EVIDENCE_TABLES]
-    return pd.concat(frames, ignore_index=True)
+    from aidcalc.context import open_data
+
+    return open_data(data).evidence()
 
 
-def validate_all(data_dir: Path | str | None = None) -> dict:
+def validate_all(data=None) -> dict:
     """Validate every table of the data package; return the row count of each.
 
     Raises
@@ -182,9 +175,10 @@ def validate_all(data_dir: Path | str | None = None) -> dict:
         At the first table that breaks its schema.
 
     """
-    data_dir = Path(data_dir or paths.DATA_DIR)
-    names = [r["name"] for r in _descriptor(data_dir)["resources"]]
-    return {name: len(load_table(name, data_dir)) for name in names}
+    from aidcalc.context import open_data
+
+    data = open_data(data)
+    return {name: len(data.table(name)) for name in data.names}
 
 
 def require_columns(frame: pd.DataFrame, columns, function: str, table: str) -> None:

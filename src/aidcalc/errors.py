@@ -39,11 +39,11 @@ class DataValidationError(AidcalcError, ValueError):
 class UnknownCurrencyError(AidcalcError, KeyError):
     """A currency or unit code that the unit registry does not define."""
 
-    def __init__(self, code, accepted):
+    def __init__(self, code, accepted, where: str = ""):
         self.code = code
         self.accepted = sorted(accepted)
         super().__init__(
-            f"unknown currency or unit {code!r}; accepted codes are: {', '.join(self.accepted)}"
+            f"unknown currency or unit {code!r}{where}; accepted codes are: {', '.join(self.accepted)}"
         )
 
     def __str__(self):  # KeyError would otherwise print the repr of the message
@@ -103,3 +103,19 @@ class MissingColumnError(AidcalcError, KeyError):
 
 class ReportError(AidcalcError, RuntimeError):
     """A notebook failed while the reports were regenerated."""
+
+
+class InvalidDateError(AidcalcError, ValueError):
+    """A date that is not YYYY, YYYY-MM or YYYY-MM-DD, or not a day of the calendar."""
+
+    def __init__(self, message, value=None):
+        self.value = value
+        super().__init__(message)
+
+
+class MisalignedInputError(AidcalcError, ValueError):
+    """Columns handed to one call do not line up: different indexes or lengths."""
+
+
+class DataNotFoundError(AidcalcError, FileNotFoundError):
+    """The data folder holds no ``datapackage.json``."""

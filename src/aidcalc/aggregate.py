@@ -22,16 +22,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from aidcalc.distinct import factorize_rows, map_distinct
+from aidcalc.dates import calendar_years, parse_dates
+from aidcalc.distinct import map_distinct
 from aidcalc.errors import DuplicateIdError, UnknownParameterError
-from aidcalc.io import float_column, require_columns
+from aidcalc.io import require_columns
 from aidcalc.plans import assign_plans
-from aidcalc.rates import calendar_years, convert, decimal_years, parse_dates
-from aidcalc.units import currency_code
+from aidcalc.rows import convert_rows, effective_days, lender_group
 
 COMMIT_EVENTS = ("granted", "approved", "signed", "agreed", "added", "stated_total", "delivered")
 REQUEST_EVENTS = ("requested",)
-MONEY_UNITS = ("RUB", "CNY", "ALL", "USD")
 #: The periods :func:`aggregate_tonnage` sums over.
 TONNAGE_PERIODS = ("year", "plan")
 #: The columns each aggregation reads (the evidence tables have them all).
@@ -40,8 +39,6 @@ LOAN_COLUMNS = ("id", *PLAN_COLUMNS, "giver", "receiver", "event", "amount", "un
                 "part_of")
 PROJECT_COLUMNS = ("id", *PLAN_COLUMNS, "receiver", "event", "amount", "unit", "same_as")
 ITEM_COLUMNS = ("id", "receiver", "category", "item", "event", "amount", "unit", "same_as")
-SOVIET_BLOC = ("USSR", "Soviet bloc", "Poland", "Czechoslovakia", "GDR", "Hungary", "Romania",
-               "Bulgaria")
 
 
 @dataclass
@@ -74,21 +71,6 @@ class Aggregation:
     def reasons(self) -> pd.Series:
         """How many rows each exclusion reason left out."""
         return self.excluded["reason"].value_counts()
-
-
-def lender_group(giver: pd.Series) -> pd.Series:
-    """Group givers: ``China``, ``Soviet bloc`` (USSR and its allies), or the giver itself.
-
-    Returns a categorical Series (a few lenders over many rows), missing where the giver is.
-
-    Examples
-    --------
-    >>> lender_group(pd.Series(["Poland", "China", "Albania"])).tolist()
-    ['Soviet bloc', 'China', 'Albania']
-
-    """
-    group = map_distinct(lambda g: "Soviet bloc" if g in SOVIET_BLOC else g, giver, categorical=True)
-    return pd.Series(group, index=giver.index, name=giver.name)
 
 
 def _split(frame: pd.DataFrame, reason: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -171,60 +153,9 @@ def _repeat_reason(frame: pd.DataFrame, ids: _RowIds | None = None):
     return reason
 
 
-def effective_days(frame: pd.DataFrame, days: np.ndarray | None = None) -> np.ndarray:
-    """Return the day each row's amount is converted at: its date, else 1 July of its period's first year.
-
-    ``days`` is the ``date`` column already parsed by :func:`aidcalc.rates.parse_dates`, if at hand.
-
-    Examples
-    --------
-    >>> rows = pd.DataFrame({"date": ["1961-03", None, None], "period_start": [pd.NA, 1966, pd.NA]})
-    >>> effective_days(rows).astype(str).tolist()
-    ['1961-03-15', '1966-07-01', 'NaT']
-
-    """
-    days = parse_dates(frame["date"]) if days is None else days.copy()
-    start = float_column(frame["period_start"])
-    fill = np.isnat(days) & ~np.isnan(start)
-    # 1 July of the year, the reading parse_dates gives a bare year
-    days[fill] = ((start[fill] - 1970) * 12 + 6).astype(np.int64).astype("datetime64[M]")
-    return days
-
-
-def convert_rows(frame: pd.DataFrame, to: str = "USD", *, days: np.ndarray | None = None,
-                 **options) -> pd.DataFrame:
-    """Convert the money rows of an evidence frame; other rows get ``NaN`` and a problem.
-
-    Returns a copy with ``currency`` (code with vintage, categorical), ``converted_at`` (the day of the rate:
-    the row's date, else its period's first year), ``value``, ``rate_rows`` and ``problem``.
-    ``days`` is the parsed ``date`` column if at hand; options are those of
-    :func:`aidcalc.rates.convert`.
-    """
-    require_columns(frame, ("unit", "vintage", "amount", "date", "period_start"), "convert_rows", "loans")
-    out = frame.copy(deep=False)  # new columns only: the caller's frame is left as it was
-    # a few (unit, vintage) pairs over many rows: name each pair's currency once
-    pair, first = factorize_rows(out["unit"], out["vintage"])
-    unit = out["unit"].to_numpy(dtype=object)[first]
-    money = pd.Series(unit, dtype=object).isin(MONEY_UNITS).to_numpy()[pair]
-    names, categories = pd.factorize(currency_code(unit, out["vintage"].to_numpy(dtype=object)[first]))
-    out["currency"] = pd.Categorical.from_codes(names[pair], categories=categories)
-    when = effective_days(out, days)
-    value = np.full(len(out), np.nan)
-    rate_rows = np.full(len(out), "", dtype=object)
-    problem = np.where(money, "", "not money").astype(object)
-    problem[money & np.isnat(when)] = "no date or period to convert at"
-    rows = np.flatnonzero(money & ~np.isnat(when))
-    if len(rows):
-        result = convert(out["amount"].to_numpy(dtype=float, na_value=np.nan)[rows],
-                         out["currency"].array[rows], when[rows], to=to, errors="coerce", **options)
-        value[rows], rate_rows[rows], problem[rows] = result.value, result.rate_id_strings(), result.problem
-        out.attrs["label"] = result.label
-    out["converted_at"], out["value"], out["rate_rows"], out["problem"] = when, value, rate_rows, problem
-    return out
-
-
 def aggregate_loans(loans: pd.DataFrame, to: str = "USD", receiver: str = "Albania",
-                    military: pd.DataFrame | None = None, **options) -> Aggregation:
+                    military: pd.DataFrame | None = None, *, data=None, rates=None,
+                    **options) -> Aggregation:
     """Sum loans and grants by plan, lender and measure (requested or committed).
 
     Parameters
@@ -233,14 +164,18 @@ def aggregate_loans(loans: pd.DataFrame, to: str = "USD", receiver: str = "Alban
         ``data/loans.csv`` as :func:`aidcalc.io.load_table` returns it.
     to : str
         Target currency; options (``rate_type``, ``basis``, ``via``, ``price_year``) are
-        passed to :func:`aidcalc.rates.convert`.
+        passed to :func:`aidcalc.convert`.
     receiver : str
         Only aid to this receiver is summed; the rest is excluded as comparison figures.
     military : DataFrame, optional
         ``data/arms_shipments.csv``: its money rows (values of arms) are added as military aid,
         with ``lender`` suffixed " (military)"; its tonnage and item counts are excluded.
+    data : DataContext or path, optional
+        The data to read (plans, and rates unless ``rates`` is given); defaults to the packaged tables.
+    rates : RateTable, optional
+        Rates to convert at instead of those of ``data`` (e.g. with the source-implied rates added).
     **options
-        ``rate_type``, ``basis``, ``via``, ``price_year``, ``table`` of :func:`aidcalc.rates.convert`.
+        ``rate_type``, ``basis``, ``via``, ``price_year`` of :func:`aidcalc.convert`.
 
     Returns
     -------
@@ -264,7 +199,8 @@ def aggregate_loans(loans: pd.DataFrame, to: str = "USD", receiver: str = "Alban
         require_columns(military, LOAN_COLUMNS, "aggregate_loans (military=)", "arms_shipments")
     frame = loans if military is None else pd.concat([loans, military], ignore_index=True)
     days = parse_dates(frame["date"])  # parsed once, used twice
-    rows = assign_plans(convert_rows(frame, to=to, days=days, **options), days=days)
+    rows = convert_rows(frame, to=to, days=days, data=data if rates is None else rates, **options)
+    rows = assign_plans(rows, days=days, data=data)
     lender = lender_group(rows["giver"])
     if military is not None:
         is_arms = rows["id"].isin(military["id"]).to_numpy()
@@ -316,7 +252,7 @@ def aggregate_loans(loans: pd.DataFrame, to: str = "USD", receiver: str = "Alban
     return Aggregation(table, counted, excluded, unit=rows.attrs.get("label", to), n_input=len(frame))
 
 
-def aggregate_projects(projects: pd.DataFrame, receiver: str = "Albania") -> Aggregation:
+def aggregate_projects(projects: pd.DataFrame, receiver: str = "Albania", *, data=None) -> Aggregation:
     """Count industrial projects by plan and event, with the cumulative count of new ones.
 
     ``table`` has one row per plan with one column per event (``requested``, ``promised``,
@@ -334,7 +270,7 @@ def aggregate_projects(projects: pd.DataFrame, receiver: str = "Albania") -> Agg
 
     """
     require_columns(projects, PROJECT_COLUMNS, "aggregate_projects", "projects")
-    rows = assign_plans(projects)
+    rows = assign_plans(projects, data=data)
     reason = _first_reason(len(rows), [
         (rows["receiver"] != receiver, f"receiver is not {receiver} (a comparison figure)"),
         (rows["unit"] != "count", "not a count of projects"),
@@ -354,7 +290,8 @@ def aggregate_projects(projects: pd.DataFrame, receiver: str = "Albania") -> Agg
     return Aggregation(table, counted, excluded, unit="projects", n_input=len(projects))
 
 
-def aggregate_tonnage(arms: pd.DataFrame, receiver: str = "Albania", by: str = "year") -> Aggregation:
+def aggregate_tonnage(arms: pd.DataFrame, receiver: str = "Albania", by: str = "year", *,
+                      data=None) -> Aggregation:
     """Sum arms tonnage by year (or plan) and event, with running sums beside the source's totals.
 
     Parameters
@@ -366,6 +303,8 @@ def aggregate_tonnage(arms: pd.DataFrame, receiver: str = "Albania", by: str = "
     by : {"year", "plan"}
         The period of each row of the table: the calendar year of the row's date (else of its
         period's first year), or the five-year plan :func:`aidcalc.plans.assign_plans` gives it.
+    data : DataContext or path, optional
+        The data to read (the plans); defaults to the packaged tables.
 
     Returns
     -------
@@ -393,7 +332,7 @@ def aggregate_tonnage(arms: pd.DataFrame, receiver: str = "Albania", by: str = "
     if by not in TONNAGE_PERIODS:
         raise UnknownParameterError(f"by={by!r} is not accepted; use one of {TONNAGE_PERIODS}")
     require_columns(arms, PROJECT_COLUMNS, "aggregate_tonnage", "arms_shipments")
-    rows = assign_plans(arms)
+    rows = assign_plans(arms, data=data)
     rows["day"] = effective_days(rows)
     rows["year"] = pd.array(calendar_years(rows["day"].to_numpy()), dtype="Int64")
     key = "year" if by == "year" else "plan_assigned"
@@ -416,72 +355,6 @@ def aggregate_tonnage(arms: pd.DataFrame, receiver: str = "Albania", by: str = "
     table.index.name = by
     table.columns.name = None
     return Aggregation(table.reset_index(), counted, excluded, unit="t", n_input=len(arms))
-
-
-def interpolate_population(years, population: pd.DataFrame) -> np.ndarray:
-    """Albania's population in each year (1 July), log-linear between censuses.
-
-    Years outside the census span get ``NaN`` rather than an extrapolation.
-
-    Examples
-    --------
-    >>> from aidcalc.io import load_table
-    >>> pop = load_table("population")  # censuses of 2 Oct 1960 and 1 Apr 1969
-    >>> round(float(interpolate_population([1965.0], pop)[0]), -3)
-    1834000.0
-
-    """
-    x = decimal_years(parse_dates(population["date"]))
-    logp = np.log(population["population"].to_numpy(dtype=float))
-    years = np.asarray(years, dtype=float)
-    out = np.exp(np.interp(years, x, logp))
-    out[(years < x.min()) | (years > x.max())] = np.nan
-    return out
-
-
-def add_per_capita(table: pd.DataFrame, population: pd.DataFrame, columns, plans=None) -> pd.DataFrame:
-    """Add ``population`` (mid-plan, interpolated) and ``<column>_per_capita`` to a plan table.
-
-    The population of a plan is the interpolated census population at the middle of its
-    years (e.g. 1 January 1964 for 1961-65); see :func:`interpolate_population`.
-    """
-    from aidcalc.plans import load_plans
-
-    plans = load_plans() if plans is None else plans
-    spans = plans.set_index("plan")
-    mid = table["plan"].map(lambda p: (spans.loc[p, "start_year"] + spans.loc[p, "end_year"] + 1) / 2)
-    out = table.copy()
-    out["population"] = interpolate_population(mid.to_numpy(dtype=float), population)
-    for col in columns:
-        out[f"{col}_per_capita"] = out[col] / out["population"]
-    return out
-
-
-def conversion_options(currency: str = "USD", price_basis: str = "nominal",
-                       price_year: int = 1990, rate_basis: str = "official") -> dict:
-    """Translate the report parameters into options for :func:`aidcalc.rates.convert`.
-
-    ``rate_basis="source_implied"`` converts at the rates the sources' own conversions imply
-    (see :func:`aidcalc.audit.implied_rates`) where they imply one, and at official rates
-    elsewhere; every converted row names the rate rows it used.
-
-    Examples
-    --------
-    >>> opts = conversion_options("USD", "constant", 1990)
-    >>> opts["to"], opts["price_year"], opts["rate_type"]
-    ('USD', 1990, ('official',))
-
-    """
-    from aidcalc.rates import load_rate_table
-
-    options = {"to": currency, "price_year": price_year if price_basis == "constant" else None,
-               "rate_type": ("official",), "table": load_rate_table()}
-    if rate_basis == "source_implied":
-        from aidcalc.audit import implied_rates
-
-        options["rate_type"] = ("source_implied", "official")
-        options["table"] = options["table"].with_rates(implied_rates())
-    return options
 
 
 def aggregate_items(arms: pd.DataFrame, receiver: str = "Albania") -> Aggregation:

@@ -4,16 +4,24 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from aidcalc import convert, deflate_usd, load_rate_table, parse_dates
 from aidcalc.errors import (
     DateOutOfRangeError,
     InvalidAmountError,
+    InvalidDateError,
+    MisalignedInputError,
     MissingDateError,
     MissingRateError,
     UnknownCurrencyError,
     UnknownParameterError,
 )
-from aidcalc.rates import convert, deflate_usd, load_rate_table, parse_dates
+from aidcalc.rates import RateTable
 from aidcalc.units import Q_
+
+_TABLE = load_rate_table()
+#: The packaged rates without the 1975 ruble row (R048): a year no row covers.
+WITHOUT_1975 = RateTable.from_frames(_TABLE.rates[_TABLE.rates["id"] != "R048"], _TABLE.redenominations,
+                                     _TABLE.cpi.rename("cpi_u").rename_axis("year").reset_index())
 
 # Table-driven known conversions, with the arithmetic from the rate tables written out.
 KNOWN = [
@@ -75,7 +83,7 @@ def test_missing_amounts_stay_missing():
 def test_vectorised_call_reports_rows_per_amount():
     result = convert(pd.Series([4.0, 0.9]), pd.Series(["RUB_old", "RUB"]), pd.Series(["1955", "1965"]))
     assert result.value.tolist() == pytest.approx([1.0, 1.0])
-    assert [result.rate_ids(i) for i in range(2)] == [("R002",), ("R005",)]
+    assert result.rate_ids.tolist() == [("R002",), ("R005",)]
 
 
 @pytest.mark.parametrize(
@@ -84,14 +92,18 @@ def test_vectorised_call_reports_rows_per_amount():
         (lambda: convert(1, "EUR", "1960"), UnknownCurrencyError, "'EUR'; accepted codes are: ALL"),
         (lambda: convert(1, "RUB", "1936"), DateOutOfRangeError, "RUB_old before 1961"),
         (lambda: convert(1, "RUB_old", None), MissingDateError, "has no date"),
-        (lambda: convert(1, "RUB", "1975"), MissingRateError, "no 'official' rate for RUB per USD on 1975-07-01"),
+        (lambda: convert(1, "RUB", "1975", data=WITHOUT_1975), MissingRateError,
+         "no 'official' rate for RUB per USD on 1975-07-01"),
         (lambda: convert(-5, "RUB", "1965"), InvalidAmountError, "negative"),
         (lambda: convert("lots", "RUB", "1965"), InvalidAmountError, "'lots' is not a number"),
         (lambda: convert(1, "RUB", "1965", basis="paper"), UnknownParameterError, "basis='paper'"),
         (lambda: convert(1, "RUB", "1965", rate_type="black"), UnknownParameterError, "['black']"),
         (lambda: convert(1, "RUB", "1965", to="RUB", price_year=1990), UnknownParameterError, "USD results only"),
         (lambda: convert(1, "USD", "1940", price_year=1990), DateOutOfRangeError, "no CPI-U for 1940"),
-        (lambda: convert(1, "RUB", "1965-13"), InvalidAmountError, "'1965-13'"),
+        (lambda: convert(1, "RUB", "1965-13"), InvalidDateError, "'1965-13'"),
+        (lambda: convert(1, "RUB", "1961-02-30"), InvalidDateError, "not a day of the calendar"),
+        (lambda: convert(float("inf"), "RUB", "1965"), InvalidAmountError, "not finite"),
+        (lambda: convert(1, "RUB", "1965", price_year="1990x"), UnknownParameterError, "from 1945 to 1990"),
     ],
 )
 def test_bad_input_is_refused_with_a_message_naming_the_value(call, error, fragment):
@@ -106,8 +118,8 @@ def test_errors_in_a_column_name_the_callers_row_and_amount():
     amounts = np.array([4.0, 8.0, 2.0, 7.5])
     with pytest.raises(MissingDateError, match=r"amount 7.5 RUB_old at row 3 has no date"):
         convert(amounts, np.array(["RUB_old"] * 4), ["1955", "1955", "1956", None])
-    with pytest.raises(MissingRateError, match=r"1975-07-01 \(row 2\)"):
-        convert(amounts[:3], np.array(["RUB"] * 3), ["1965", "1965", "1975"])
+    with pytest.raises(MissingRateError, match=r"1975-07-01 at row 2"):
+        convert(amounts[:3], np.array(["RUB"] * 3), ["1965", "1965", "1975"], data=WITHOUT_1975)
 
 
 def test_amounts_sharing_a_currency_and_date_keep_their_own_values():
@@ -128,9 +140,10 @@ def test_categorical_and_nullable_columns_convert_like_plain_ones():
 
 
 def test_coerce_returns_nan_with_the_reason_instead_of_raising():
-    result = convert(np.array([1.0, 1.0]), np.array(["RUB", "RUB"]), ["1965", "1975"], errors="coerce")
+    result = convert(np.array([1.0, 1.0]), np.array(["RUB", "RUB"]), ["1965", "1975"], errors="coerce",
+                     data=WITHOUT_1975)
     assert result.value[0] == pytest.approx(1 / 0.9) and np.isnan(result.value[1])
-    assert "no official rate for RUB per USD" in result.problem[1]
+    assert "no 'official' rate for RUB per USD on 1975-07-01" in result.problem[1]
 
 
 def test_partial_dates_are_read_mid_period():
@@ -184,4 +197,72 @@ def test_the_vectorised_call_agrees_with_the_scalar_call(items):
     for i, (amount, currency, day) in enumerate(items):
         one = convert(amount, currency, day, to="USD")
         assert many.value[i] == pytest.approx(one.value, rel=1e-12)
-        assert many.rate_ids(i) == one.rate_ids
+        assert many.rate_ids[i] == one.rate_ids
+
+
+def test_a_series_in_gives_values_indexed_like_the_input():
+    # 4 old rubles of 1955 at 4.00 per USD = 1 USD; 0.9 new rubles of 1965 at 0.90 = 1 USD
+    amounts = pd.Series([4.0, 0.9], index=["L0002", "L0040"])
+    result = convert(amounts, pd.Series(["RUB_old", "RUB"], index=amounts.index), ["1955", "1965"])
+    assert result.value.index.tolist() == ["L0002", "L0040"]
+    assert result.value.tolist() == pytest.approx([1.0, 1.0])
+    assert result.rate_ids["L0040"] == ("R005",)
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "on", "fragment"),
+    [
+        (pd.Series([1.0, 2.0], index=[0, 1]), pd.Series(["RUB", "RUB"], index=[1, 2]), "1965",
+         "the index of currency differs from that of amount"),
+        ([1.0, 2.0], ["RUB", "RUB", "RUB"], "1965", "amount has 2, currency has 3"),
+        ([1.0, 2.0], "RUB", ["1965", "1966", "1967"], "amount has 2, on has 3"),
+    ],
+)
+def test_misaligned_arguments_are_refused_naming_them(amount, currency, on, fragment):
+    with pytest.raises(MisalignedInputError, match=fragment):
+        convert(amount, currency, on)
+
+
+def test_coerce_coerces_every_row_level_failure_and_names_it():
+    result = convert(np.array([-5.0, 1.0, 1.0, 1.0, 0.9], dtype=float), np.array(["RUB", "RUB", "EUR", "RUB", "RUB"]),
+                     ["1965", "1965-13", "1965", "1965", "1965"], errors="coerce")
+    assert np.isnan(result.value[:3]).all()
+    assert result.value[3:].tolist() == pytest.approx([1 / 0.9, 1.0])  # 1 and 0.9 rubles at 0.90 per USD
+    assert "negative" in result.problem[0]
+    assert "'1965-13'" in result.problem[1]
+    assert "'EUR'" in result.problem[2]
+    assert result.problem[3] == ""
+
+
+def test_pd_na_and_none_are_missing_alike():
+    result = convert(np.array([pd.NA, None, 4.0], dtype=object), "RUB_old", "1955")
+    assert np.isnan(result.value[0]) and np.isnan(result.value[1]) and result.value[2] == 1.0
+
+
+def test_mixed_date_types_are_read_one_by_one():
+    import datetime as dt
+
+    result = convert([np.nan, 4.0, 4.0], "RUB_old", [None, "1955", dt.datetime(1955, 7, 1)])
+    assert np.isnan(result.value[0]) and result.value[1:].tolist() == [1.0, 1.0]
+
+
+def test_a_time_zone_aware_date_counts_in_its_own_zone():
+    from zoneinfo import ZoneInfo
+
+    # 00:30 on 1 January 1961 in Moscow is still 31 December 1960 in UTC; the new ruble is in force
+    moscow = pd.Timestamp("1961-01-01 00:30", tz=ZoneInfo("Europe/Moscow"))
+    assert convert(0.9, "RUB", moscow.to_pydatetime()).value == pytest.approx(1.0)
+
+
+def test_bounds_follow_the_rate_interval_of_the_1975_ruble():
+    # R048: 0.735 rubles per USD, interval 0.72-0.75. 225e6 rubles / 0.75 = 300e6 USD (low),
+    # / 0.735 = 306.1e6 (central), / 0.72 = 312.5e6 (high)
+    one = convert(225e6, "RUB", "1975-06", bounds=True)
+    assert (one.low, one.value, one.high) == pytest.approx((225e6 / 0.75, 225e6 / 0.735, 225e6 / 0.72))
+    many = convert(np.array([225e6, 1.0]), np.array(["RUB", "RUB_old"]), ["1975-06", "1955"], bounds=True)
+    assert many.low.tolist() == pytest.approx([225e6 / 0.75, 0.25])  # an exact rate: low = central = high
+    assert many.high.tolist() == pytest.approx([225e6 / 0.72, 0.25])
+
+
+def test_a_string_price_year_is_accepted_when_it_is_a_year():
+    assert convert(1.0, "USD", "1956", price_year="1990").value == pytest.approx(130.7 / 27.2)

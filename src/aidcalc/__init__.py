@@ -9,14 +9,17 @@ from importlib import import_module
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "convert": "rates", "deflate_usd": "rates", "load_rate_table": "rates", "parse_dates": "rates",
+    "open_data": "context", "DataContext": "context", "load_rate_table": "context",
+    "convert": "conversion", "deflate_usd": "conversion",
+    "parse_dates": "dates",
     "Q_": "units", "ureg": "units",
     "load_table": "io", "load_evidence": "io", "validate_table": "io",
-    "assign_plans": "plans", "load_plans": "plans",
+    "assign_plans": "plans", "load_plans": "plans", "plan_label": "plans",
     "aggregate_loans": "aggregate", "aggregate_projects": "aggregate",
     "aggregate_tonnage": "aggregate", "aggregate_items": "aggregate",
-    "interpolate_population": "aggregate",
+    "interpolate_population": "population", "add_per_capita": "population",
     "run_audit": "audit", "load_claims": "audit",
+    "conversion_options": "scenarios", "sensitivity": "scenarios",
     "run_reports": "report",
     "AidcalcError": "errors",
 }

@@ -48,9 +48,10 @@ def print_aggregation(args: argparse.Namespace) -> None:
     """Print the table of an aggregation, then how many rows it counted and why it left the rest out."""
     from aidcalc import aggregate
     from aidcalc.io import load_table
+    from aidcalc.scenarios import conversion_options
 
     if args.what == "loans":
-        options = aggregate.conversion_options(args.currency, "constant" if args.price_year else "nominal",
+        options = conversion_options(args.currency, "constant" if args.price_year else "nominal",
                                                args.price_year or 1990, args.rate_basis)
         military = load_table("arms_shipments") if args.military else None
         result = aggregate.aggregate_loans(load_table("loans"), military=military, **options)
@@ -83,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
             for folder, seconds in sorted(timings.items()):
                 print(f"{folder}: {seconds:.1f} s")
         elif args.command == "convert":
-            from aidcalc.rates import convert
+            from aidcalc.conversion import convert
 
             result = convert(args.amount, args.currency, args.date, to=args.to,
                              rate_type=args.rate_type, basis=args.basis, via=args.via,

@@ -17,11 +17,11 @@ from __future__ import annotations
 import ast
 import operator
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 
+from aidcalc.context import open_data
 from aidcalc.errors import UnknownReferenceError
 from aidcalc.units import currency_code
 
@@ -30,14 +30,11 @@ _OPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
 _RELATIONS = {"eq": "equal", "lt": "below", "le": "at most", "gt": "above", "ge": "at least"}
 
 
-@lru_cache(maxsize=2)
-def _evidence(data_dir: str | None = None) -> pd.DataFrame:
-    from aidcalc.io import load_evidence
-
-    return load_evidence(data_dir).set_index("id")
+def _evidence(data) -> pd.DataFrame:
+    return data.evidence().set_index("id")
 
 
-def load_claims(data_dir=None) -> pd.DataFrame:
+def load_claims(data=None) -> pd.DataFrame:
     """Return ``data/claims.csv``, with every row id it names checked against the evidence.
 
     Raises
@@ -46,10 +43,9 @@ def load_claims(data_dir=None) -> pd.DataFrame:
         For a claim that names a row id not in the evidence tables.
 
     """
-    from aidcalc.io import load_table
-
-    claims = load_table("claims", data_dir)
-    known = set(_evidence(data_dir).index)
+    data = open_data(data)
+    claims = data.table("claims")
+    known = set(_evidence(data).index)
     for claim in claims.itertuples():
         for column in ("stated", "recompute"):
             text = getattr(claim, column)
@@ -68,7 +64,7 @@ def _names(expression: str) -> list[str]:
     return [n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id not in calls]
 
 
-def evaluate(expression: str, evidence: pd.DataFrame | None = None) -> float:
+def evaluate(expression: str, evidence: pd.DataFrame | None = None, *, data=None) -> float:
     """Evaluate a claim expression: row ids, numbers, + - * /, convert(), rate(), population().
 
     Examples
@@ -79,7 +75,8 @@ def evaluate(expression: str, evidence: pd.DataFrame | None = None) -> float:
     33333333
 
     """
-    evidence = _evidence() if evidence is None else evidence
+    data = open_data(data)
+    evidence = _evidence(data) if evidence is None else evidence
 
     def walk(node):
         if isinstance(node, ast.Expression):
@@ -93,30 +90,30 @@ def evaluate(expression: str, evidence: pd.DataFrame | None = None) -> float:
         if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
             return _OPS[type(node.op)](walk(node.left), walk(node.right))
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-            return _call(node, evidence, walk)
+            return _call(node, evidence, walk, data)
         raise ValueError(f"claim expression {expression!r}: {ast.dump(node)} is not allowed")
 
     return float(walk(ast.parse(expression, mode="eval")))
 
 
-def _call(node, evidence, walk):
-    from aidcalc.rates import convert
+def _call(node, evidence, walk, data):
+    from aidcalc.conversion import convert
 
     name = node.func.id
     if name == "convert":
         row = evidence.loc[node.args[0].id]
         to, on = (walk(a) for a in node.args[1:])
-        return convert(float(row["amount"]), currency_code(row["unit"], row["vintage"]), on, to=to).value
+        return convert(float(row["amount"]), currency_code(row["unit"], row["vintage"]), on, to=to,
+                       data=data).value
     if name == "rate":
         currency, base, on = (walk(a) for a in node.args)
-        return convert(1.0, base, on, to=currency).value
+        return convert(1.0, base, on, to=currency, data=data).value
     if name == "population":
-        from aidcalc.aggregate import interpolate_population
-        from aidcalc.io import load_table
-        from aidcalc.rates import decimal_years, parse_dates
+        from aidcalc.dates import decimal_years, parse_dates
+        from aidcalc.population import interpolate_population
 
         year = decimal_years(parse_dates([walk(node.args[0])]))
-        return float(interpolate_population(year, load_table("population"))[0])
+        return float(interpolate_population(year, data=data)[0])
     if name == "max":
         return max(walk(a) for a in node.args)
     raise ValueError(f"function {name!r} is not allowed in a claim; use convert, rate, population or max")
@@ -151,7 +148,7 @@ class Audit:
         return self.table["verdict"].value_counts()
 
 
-def run_audit(data_dir=None) -> Audit:
+def run_audit(data=None) -> Audit:
     """Recompute every claim and classify it as consistent, inconsistent or not checkable.
 
     For a conversion, ``implied_rate`` is the source's own rate (units of the original
@@ -165,18 +162,19 @@ def run_audit(data_dir=None) -> Audit:
     'consistent'
 
     """
-    claims = load_claims(data_dir)
-    evidence = _evidence(data_dir)
+    data = open_data(data)
+    claims = load_claims(data)
+    evidence = _evidence(data)
     out = []
     for claim in claims.to_dict("records"):
-        stated = evaluate(claim["stated"], evidence)
+        stated = evaluate(claim["stated"], evidence, data=data)
         rec = {**claim, "stated_value": stated, "recomputed_value": np.nan, "implied_rate": np.nan,
                "official_rate": np.nan, "implied_over_official": np.nan}
         if not isinstance(claim["recompute"], str):
             rec.update(verdict="not checkable", detail=claim["note"])
             out.append(rec)
             continue
-        recomputed = evaluate(claim["recompute"], evidence)
+        recomputed = evaluate(claim["recompute"], evidence, data=data)
         tolerance = 0.0 if pd.isna(claim["tolerance"]) else float(claim["tolerance"])
         verdict, detail = _verdict(stated, recomputed, claim["relation"], tolerance)
         rec.update(recomputed_value=recomputed, verdict=verdict, detail=detail)
@@ -201,7 +199,7 @@ def _implied(claim, stated, recomputed, evidence) -> dict:
             "implied_over_official": stated / recomputed}
 
 
-def implied_rates(data_dir=None) -> pd.DataFrame:
+def implied_rates(data=None) -> pd.DataFrame:
     """Rate rows (as in ``data/rates.csv``) for the rates the sources' own conversions imply.
 
     Each consistent or inconsistent conversion claim gives one rate, valid over the five-year
@@ -210,10 +208,9 @@ def implied_rates(data_dir=None) -> pd.DataFrame:
     most precise (smallest tolerance). Rows carry ``rate_type`` ``source_implied`` and the
     claim id in ``source``.
     """
-    from aidcalc.plans import load_plans
-
-    conversions = run_audit(data_dir).conversions.dropna(subset=["from_currency"])
-    plans = load_plans(data_dir)
+    data = open_data(data)
+    conversions = run_audit(data).conversions.dropna(subset=["from_currency"])
+    plans = data.table("plans")
     rows = []
     for claim in conversions.sort_values(["date", "tolerance"]).to_dict("records"):
         cur, base, rate = claim["from_currency"], claim["to_currency"], claim["implied_rate"]
@@ -240,53 +237,3 @@ def implied_rates(data_dir=None) -> pd.DataFrame:
         result[col] = result[col].to_numpy(dtype="datetime64[D]")
     return result[["id", "currency", "base", "currency_per_base", "valid_from", "valid_to",
                    "rate_type", "status", "source", "note"]]
-
-
-def flip_judged_vintages(loans: pd.DataFrame) -> pd.DataFrame:
-    """Return ``loans`` with the vintage of every ``judged`` row read the other way.
-
-    The 500 million rubles of January 1961, negotiated across the ruble reform, become old
-    rubles (restated at 4.444 : 1 on the gold basis) instead of new ones.
-    """
-    out = loans.copy()
-    judged = out["vintage_rule"] == "judged"
-    out.loc[judged, "vintage"] = out.loc[judged, "vintage"].map({"old": "new", "new": "old"})
-    return out
-
-
-#: The readings :func:`sensitivity` compares: name -> (transform of the loans, convert options).
-READINGS = {
-    "official rates, gold basis": (None, {}),
-    "official rates, cash basis (10:1)": (None, {"basis": "cash"}),
-    "judged ruble vintages read the other way": (flip_judged_vintages, {}),
-    "source-implied rates": (None, {"rate_type": ("source_implied", "official")}),
-}
-
-
-def sensitivity(loans: pd.DataFrame, readings: dict | None = None) -> pd.DataFrame:
-    """How much each plan's committed total (nominal USD) moves under each plausible reading.
-
-    Parameters
-    ----------
-    loans : DataFrame
-        ``data/loans.csv``.
-    readings : dict, optional
-        Name to ``(transform, options)``: a function applied to the loans first (or None) and
-        options of :func:`aidcalc.aggregate.aggregate_loans`. Defaults to :data:`READINGS`.
-
-    Returns
-    -------
-    DataFrame
-        One row per plan and lender, one column per reading.
-
-    """
-    from aidcalc.aggregate import aggregate_loans
-    from aidcalc.rates import load_rate_table
-
-    table = load_rate_table().with_rates(implied_rates())
-    columns = {}
-    for name, (transform, options) in (readings or READINGS).items():
-        frame = transform(loans) if transform else loans
-        agg = aggregate_loans(frame, to="USD", **{"table": table, **options})
-        columns[name] = agg.table.set_index(["plan", "lender"])["committed"]
-    return pd.DataFrame(columns).reset_index()

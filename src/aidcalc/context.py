@@ -1,0 +1,200 @@
+"""One data context: the tables of one data folder, validated once, cached, handed out as copies.
+
+Every function that reads reference data (rates, plans, population, claims, evidence) takes a
+:class:`DataContext`, defaulting to the tables shipped with the package. Open another folder
+(a copy of ``data/`` with a changed rate, a colleague's edition) with :func:`open_data`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import warnings
+from functools import cached_property
+from pathlib import Path
+
+from aidcalc import paths
+from aidcalc.errors import DataNotFoundError
+
+#: Contexts already opened, by resolved folder: one per folder per process.
+_OPEN: dict[Path, DataContext] = {}
+_LOCK = threading.Lock()
+
+
+class DataContext:
+    """The tables of one data folder: loading, validation and caches in one place.
+
+    Frames come out as copies, so a caller that changes one changes nothing for the next.
+
+    Examples
+    --------
+    >>> data = open_data()
+    >>> int(data.table("loans").set_index("id").loc["L0002", "plan"])
+    1
+
+    """
+
+    def __init__(self, path: Path):
+        self.path = path
+        if not (path / "datapackage.json").exists():
+            raise DataNotFoundError(
+                f"no datapackage.json in {path}; point AIDCALC_DATA (or open_data(path)) at a folder "
+                "holding the aidcalc tables, such as the data/ folder of a checkout"
+            )
+        self._frames: dict[str, tuple[str, object]] = {}
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"DataContext({str(self.path)!r})"
+
+    def stamp(self, name: str) -> str:
+        """Return a digest of all a table's validity depends on: itself, its schema, its references."""
+        from aidcalc.io import table_files
+
+        digest = hashlib.sha256(name.encode())
+        for f in table_files(self.path, name):
+            digest.update(f.read_bytes() if f.exists() else b"-")
+        return digest.hexdigest()
+
+    @property
+    def digest(self) -> str:
+        """A digest of every file of the data folder, to record which data a result used."""
+        digest = hashlib.sha256()
+        for f in sorted(p for p in self.path.rglob("*") if p.is_file()):
+            digest.update(str(f.relative_to(self.path)).encode() + b"\0" + f.read_bytes())
+        return digest.hexdigest()[:16]
+
+    def _cached(self, key: str, stamp: str, build):
+        with self._lock:
+            hit = self._frames.get(key)
+            if hit is not None and hit[0] == stamp:
+                return hit[1]
+        value = build()
+        with self._lock:
+            self._frames[key] = (stamp, value)
+        return value
+
+    def table(self, name: str):
+        """Return one table, validated against its schema and typed from it (a fresh copy).
+
+        Raises
+        ------
+        DataValidationError
+            Naming the file, each bad line and column, and what the schema accepts.
+        UnknownParameterError
+            If ``name`` is not a table of the data package.
+
+        """
+        from aidcalc.io import read_table
+
+        stamp = self.stamp(name)
+        frame = self._cached(f"table:{name}", stamp, lambda: self._validated(name, stamp, read_table))
+        return frame.copy()
+
+    def _validated(self, name, stamp, read_table):
+        frame = read_table(self.path, name, known_valid=_remembered(stamp))
+        _remember(stamp)
+        return frame
+
+    def evidence(self):
+        """Return every evidence table in one frame, with a ``table`` column naming its file."""
+        import pandas as pd
+
+        from aidcalc.io import EVIDENCE_TABLES
+
+        frames = [self.table(name).assign(table=name) for name in EVIDENCE_TABLES]
+        return pd.concat(frames, ignore_index=True)
+
+    @property
+    def rates(self):
+        """The rate, redenomination and CPI tables, prepared for conversion (read-only)."""
+        from aidcalc.rates import RateTable
+
+        stamp = "".join(self.stamp(n) for n in ("rates", "redenominations", "cpi_u"))
+        return self._cached("rates", stamp, lambda: RateTable.from_frames(
+            self.table("rates"), self.table("redenominations"), self.table("cpi_u")))
+
+    @cached_property
+    def names(self) -> list[str]:
+        """The tables of the data package."""
+        from aidcalc.io import table_names
+
+        return table_names(self.path)
+
+
+def open_data(path: str | Path | None = None) -> DataContext:
+    """Open a data folder (default: ``$AIDCALC_DATA``, else the tables shipped with aidcalc).
+
+    Parameters
+    ----------
+    path : path, optional
+        A folder holding ``datapackage.json`` and the tables it lists.
+
+    Returns
+    -------
+    DataContext
+        One per folder per process: opening a folder twice gives the same context.
+
+    Raises
+    ------
+    DataNotFoundError
+        If the folder holds no ``datapackage.json``.
+
+    Examples
+    --------
+    >>> open_data() is open_data()
+    True
+
+    """
+    if isinstance(path, DataContext):
+        return path
+    folder = paths.data_dir(path)
+    with _LOCK:
+        if folder not in _OPEN:
+            _OPEN[folder] = DataContext(folder)
+        return _OPEN[folder]
+
+
+def _cache_file() -> Path:
+    return paths.cache_dir() / "validated.txt"
+
+
+def _remembered(stamp: str) -> bool:
+    # A table whose exact bytes (and schema) passed before is not validated again: any edit
+    # changes the digest.
+    cache = _cache_file()
+    try:
+        return cache.exists() and stamp in cache.read_text().split()
+    except OSError:
+        return False
+
+
+_WARNED = []
+
+
+def _remember(stamp: str) -> None:
+    cache = _cache_file()
+    try:
+        if _remembered(stamp):
+            return
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        with cache.open("a") as f:
+            f.write(stamp + "\n")
+    except OSError as err:
+        if not _WARNED:  # say it once: every later load validates again, which is slower, not wrong
+            _WARNED.append(True)
+            warnings.warn(f"aidcalc cannot write its validation cache {cache} ({err.strerror}); tables "
+                          "will be validated on every load. Set AIDCALC_CACHE to a writable folder.",
+                          stacklevel=3)
+
+
+def load_rate_table(data=None):
+    """Return the rate tables of a data folder (default: the packaged tables), loaded once.
+
+    Examples
+    --------
+    >>> float(load_rate_table().rates.set_index("id").loc["R002", "currency_per_base"])
+    4.0
+
+    """
+    return open_data(data).rates

@@ -1,0 +1,106 @@
+"""Read the dates the sources give (a year, a month, a day) and do year arithmetic on them.
+
+A date given as ``YYYY`` is read as 1 July of that year and ``YYYY-MM`` as the 15th of the
+month: the middle, so that a rate or a plan chosen by date is the likeliest one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from aidcalc.errors import InvalidDateError
+
+
+def _as_text(value):
+    """Return a date value as ``YYYY[-MM[-DD]]`` text, or None where it is missing."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and np.isnan(value):
+        return None
+    if isinstance(value, dt.datetime):  # an aware datetime counts in its own zone: its local day
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, np.datetime64):
+        return None if np.isnat(value) else str(value.astype("datetime64[D]"))
+    if isinstance(value, int | np.integer):
+        return str(value)
+    return value if isinstance(value, str) else repr(value)
+
+
+def parse_dates(dates, errors: str = "raise") -> np.ndarray:
+    """Parse dates (``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD``, dates, datetimes) to ``datetime64[D]``.
+
+    Missing values become ``NaT``. ``YYYY`` is read as 1 July, ``YYYY-MM`` as the 15th. A
+    time-zone-aware datetime is read in its own zone (1961-01-01 00:30 in Moscow is 1 January).
+    Types may be mixed in one column.
+
+    Parameters
+    ----------
+    dates : str, date, array or Series
+        The dates.
+    errors : {"raise", "coerce"}
+        ``coerce`` gives ``NaT`` for a text that is not a date.
+
+    Raises
+    ------
+    InvalidDateError
+        Naming the value: not YYYY, YYYY-MM or YYYY-MM-DD, or not a day of the calendar.
+
+    Examples
+    --------
+    >>> parse_dates(["1956", "1961-01", "1965-08-10", None]).astype(str).tolist()
+    ['1956-07-01', '1961-01-15', '1965-08-10', 'NaT']
+
+    """
+    if isinstance(dates, pd.Series) and pd.api.types.is_datetime64_any_dtype(dates):
+        if getattr(dates.dtype, "tz", None) is not None:  # the local day of each aware time
+            dates = dates.dt.tz_localize(None)
+        return dates.to_numpy(dtype="datetime64[D]")
+    if isinstance(dates, np.ndarray) and dates.dtype.kind == "M":
+        return dates.astype("datetime64[D]")
+    if isinstance(dates, pd.Series):
+        dates = dates.to_numpy(dtype=object)
+    raw = np.atleast_1d(np.asarray(dates, dtype=object)) if not isinstance(dates, str) else np.array([dates],
+                                                                                                    dtype=object)
+    # Dates repeat a lot (one per agreement): parse each distinct value once.
+    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+    text = pd.Series([_as_text(u) for u in uniques], dtype="string")
+    text = text.where(text.str.len() != 4, text + "-07-01")
+    text = text.where(text.str.len() != 7, text + "-15")
+    parsed = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+    bad = text.notna() & parsed.isna()
+    if bad.any() and errors == "raise":
+        pos = int(np.flatnonzero(bad.to_numpy())[0])
+        raise InvalidDateError(f"date {uniques[pos]!r} is not YYYY, YYYY-MM or YYYY-MM-DD, or not a day "
+                               "of the calendar", value=uniques[pos])
+    days = np.append(parsed.to_numpy(dtype="datetime64[D]"), np.datetime64("NaT"))
+    return days[codes]  # the sentinel -1 picks the trailing NaT
+
+
+def calendar_years(days: np.ndarray) -> np.ndarray:
+    """Return the calendar year of each ``datetime64`` day, as floats with NaN for ``NaT``.
+
+    Examples
+    --------
+    >>> calendar_years(parse_dates(["1956-12-31", None])).tolist()
+    [1956.0, nan]
+
+    """
+    return np.where(np.isnat(days), np.nan, days.astype("datetime64[Y]").astype(float) + 1970)
+
+
+def decimal_years(days: np.ndarray) -> np.ndarray:
+    """Return each ``datetime64`` day as a fractional year (NaN for ``NaT``), for axes and interpolation.
+
+    Examples
+    --------
+    >>> decimal_years(parse_dates(["1956", "1970-01-01"])).round(2).tolist()  # 1 July 1956
+    [1956.5, 1970.0]
+
+    """
+    days = np.asarray(days, dtype="datetime64[D]")
+    return np.where(np.isnat(days), np.nan, 1970 + days.astype(float) / 365.2425)

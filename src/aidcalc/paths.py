@@ -1,0 +1,42 @@
+"""Where the project's folders are; imports nothing else from aidcalc.
+
+The tables travel with the package: ``src/aidcalc/data`` is a link to the checkout's top-level
+``data/`` (the one place where they are edited), and a wheel carries a copy of them. Notebooks,
+reports and the sources exist only in a checkout.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+_PACKAGE = Path(__file__).resolve().parent
+#: The tables shipped with the package (a link to ``data/`` in a checkout).
+PACKAGED_DATA = _PACKAGE / "data"
+#: The checkout root: the folder holding ``data/``, ``notebooks/`` and ``reports/``.
+PROJ_ROOT = Path(os.environ.get("AIDCALC_ROOT", _PACKAGE.parent.parent))
+NOTEBOOKS_DIR = PROJ_ROOT / "notebooks"
+REPORTS_DIR = PROJ_ROOT / "reports"
+#: The primary sources; they sit beside the project, not inside it.
+SEEDS_DIR = Path(os.environ.get("AIDCALC_SEEDS", PROJ_ROOT.parent / "shared" / "seeds"))
+
+
+def data_dir(path: str | os.PathLike | None = None) -> Path:
+    """Return the data folder to read: ``path``, else ``$AIDCALC_DATA``, else the packaged tables.
+
+    Examples
+    --------
+    >>> (data_dir() / "datapackage.json").exists()
+    True
+
+    """
+    chosen = path or os.environ.get("AIDCALC_DATA") or PACKAGED_DATA
+    return Path(chosen).resolve()
+
+
+def cache_dir() -> Path:
+    """Return the user cache folder (``$AIDCALC_CACHE``, else ``$XDG_CACHE_HOME/aidcalc``)."""
+    if os.environ.get("AIDCALC_CACHE"):
+        return Path(os.environ["AIDCALC_CACHE"])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "aidcalc"

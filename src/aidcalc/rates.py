@@ -1,0 +1,200 @@
+"""The rate tables: dated exchange rates with their intervals, redenominations and the US CPI-U.
+
+A :class:`RateTable` is built once per data folder (see :class:`aidcalc.context.DataContext`)
+and prepared for lookup: per currency pair and rate type, the validity starts sorted once, so a
+dated lookup is one ``searchsorted``. It is read-only: its frames come out as copies.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from aidcalc.errors import DataValidationError, DateOutOfRangeError, MissingRateError
+
+
+@dataclass(frozen=True)
+class _Series:
+    """The rows of one (currency, base, rate type), sorted by validity start."""
+
+    starts: np.ndarray
+    ends: np.ndarray
+    rate: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    ids: np.ndarray
+
+
+def _read_only(*arrays):
+    for a in arrays:
+        a.setflags(write=False)
+    return arrays
+
+
+class RateTable:
+    """The rate, redenomination and CPI tables that conversions read, prepared for lookup.
+
+    Examples
+    --------
+    >>> from aidcalc import open_data
+    >>> table = open_data().rates
+    >>> float(table.rates.set_index("id").loc["R002", "currency_per_base"])
+    4.0
+
+    """
+
+    def __init__(self, rates: pd.DataFrame, redenominations: pd.DataFrame, cpi: pd.Series):
+        self._rates = rates
+        self._reds = redenominations
+        self._cpi = cpi
+        self._series: dict[tuple, _Series] = {}
+        for key, rows in rates.groupby(["currency", "base", "rate_type"], sort=False):
+            rows = rows.sort_values("valid_from")
+            rate = rows["currency_per_base"].to_numpy(dtype=float)
+            # a row with no interval is taken as exact: its bounds are its rate
+            low = rows["low"].fillna(rows["currency_per_base"]).to_numpy(dtype=float)
+            high = rows["high"].fillna(rows["currency_per_base"]).to_numpy(dtype=float)
+            arrays = _read_only(rows["valid_from"].to_numpy(dtype="datetime64[D]"),
+                                rows["valid_to"].to_numpy(dtype="datetime64[D]"), rate, low, high,
+                                rows["id"].to_numpy(dtype=object))
+            self._series[key] = _Series(*arrays)
+        self.rate_types = frozenset(rates["rate_type"])
+        self._cpi_years = cpi.index.to_numpy(dtype=float)
+        self._cpi_values = cpi.to_numpy(dtype=float)
+
+    @classmethod
+    def from_frames(cls, rates: pd.DataFrame, redenominations: pd.DataFrame,
+                    cpi_u: pd.DataFrame) -> RateTable:
+        """Build a table from ``rates``, ``redenominations`` and ``cpi_u`` as the data folder holds them.
+
+        Raises
+        ------
+        DataValidationError
+            If a rate lies outside its own interval, or a row ends before it starts.
+
+        """
+        rates = rates.copy()
+        if "low" not in rates:
+            rates["low"] = rates["high"] = np.nan
+        rates["low"] = pd.to_numeric(rates["low"]).astype(float)
+        rates["high"] = pd.to_numeric(rates["high"]).astype(float)
+        for col in ("valid_from", "valid_to"):
+            rates[col] = np.asarray(rates[col].astype(str), dtype="datetime64[D]")
+        problems = []
+        for i, row in enumerate(rates.itertuples(), start=2):
+            low = row.currency_per_base if np.isnan(row.low) else row.low
+            high = row.currency_per_base if np.isnan(row.high) else row.high
+            if not low <= row.currency_per_base <= high:
+                problems.append((i, "low", f"row {row.id}: the rate {row.currency_per_base} must lie within "
+                                 f"low {row.low} and high {row.high}; give low <= currency_per_base <= high"))
+            if row.valid_to < row.valid_from:
+                problems.append((i, "valid_to", f"row {row.id} ends ({row.valid_to}) before it starts "
+                                 f"({row.valid_from})"))
+        if problems:
+            raise DataValidationError("rates.csv", problems)
+        reds = redenominations.copy()
+        reds["effective"] = np.asarray(reds["effective"].astype(str), dtype="datetime64[D]")
+        cpi = cpi_u.set_index("year")["cpi_u"].astype(float) if "year" in cpi_u else cpi_u
+        return cls(rates, reds, cpi)
+
+    @property
+    def rates(self) -> pd.DataFrame:
+        """The rate rows (a copy)."""
+        return self._rates.copy()
+
+    @property
+    def redenominations(self) -> pd.DataFrame:
+        """The redenomination rows (a copy)."""
+        return self._reds.copy()
+
+    @property
+    def cpi(self) -> pd.Series:
+        """US CPI-U by year (a copy)."""
+        return self._cpi.copy()
+
+    def with_rates(self, extra: pd.DataFrame) -> RateTable:
+        """Return a table with ``extra`` rate rows (same columns as ``data/rates.csv``) added."""
+        extra = extra.copy()
+        for col in ("low", "high"):
+            if col not in extra:
+                extra[col] = np.nan
+        return RateTable(pd.concat([self._rates, extra], ignore_index=True), self._reds, self._cpi)
+
+    def describe_rows(self, ids) -> pd.DataFrame:
+        """Return the rate and redenomination rows with the given ids, with their sources.
+
+        Examples
+        --------
+        >>> from aidcalc import convert, open_data
+        >>> open_data().rates.describe_rows(convert(1, "RUB_old", "1962").rate_ids)["status"].tolist()
+        ['D', 'V']
+
+        """
+        rows = pd.concat([self._rates.set_index("id"), self._reds.set_index("id")])
+        return rows.loc[list(dict.fromkeys(ids))]  # in the order the conversion used them
+
+    def lookup(self, currency: str, base: str, rate_types: tuple, days: np.ndarray):
+        """Return, per day, the rate in force, its low and high, and its row id (NaN and '' if none).
+
+        ``rate_types`` are tried in order, so ``("source_implied", "official")`` takes the rate
+        the source implies where it implies one and the official rate elsewhere.
+        """
+        rate, low, high = (np.full(days.shape, np.nan) for _ in range(3))
+        ids = np.full(days.shape, "", dtype=object)
+        for rate_type in rate_types:
+            rows = self._series.get((currency, base, rate_type))
+            if rows is None:
+                continue
+            pos = np.searchsorted(rows.starts, days, side="right") - 1
+            ok = (pos >= 0) & ~np.isnat(days) & np.isnan(rate)
+            ok[ok] = days[ok] <= rows.ends[pos[ok]]
+            at = pos[ok]
+            rate[ok], low[ok], high[ok], ids[ok] = rows.rate[at], rows.low[at], rows.high[at], rows.ids[at]
+        return rate, low, high, ids
+
+    def has_pair(self, currency: str, base: str, rate_types: tuple) -> bool:
+        """Whether any row quotes ``currency`` per ``base`` under one of ``rate_types``."""
+        return any((currency, base, t) in self._series for t in rate_types)
+
+    def missing_rate(self, currency, base, rate_types, day, where: str = "") -> Exception:
+        """Return the error for a day no row covers: out of the table's span, or in a gap of it."""
+        pair, rate_type = f"{currency} per {base}", "/".join(rate_types)
+        keys = [(currency, base, t) for t in rate_types]
+        series = [self._series[k] for k in keys if k in self._series]
+        if not series:
+            return MissingRateError(pair, f"{day}{where}", rate_type, "no rows for this pair and rate type")
+        first = min(s.starts.min() for s in series)
+        last = max(s.ends.max() for s in series)
+        coverage = f"{first} to {last}"
+        day = np.datetime64(day, "D")
+        if day < first or day > last:
+            return DateOutOfRangeError(
+                f"date {day}{where} is outside the {rate_type!r} rates for {pair}, which cover {coverage}; "
+                "use a date in that span, or the currency's other vintage (e.g. RUB_old before 1961, "
+                "RUB from 1961)."
+            )
+        return MissingRateError(pair, f"{day}{where}", rate_type, coverage + " with gaps")
+
+    def redenomination(self, old: str | None, new: str | None, basis: str) -> list[tuple]:
+        """Return ``(old, new, old_per_new, effective, id)`` rows of a basis from ``old`` or into ``new``."""
+        reds = self._reds[self._reds["basis"] == basis]
+        if old is not None:
+            reds = reds[reds["old"] == old]
+        if new is not None:
+            reds = reds[reds["new"] == new]
+        return list(reds[["old", "new", "old_per_new", "effective", "id"]].itertuples(index=False, name=None))
+
+    def cpi_of(self, years: np.ndarray) -> np.ndarray:
+        """Return the CPI-U of each year (NaN where the table has none)."""
+        pos = np.searchsorted(self._cpi_years, years)
+        pos = np.clip(pos, 0, len(self._cpi_years) - 1)
+        hit = self._cpi_years[pos] == years
+        return np.where(hit, self._cpi_values[pos], np.nan)
+
+    @property
+    def cpi_span(self) -> tuple[int, int]:
+        """The first and last year of the CPI-U table."""
+        return int(self._cpi_years.min()), int(self._cpi_years.max())
+

@@ -1,0 +1,86 @@
+"""Evidence rows as money: the currency of each row, the day it is converted at, its value.
+
+Shared by every aggregation, so that each reads the rows one way.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from aidcalc.conversion import convert
+from aidcalc.dates import parse_dates
+from aidcalc.distinct import factorize_rows, map_distinct
+from aidcalc.io import float_column, require_columns
+from aidcalc.units import currency_code
+
+MONEY_UNITS = ("RUB", "CNY", "ALL", "USD")
+SOVIET_BLOC = ("USSR", "Soviet bloc", "Poland", "Czechoslovakia", "GDR", "Hungary", "Romania",
+               "Bulgaria")
+
+
+def lender_group(giver: pd.Series) -> pd.Series:
+    """Group givers: ``China``, ``Soviet bloc`` (USSR and its allies), or the giver itself.
+
+    Returns a categorical Series (a few lenders over many rows), missing where the giver is.
+
+    Examples
+    --------
+    >>> lender_group(pd.Series(["Poland", "China", "Albania"])).tolist()
+    ['Soviet bloc', 'China', 'Albania']
+
+    """
+    group = map_distinct(lambda g: "Soviet bloc" if g in SOVIET_BLOC else g, giver, categorical=True)
+    return pd.Series(group, index=giver.index, name=giver.name)
+
+
+def effective_days(frame: pd.DataFrame, days: np.ndarray | None = None) -> np.ndarray:
+    """Return the day each row's amount is converted at: its date, else 1 July of its period's first year.
+
+    ``days`` is the ``date`` column already parsed by :func:`aidcalc.dates.parse_dates`, if at hand.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"date": ["1961-03", None, None], "period_start": [pd.NA, 1966, pd.NA]})
+    >>> effective_days(rows).astype(str).tolist()
+    ['1961-03-15', '1966-07-01', 'NaT']
+
+    """
+    days = parse_dates(frame["date"]) if days is None else days.copy()
+    start = float_column(frame["period_start"])
+    fill = np.isnat(days) & ~np.isnan(start)
+    # 1 July of the year, the reading parse_dates gives a bare year
+    days[fill] = ((start[fill] - 1970) * 12 + 6).astype(np.int64).astype("datetime64[M]")
+    return days
+
+
+def convert_rows(frame: pd.DataFrame, to: str = "USD", *, days: np.ndarray | None = None,
+                 **options) -> pd.DataFrame:
+    """Convert the money rows of an evidence frame; other rows get ``NaN`` and a problem.
+
+    Returns a copy with ``currency`` (code with vintage, categorical), ``converted_at`` (the day of the rate:
+    the row's date, else its period's first year), ``value``, ``rate_rows`` and ``problem``.
+    ``days`` is the parsed ``date`` column if at hand; options are those of
+    :func:`aidcalc.convert`.
+    """
+    require_columns(frame, ("unit", "vintage", "amount", "date", "period_start"), "convert_rows", "loans")
+    out = frame.copy(deep=False)  # new columns only: the caller's frame is left as it was
+    # a few (unit, vintage) pairs over many rows: name each pair's currency once
+    pair, first = factorize_rows(out["unit"], out["vintage"])
+    unit = out["unit"].to_numpy(dtype=object)[first]
+    money = pd.Series(unit, dtype=object).isin(MONEY_UNITS).to_numpy()[pair]
+    names, categories = pd.factorize(currency_code(unit, out["vintage"].to_numpy(dtype=object)[first]))
+    out["currency"] = pd.Categorical.from_codes(names[pair], categories=categories)
+    when = effective_days(out, days)
+    value = np.full(len(out), np.nan)
+    rate_rows = np.full(len(out), "", dtype=object)
+    problem = np.where(money, "", "not money").astype(object)
+    problem[money & np.isnat(when)] = "no date or period to convert at"
+    rows = np.flatnonzero(money & ~np.isnat(when))
+    if len(rows):
+        result = convert(out["amount"].to_numpy(dtype=float, na_value=np.nan)[rows],
+                         out["currency"].array[rows], when[rows], to=to, errors="coerce", **options)
+        value[rows], rate_rows[rows], problem[rows] = result.value, result.rate_id_strings(), result.problem
+        out.attrs["label"] = result.label
+    out["converted_at"], out["value"], out["rate_rows"], out["problem"] = when, value, rate_rows, problem
+    return out
