@@ -20,7 +20,7 @@ _EXPORTS = {
     "interpolate_population": "population", "add_per_capita": "population",
     "run_audit": "audit", "load_claims": "audit",
     "conversion_options": "scenarios", "sensitivity": "scenarios",
-    "run_reports": "report",
+    "run_reports": "report", "start_report": "session",
     "AidcalcError": "errors",
 }
 __all__ = sorted(_EXPORTS)

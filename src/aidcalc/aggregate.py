@@ -199,7 +199,7 @@ def aggregate_loans(loans: pd.DataFrame, to: str = "USD", receiver: str = "Alban
         require_columns(military, LOAN_COLUMNS, "aggregate_loans (military=)", "arms_shipments")
     frame = loans if military is None else pd.concat([loans, military], ignore_index=True)
     days = parse_dates(frame["date"])  # parsed once, used twice
-    rows = convert_rows(frame, to=to, days=days, data=data if rates is None else rates, **options)
+    rows = convert_rows(frame, to=to, days=days, data=data, rates=rates, **options)
     rows = assign_plans(rows, days=days, data=data)
     lender = lender_group(rows["giver"])
     if military is not None:

@@ -55,7 +55,7 @@ def effective_days(frame: pd.DataFrame, days: np.ndarray | None = None) -> np.nd
 
 
 def convert_rows(frame: pd.DataFrame, to: str = "USD", *, days: np.ndarray | None = None,
-                 **options) -> pd.DataFrame:
+                 data=None, rates=None, **options) -> pd.DataFrame:
     """Convert the money rows of an evidence frame; other rows get ``NaN`` and a problem.
 
     Returns a copy with ``currency`` (code with vintage, categorical), ``converted_at`` (the day of the rate:
@@ -79,7 +79,8 @@ def convert_rows(frame: pd.DataFrame, to: str = "USD", *, days: np.ndarray | Non
     rows = np.flatnonzero(money & ~np.isnat(when))
     if len(rows):
         result = convert(out["amount"].to_numpy(dtype=float, na_value=np.nan)[rows],
-                         out["currency"].array[rows], when[rows], to=to, errors="coerce", **options)
+                         out["currency"].array[rows], when[rows], to=to, errors="coerce",
+                         data=data if rates is None else rates, **options)
         value[rows], rate_rows[rows], problem[rows] = result.value, result.rate_id_strings(), result.problem
         out.attrs["label"] = result.label
     out["converted_at"], out["value"], out["rate_rows"], out["problem"] = when, value, rate_rows, problem
