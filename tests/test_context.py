@@ -1,0 +1,65 @@
+"""The data context: one per folder, frames handed out as copies, a changed copy of data/ read as changed."""
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from aidcalc import convert, open_data, run_audit
+from aidcalc.errors import DataNotFoundError
+
+
+def _set_rate(folder: Path, rate_id: str, value: str) -> None:
+    path = folder / "rates.csv"
+    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    for row in rows:
+        if row["id"] == rate_id:
+            row["currency_per_base"] = value
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def test_one_folder_opens_as_one_context():
+    assert open_data() is open_data()
+
+
+def test_a_frame_changed_by_one_caller_is_unchanged_for_the_next():
+    data = open_data()
+    loans = data.table("loans")
+    loans.loc[0, "amount"] = 99
+    rates = data.rates.rates
+    rates.loc[0, "currency_per_base"] = 99
+    assert data.table("loans").loc[0, "amount"] == 6_000_000  # L0001: six million dollars
+    assert data.rates.rates.loc[0, "currency_per_base"] == 5.30  # R001
+
+
+def test_the_prepared_rate_arrays_cannot_be_written():
+    series = next(iter(open_data().rates._series.values()))
+    with pytest.raises(ValueError, match="read-only"):
+        series.rate[0] = 99
+
+
+def test_a_changed_rate_in_a_copy_of_data_changes_the_conversion_and_the_audit_verdict(data_copy):
+    # R002 is 4.00 old rubles per USD (1950-60). Claim C006: 80 million rubles = 20 million USD
+    # (line 1105), recomputed at R002: 80e6 / 4.00 = 20e6, consistent; at 8.00 it is 10e6.
+    _set_rate(data_copy, "R002", "8.00")
+    assert convert(80e6, "RUB_old", "1956", data=data_copy).value == pytest.approx(80e6 / 8.00)
+    packaged = run_audit().table.set_index("id").loc["C006"]
+    changed = run_audit(data_copy).table.set_index("id").loc["C006"]
+    assert packaged["recomputed_value"] == pytest.approx(80e6 / 4.00)
+    assert changed["recomputed_value"] == pytest.approx(80e6 / 8.00)
+    assert (packaged["verdict"], changed["verdict"]) == ("consistent", "inconsistent")
+
+
+def test_a_folder_without_tables_is_refused_naming_the_fix(tmp_path):
+    with pytest.raises(DataNotFoundError, match="AIDCALC_DATA"):
+        open_data(tmp_path)
+
+
+def test_an_edit_to_a_table_is_seen_by_the_next_load(data_copy):
+    data = open_data(data_copy)
+    assert data.rates.rates.set_index("id").loc["R002", "currency_per_base"] == 4.00
+    _set_rate(data_copy, "R002", "4.50")
+    assert data.rates.rates.set_index("id").loc["R002", "currency_per_base"] == 4.50
