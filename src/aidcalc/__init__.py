@@ -19,7 +19,8 @@ _EXPORTS = {
     "aggregate_tonnage": "aggregate", "aggregate_items": "aggregate",
     "interpolate_population": "population", "add_per_capita": "population",
     "run_audit": "audit", "load_claims": "audit",
-    "conversion_options": "scenarios", "sensitivity": "scenarios",
+    "conversion_options": "scenarios", "sensitivity": "ranges",
+    "aggregate_loans_with_range": "ranges",
     "run_reports": "report", "start_report": "session",
     "AidcalcError": "errors",
 }

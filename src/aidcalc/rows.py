@@ -59,9 +59,10 @@ def convert_rows(frame: pd.DataFrame, to: str = "USD", *, days: np.ndarray | Non
     """Convert the money rows of an evidence frame; other rows get ``NaN`` and a problem.
 
     Returns a copy with ``currency`` (code with vintage, categorical), ``converted_at`` (the day of the rate:
-    the row's date, else its period's first year), ``value``, ``rate_rows`` and ``problem``.
-    ``days`` is the parsed ``date`` column if at hand; options are those of
-    :func:`aidcalc.convert`.
+    the row's date, else its period's first year), ``value``, ``rate_rows`` and ``problem``; with
+    ``bounds=True`` also ``value_low`` and ``value_high`` (the ends of the rate intervals).
+    ``days`` is the parsed ``date`` column if at hand; ``data`` and ``rates`` as in
+    :func:`aidcalc.aggregate.aggregate_loans`; options are those of :func:`aidcalc.convert`.
     """
     require_columns(frame, ("unit", "vintage", "amount", "date", "period_start"), "convert_rows", "loans")
     out = frame.copy(deep=False)  # new columns only: the caller's frame is left as it was
@@ -73,6 +74,7 @@ def convert_rows(frame: pd.DataFrame, to: str = "USD", *, days: np.ndarray | Non
     out["currency"] = pd.Categorical.from_codes(names[pair], categories=categories)
     when = effective_days(out, days)
     value = np.full(len(out), np.nan)
+    low, high = np.full(len(out), np.nan), np.full(len(out), np.nan)
     rate_rows = np.full(len(out), "", dtype=object)
     problem = np.where(money, "", "not money").astype(object)
     problem[money & np.isnat(when)] = "no date or period to convert at"
@@ -82,6 +84,10 @@ def convert_rows(frame: pd.DataFrame, to: str = "USD", *, days: np.ndarray | Non
                          out["currency"].array[rows], when[rows], to=to, errors="coerce",
                          data=data if rates is None else rates, **options)
         value[rows], rate_rows[rows], problem[rows] = result.value, result.rate_id_strings(), result.problem
+        if options.get("bounds"):
+            low[rows], high[rows] = result.low, result.high
         out.attrs["label"] = result.label
     out["converted_at"], out["value"], out["rate_rows"], out["problem"] = when, value, rate_rows, problem
+    if options.get("bounds"):
+        out["value_low"], out["value_high"] = low, high
     return out

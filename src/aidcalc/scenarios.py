@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import pandas as pd
 
-from aidcalc.aggregate import aggregate_loans
 from aidcalc.audit import implied_rates
 from aidcalc.context import open_data
 
@@ -38,57 +37,47 @@ def conversion_options(currency: str = "USD", price_basis: str = "nominal", pric
     return options
 
 
-def flip_judged_vintages(loans: pd.DataFrame) -> pd.DataFrame:
-    """Return ``loans`` with the vintage of every ``judged`` row read the other way.
+def parse_alternative(text) -> dict:
+    """Read an ``alternative`` cell (``field=value`` pairs separated by ``;``) into a dict.
+
+    An empty value means the field is empty in the other reading (``part_of=``: not a part).
 
     Examples
     --------
-    >>> rows = pd.DataFrame({"vintage": ["old", "new"], "vintage_rule": ["judged", "by_date"]})
-    >>> flip_judged_vintages(rows)["vintage"].tolist()
-    ['new', 'new']
+    >>> parse_alternative("vintage=new; part_of=")
+    {'vintage': 'new', 'part_of': None}
 
     """
-    out = loans.copy()
-    judged = out["vintage_rule"] == "judged"
-    out.loc[judged, "vintage"] = out.loc[judged, "vintage"].map({"old": "new", "new": "old"})
+    if not isinstance(text, str) or not text.strip():
+        return {}
+    pairs = (item.split("=", 1) for item in text.split(";") if item.strip())
+    return {k.strip(): (v.strip() or None) for k, v in pairs}
+
+
+def judged_rows(frame: pd.DataFrame) -> list[str]:
+    """Return the ids of the rows that carry an alternative reading."""
+    if "alternative" not in frame:
+        return []
+    return frame.loc[frame["alternative"].fillna("").str.strip() != "", "id"].tolist()
+
+
+def apply_alternatives(frame: pd.DataFrame, ids=None) -> pd.DataFrame:
+    """Return ``frame`` with the alternative reading of the rows ``ids`` (default: every judged row).
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"id": ["L1"], "vintage": ["old"], "alternative": ["vintage=new"]})
+    >>> apply_alternatives(rows)["vintage"].tolist()
+    ['new']
+
+    """
+    out = frame.copy()
+    ids = judged_rows(frame) if ids is None else list(ids)
+    position = {rid: i for i, rid in enumerate(out["id"])}
+    for rid in ids:
+        i = position[rid]
+        for column, value in parse_alternative(out["alternative"].iloc[i]).items():
+            if column == "amount":
+                value = float(value)
+            out.iloc[i, out.columns.get_loc(column)] = pd.NA if value is None else value
     return out
-
-
-#: The readings :func:`sensitivity` compares: name -> (transform of the loans, convert options).
-READINGS = {
-    "official rates, gold basis": (None, {}),
-    "official rates, cash basis (10:1)": (None, {"basis": "cash"}),
-    "judged ruble vintages read the other way": (flip_judged_vintages, {}),
-    "source-implied rates": (None, {"rate_type": ("source_implied", "official")}),
-}
-
-
-def sensitivity(loans: pd.DataFrame | None = None, readings: dict | None = None, *,
-                data=None) -> pd.DataFrame:
-    """How much each plan's committed total (nominal USD) moves under each plausible reading.
-
-    Parameters
-    ----------
-    loans : DataFrame, optional
-        ``data/loans.csv``; defaults to that of ``data``.
-    readings : dict, optional
-        Name to ``(transform, options)``: a function applied to the loans first (or None) and
-        options of :func:`aidcalc.aggregate.aggregate_loans`. Defaults to :data:`READINGS`.
-    data : DataContext or path, optional
-        The data to read; defaults to the packaged tables.
-
-    Returns
-    -------
-    DataFrame
-        One row per plan and lender, one column per reading.
-
-    """
-    data = open_data(data)
-    loans = data.table("loans") if loans is None else loans
-    table = data.rates.with_rates(implied_rates(data))
-    columns = {}
-    for name, (transform, options) in (readings or READINGS).items():
-        frame = transform(loans) if transform else loans
-        agg = aggregate_loans(frame, to="USD", **{"data": data, "rates": table, **options})
-        columns[name] = agg.table.set_index(["plan", "lender"])["committed"]
-    return pd.DataFrame(columns).reset_index()

@@ -1,0 +1,96 @@
+"""Totals with their range: each bound computed by hand from the source's figures and the rates."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from aidcalc.io import load_table
+from aidcalc.ranges import aggregate_loans_with_range, sensitivity
+from aidcalc.scenarios import apply_alternatives, parse_alternative
+
+LOANS = load_table("loans")
+TABLE = aggregate_loans_with_range().table.set_index(["plan", "lender"])
+OLD_RUB_LOAN = 500e6 / 4.444 / 0.90  # L0021: 500 million old rubles, gold ratio 4.444, then 0.90 per USD
+
+
+def _bounds(plan):
+    row = TABLE.loc[(plan, "China")]
+    return row["committed_low"], row["committed"], row["committed_high"]
+
+
+def test_the_second_plan_has_no_doubt_to_widen_it():
+    # L0010: 80 million old rubles of 1956 at 4.00 per USD (R002), no judged row, no restatement
+    assert _bounds(2) == pytest.approx((20e6, 20e6, 20e6))
+
+
+def test_the_third_plan_spans_the_new_ruble_reading_of_the_1961_loan():
+    central = 55e6 / 4.00 + OLD_RUB_LOAN + 30e6 / 0.90 + 151.9e6 / 0.90 + 6.5e6 / 0.90
+    # high: L0021 read as new rubles, 500e6 / 0.90
+    high = central + 500e6 / 0.90 - OLD_RUB_LOAN
+    # low: the 30 million of 1962 inside the 151.9 million (L0032 part of L0034); the 151.9 million
+    # at the source's own 168.609 million USD; 6.5 million at the rate 168.609/151.9 it implies
+    low = (central - 30e6 / 0.90 + (168.609e6 - 151.9e6 / 0.90)
+           + (6.5e6 * 168.609 / 151.9 - 6.5e6 / 0.90))
+    assert _bounds(3) == pytest.approx((low, central, high))
+
+
+def test_the_fourth_plan_spans_the_ruble_restatement_of_the_1968_yuan_loan():
+    central = 170e6 / 0.90 + 14.3e6 / 0.90 + 1.56e9 / 2.4618 + 35e6
+    # low: 1.56e9 yuan as the source's 252.4 million rubles (line 5809), and the 170 million of 1965
+    # at the rate the 1962 figures imply (151.9 rubles = 168.609 USD)
+    low = central + (252.4e6 / 0.90 - 1.56e9 / 2.4618) + (170e6 * 168.609 / 151.9 - 170e6 / 0.90)
+    # high: the 14.3 million rubles of 1966 at the 534/445 USD per ruble of line 5881
+    high = central + (14.3e6 * 534 / 445 - 14.3e6 / 0.90)
+    assert _bounds(4) == pytest.approx((low, central, high))
+
+
+def test_the_fifth_plan_spans_the_ruble_figure_and_the_industrial_reallocation():
+    central = 1.88e9 / 2.4618 + 14e6 + 30e6 / 0.90
+    # low: the 1.88e9 yuan as 445 million rubles (line 5881); the 30 million rubles as 70 million yuan
+    low = central + (445e6 / 0.90 - 1.88e9 / 2.4618) + (70e6 / 2.4618 - 30e6 / 0.90)
+    # high: the 184 million yuan of 1971 read as new money rather than a reallocation (line 6938)
+    high = central + 184e6 / 2.4618
+    assert _bounds(5) == pytest.approx((low, central, high))
+
+
+def test_the_sixth_plan_appears_with_the_1975_rate_interval():
+    # L0065: 225 million rubles of June 1975; R048 gives 0.735 in 0.72-0.75 rubles per USD
+    assert _bounds(6) == pytest.approx((225e6 / 0.75, 225e6 / 0.735, 225e6 / 0.72))
+    assert "R048" in TABLE.loc[(6, "China"), "committed_note"]
+    assert "rate intervals" in TABLE.loc[(6, "China"), "committed_low_by"]
+
+
+def test_each_bound_names_the_reading_that_sets_it():
+    assert TABLE.loc[(3, "China"), "committed_high_by"].startswith("L0021 read vintage=new")
+    assert TABLE.loc[(5, "China"), "committed_low_by"].startswith("L0054 as 445 million rubles")
+
+
+def test_the_sixth_plan_appears_in_rubles_and_yuan_too():
+    for currency in ("RUB", "CNY"):
+        table = aggregate_loans_with_range(to=currency).table.set_index(["plan", "lender"])
+        assert table.loc[(6, "China"), "committed"] > 0
+
+
+def test_sensitivity_is_a_view_of_the_same_readings():
+    s = sensitivity().set_index(["plan", "lender"])
+    assert s.loc[(3, "China"), "L0021 read vintage=new"] == pytest.approx(500e6 / 0.90 - OLD_RUB_LOAN)
+    assert s.loc[(3, "China"), "committed_high"] == pytest.approx(TABLE.loc[(3, "China"), "committed_high"])
+
+
+def test_an_alternative_is_applied_to_its_row_only():
+    flipped = apply_alternatives(LOANS, ["L0021"]).set_index("id")
+    assert flipped.loc["L0021", "vintage"] == "new" and flipped.loc["L0022", "vintage"] == "old"
+    assert parse_alternative("part_of=") == {"part_of": None}
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.sets(st.sampled_from(sorted(LOANS["id"])), min_size=1))
+def test_low_central_high_are_ordered_and_no_row_vanishes_for_any_subset(ids):
+    subset = LOANS[LOANS["id"].isin(ids)].reset_index(drop=True)
+    agg = aggregate_loans_with_range(subset)
+    assert len(agg.counted) + len(agg.excluded) == len(subset)
+    for m in ("requested", "committed"):
+        low, mid, high = (agg.table[c].to_numpy(dtype=float) for c in (f"{m}_low", m, f"{m}_high"))
+        known = ~np.isnan(mid)
+        assert (low[known] <= mid[known] + 1e-6).all() and (mid[known] <= high[known] + 1e-6).all()
