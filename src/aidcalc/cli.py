@@ -48,23 +48,39 @@ def print_aggregation(args: argparse.Namespace) -> None:
     """Print the table of an aggregation, then how many rows it counted and why it left the rest out."""
     from aidcalc import aggregate
     from aidcalc.io import load_table
-    from aidcalc.scenarios import conversion_options
+    from aidcalc.ranges import aggregate_loans_with_range
 
+    table = None
     if args.what == "loans":
-        options = conversion_options(args.currency, "constant" if args.price_year else "nominal",
-                                               args.price_year or 1990, args.rate_basis)
         military = load_table("arms_shipments") if args.military else None
-        result = aggregate.aggregate_loans(load_table("loans"), military=military, **options)
+        result = aggregate_loans_with_range(to=args.currency, military=military, price_year=args.price_year,
+                                            rate_basis=args.rate_basis)
+        columns = ["plan", "lender", "requested", "committed", "committed_low", "committed_high"]
+        # millions, so that the table with its range fits 100 columns
+        table = result.table[columns].copy()
+        for col in columns[2:]:
+            table[col] = table[col] / 1e6
+        table.columns = ["plan", "lender", "requested", "committed", "low", "high"]
     elif args.what == "projects":
         result = aggregate.aggregate_projects(load_table("projects"))
     elif args.what == "tonnage":
         result = aggregate.aggregate_tonnage(load_table("arms_shipments"), by=args.by)
     else:
         result = aggregate.aggregate_items(load_table("arms_shipments"))
-    print(f"{args.what} ({result.unit})")
-    # full figures with thousands separators; decimals only where the figure has them
-    print(result.table.to_string(index=False, na_rep="-",
-                                 float_format=lambda v: f"{v:,.3f}".rstrip("0").rstrip(".")))
+    if table is not None:
+        print(f"loans (millions of {result.unit}; low and high: the range of the committed total)")
+        print(table.to_string(index=False, na_rep="-", float_format=lambda v: f"{v:,.1f}"))
+        print("\nBounds set by:")
+        for row in result.table.itertuples():
+            for side in ("low", "high"):
+                why = getattr(row, f"committed_{side}_by")
+                if why:
+                    print(f"  plan {row.plan} {row.lender} {side}: {why}")
+    else:
+        print(f"{args.what} ({result.unit})")
+        # full figures with thousands separators; decimals only where the figure has them
+        print(result.table.to_string(index=False, na_rep="-",
+                                     float_format=lambda v: f"{v:,.3f}".rstrip("0").rstrip(".")))
     print(f"\n{len(result.counted)} rows counted, {len(result.excluded)} excluded:")
     print(result.reasons.to_string())
     if args.excluded:
