@@ -33,9 +33,18 @@ def test_audit_prints_every_verdict(capsys):
 def test_aggregate_prints_the_plan_table_and_the_reasons(capsys):
     assert cli.main(["aggregate", "loans", "--currency", "RUB"]) == 0
     out = capsys.readouterr().out
-    # first plan, Soviet bloc: 254 million old rubles / 4.444 (gold basis) = 57,155,715.572 rubles
-    assert "57,155,715.572" in out
+    # first plan, Soviet bloc: 254 million old rubles / 4.444 (gold basis) = 57.2 million rubles
+    assert "Soviet bloc          -       57.2  57.2  57.2" in out
     assert "included in the total of row L0002" in out
+
+
+def test_aggregate_loans_prints_the_range_and_what_sets_it(capsys):
+    assert cli.main(["aggregate", "loans"]) == 0
+    out = capsys.readouterr().out
+    # sixth plan: 225 million rubles of 1975 / 0.735 (R048), between / 0.75 and / 0.72
+    assert "6       China          -      306.1 300.0 312.5" in out
+    assert "plan 3 China high: L0021 read vintage=new (+430.5 million)" in out
+    assert max(len(line) for line in out.splitlines()[:10]) <= 100
 
 
 def test_aggregate_tonnage_by_plan_lists_the_excluded_rows_when_asked(capsys):

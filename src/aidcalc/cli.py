@@ -68,7 +68,8 @@ def print_aggregation(args: argparse.Namespace) -> None:
     else:
         result = aggregate.aggregate_items(load_table("arms_shipments"))
     if table is not None:
-        print(f"loans (millions of {result.unit}; low and high: the range of the committed total)")
+        print(f"loans, millions of {result.unit}")
+        print("low and high: the range of the committed total (readings below)")
         print(table.to_string(index=False, na_rep="-", float_format=lambda v: f"{v:,.1f}"))
         print("\nBounds set by:")
         for row in result.table.itertuples():
