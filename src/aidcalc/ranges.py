@@ -27,6 +27,7 @@ import pandas as pd
 from aidcalc.aggregate import Aggregation, aggregate_loans
 from aidcalc.context import open_data
 from aidcalc.conversion import convert
+from aidcalc.rows import MONEY_UNITS, convert_rows
 from aidcalc.scenarios import apply_alternatives, conversion_options, judged_rows
 from aidcalc.units import currency_code
 
@@ -51,51 +52,67 @@ def _moves(central: pd.DataFrame, other: pd.DataFrame) -> pd.DataFrame:
     return other.reindex(index).fillna(0) - central.reindex(index).fillna(0)
 
 
-def _valuations(counted: pd.DataFrame, loans: pd.DataFrame, to: str, data, implied: pd.Series | None):
-    """Per counted row, the lowest and highest of its valuations minus its central value.
+def _valuations(counted: pd.DataFrame, loans: pd.DataFrame, to: str, rates, implied: np.ndarray):
+    """Per counted row, its lowest and highest valuation minus its central value, and what gives each.
 
-    Returns two Series indexed by row id, and a Series naming the valuation behind each.
+    ``implied`` holds each counted row's value under the other rate basis. Returns four arrays in
+    the order of ``counted``: the move down, the move up (0 where none), and the valuation
+    behind each ('' where none).
     """
-    low = pd.Series(0.0, index=counted["id"])
-    high = pd.Series(0.0, index=counted["id"])
-    why_low = pd.Series("", index=counted["id"], dtype=object)
-    why_high = why_low.copy()
-    value = counted.set_index("id")["value"]
+    ids = counted["id"].to_numpy(dtype=object)
+    value = counted["value"].to_numpy(dtype=float)
     # a judged row's own alternative already spans the doubt about it: its valuations are not
     # added on top, so one event never moves a bound twice
-    judged = set(judged_rows(loans))
-    restated = loans[loans["same_as"].isin(value.index) & ~loans["same_as"].isin(judged)]
-    candidates = []
-    for row in restated.itertuples():
-        main = counted.loc[counted["id"] == row.same_as].iloc[0]
-        if row.unit == main["unit"] or row.unit not in ("RUB", "CNY", "USD", "ALL"):
-            continue  # a repeat in the same unit is the same valuation
-        code = currency_code(row.unit, row.vintage if isinstance(row.vintage, str) else None)
-        got = convert(float(row.amount), code, main["converted_at"], to=to, errors="coerce", data=data)
-        if not np.isnan(got.value):
-            candidates.append((row.same_as, got.value, f"{row.same_as} as {row.figure_text} ({row.id})"))
-    if implied is not None:
-        for rid, v in implied.items():
-            if rid in value.index and rid not in judged and not np.isnan(v) and not np.isclose(v, value[rid]):
-                candidates.append((rid, v, f"{rid} at the source-implied rate"))
-    for rid, v, why in candidates:
-        move = v - value[rid]
-        if move < low[rid]:
-            low[rid], why_low[rid] = move, why
-        if move > high[rid]:
-            high[rid], why_high[rid] = move, why
+    judged = pd.Series(ids).isin(set(judged_rows(loans))).to_numpy()
+    main = pd.DataFrame({"same_as": ids, "pos": np.arange(len(ids)),
+                         "main_unit": counted["unit"].to_numpy(dtype=object)})
+    columns = ["id", "same_as", "unit", "vintage", "amount", "figure_text"]
+    restated = loans.loc[loans["same_as"].notna(), columns]
+    restated = restated.astype({"same_as": object, "unit": object}).merge(main[~judged], on="same_as")
+    # a repeat in the same unit is the same valuation
+    restated = restated[(restated["unit"] != restated["main_unit"]) & restated["unit"].isin(MONEY_UNITS)]
+    pos, move, why = [], [], []
+    if len(restated):
+        at = restated["pos"].to_numpy()
+        codes = currency_code(restated["unit"].to_numpy(dtype=object),
+                              restated["vintage"].to_numpy(dtype=object))
+        got = convert(restated["amount"].to_numpy(dtype=float), codes,
+                      counted["converted_at"].to_numpy()[at], to=to, errors="coerce", data=rates)
+        pos.append(at)
+        move.append(np.asarray(got.value) - value[at])
+        why.append((restated["same_as"] + " as " + restated["figure_text"].astype(str) + " ("
+                    + restated["id"] + ")").to_numpy(dtype=object))
+    other = np.flatnonzero(~np.isnan(implied) & ~np.isclose(implied, value) & ~judged)
+    pos.append(other)
+    move.append(implied[other] - value[other])
+    why.append(np.char.add(ids[other].astype(str), " at the source-implied rate").astype(object))
+    pos, move, why = np.concatenate(pos), np.concatenate(move), np.concatenate(why)
+    n = len(ids)
+    low, high = np.zeros(n), np.zeros(n)
+    why_low, why_high = np.full(n, "", dtype=object), np.full(n, "", dtype=object)
+    order = np.argsort(-move, kind="stable")  # largest first: the last write per row is its lowest
+    keep = ~np.isnan(move[order])
+    for target, reason, sign in ((low, why_low, -1), (high, why_high, 1)):
+        seq = order[keep] if sign < 0 else order[keep][::-1]
+        seq = seq[sign * move[seq] > 0]
+        target[pos[seq]], reason[pos[seq]] = move[seq], why[seq]
     return low, high, why_low, why_high
 
 
 def _interval_rows(counted: pd.DataFrame, table) -> dict:
     """Per plan and lender, the ids of interval rate rows its counted rows used."""
-    rates = table.rates.set_index("id")
-    wide = rates[(rates["low"].notna()) | (rates["high"].notna())].index
+    rates = table.rates
+    wide = set(rates.loc[rates["low"].notna() | rates["high"].notna(), "id"])
+    # a few distinct rate-row strings over many rows: read each once
+    codes, strings = pd.factorize(counted["rate_rows"].astype(object).to_numpy())
+    used = [sorted(r for r in str(text).split() if r in wide) for text in strings]
+    hit = np.isin(codes, np.flatnonzero([bool(u) for u in used]))
+    rows = pd.DataFrame({"plan": counted["plan_assigned"].to_numpy()[hit],
+                         "lender": counted["lender"].astype(object).to_numpy()[hit], "code": codes[hit]})
+    pairs = rows.drop_duplicates()
     out = {}
-    for row in counted.itertuples():
-        used = [r for r in str(row.rate_rows).split() if r in wide]
-        if used:
-            out.setdefault((row.plan_assigned, row.lender), set()).update(used)
+    for plan, lender, code in pairs.itertuples(index=False):
+        out.setdefault((plan, lender), set()).update(used[code])
     return out
 
 
@@ -160,11 +177,9 @@ def aggregate_loans_with_range(loans: pd.DataFrame | None = None, to: str = "USD
         moves.append((f"{rid} read {alt}", _moves(base, _by_group(other.counted, "value"))))
     # valuations of one event: restatements, and the other rate basis
     other_basis = "source_implied" if rate_basis == "official" else "official"
-    flipped = aggregate_loans(loans, military=military, data=data,
-                              **{**conversion_options(to, "constant" if price_year else "nominal",
-                                                      price_year or 1990, other_basis, data=data),
-                                 "basis": basis})
-    implied = flipped.counted.set_index("id")["value"]
+    flipped = conversion_options(to, "constant" if price_year else "nominal", price_year or 1990,
+                                 other_basis, data=data)
+    implied = convert_rows(counted, data=data, basis=basis, **flipped)["value"].to_numpy(dtype=float)
     low, high, why_low, why_high = _valuations(counted, loans, to, options["rates"], implied)
     table = central.table.set_index(KEY)
     readings = []
@@ -173,11 +188,12 @@ def aggregate_loans_with_range(loans: pd.DataFrame | None = None, to: str = "USD
         readings.append(long.reset_index().rename(columns={"level_2": "measure"}).assign(reading=name))
     # each event's lowest and highest valuation, named by the figure behind it
     for moves_of, why in ((low, why_low), (high, why_high)):
-        rows = counted.assign(move=moves_of.reindex(counted["id"]).to_numpy(),
-                              reading=why.reindex(counted["id"]).to_numpy())
-        rows = rows.drop(columns="plan").rename(columns={"plan_assigned": "plan"})
-        rows = rows[[*KEY, "measure", "move", "reading"]]
-        readings.append(rows.assign(measure=rows["measure"].astype(str), lender=rows["lender"].astype(str)))
+        moved = np.flatnonzero(moves_of != 0)  # few rows have a second valuation
+        readings.append(pd.DataFrame({
+            "plan": counted["plan_assigned"].to_numpy()[moved],
+            "lender": counted["lender"].to_numpy(dtype=object)[moved].astype(str),
+            "measure": counted["measure"].to_numpy(dtype=object)[moved].astype(str),
+            "move": moves_of[moved], "reading": why[moved]}))
     readings = pd.concat(readings, ignore_index=True).dropna(subset=["move"])
     readings = readings[readings["move"].abs() > 1e-6]
     table = table.reindex(table.index.union(readings.set_index(KEY).index.unique()))
@@ -223,16 +239,15 @@ def sensitivity(to: str = "USD", *, data=None) -> pd.DataFrame:
     return table.join(wide, how="left").reset_index()
 
 
-def _names(rows: pd.DataFrame, index: pd.Index) -> list[str]:
-    """Per plan and lender, the readings that moved the bound, largest first."""
-    out = []
-    grouped = {k: g for k, g in rows.groupby(KEY)} if not rows.empty else {}
-    for key in index:
-        g = grouped.get(key)
-        if g is None:
-            out.append("")
-            continue
-        g = g.reindex(g["move"].abs().sort_values(ascending=False).index)
-        pairs = zip(g["reading"], g["move"], strict=True)
-        out.append("; ".join(f"{r} ({m / 1e6:+,.1f} million)" for r, m in pairs))
-    return out
+def _names(rows: pd.DataFrame, index: pd.Index, shown: int = 5) -> list[str]:
+    """Per plan and lender, the readings that moved the bound, largest first (the first few)."""
+    if rows.empty:
+        return [""] * len(index)
+    rows = rows.assign(size=rows["move"].abs()).sort_values("size", ascending=False, kind="stable")
+    text = {}
+    for key, group in rows.groupby(KEY, sort=False):
+        pairs = zip(group["reading"][:shown], group["move"][:shown], strict=True)
+        top = [f"{r} ({m / 1e6:+,.1f} million)" for r, m in pairs]
+        more = f"; and {len(group) - shown} more" if len(group) > shown else ""
+        text[key] = "; ".join(top) + more
+    return [text.get(key, "") for key in index]

@@ -58,7 +58,8 @@ def judged_rows(frame: pd.DataFrame) -> list[str]:
     """Return the ids of the rows that carry an alternative reading."""
     if "alternative" not in frame:
         return []
-    return frame.loc[frame["alternative"].fillna("").str.strip() != "", "id"].tolist()
+    given = frame.loc[frame["alternative"].notna(), ["id", "alternative"]]  # few rows: strip only those
+    return given.loc[given["alternative"].str.strip() != "", "id"].tolist()
 
 
 def apply_alternatives(frame: pd.DataFrame, ids=None) -> pd.DataFrame:
