@@ -94,3 +94,16 @@ def test_low_central_high_are_ordered_and_no_row_vanishes_for_any_subset(ids):
         low, mid, high = (agg.table[c].to_numpy(dtype=float) for c in (f"{m}_low", m, f"{m}_high"))
         known = ~np.isnan(mid)
         assert (low[known] <= mid[known] + 1e-6).all() and (mid[known] <= high[known] + 1e-6).all()
+
+
+def test_tonnage_keeps_the_thousands_reading_of_the_heavy_artillery_load_as_its_range():
+    from aidcalc import aggregate_tonnage
+    from aidcalc.ranges import with_judged_range
+
+    arms = load_table("arms_shipments")
+    table = with_judged_range(aggregate_tonnage, arms, "plan", by="plan").table.set_index("plan")
+    # plan 4 (1966-70): 160,000 t expected in 1968 plus A0017's '266.218 tons' (line 5765), read as
+    # 266.218 t by default and as 266,218 t in the other reading
+    assert table.loc[4, ["expected_low", "expected", "expected_high"]].tolist() == pytest.approx(
+        [160_000 + 266.218, 160_000 + 266.218, 160_000 + 266_218])
+    assert "A0017 read amount=266218" in table.loc[4, "expected_range_by"]

@@ -251,3 +251,59 @@ def _names(rows: pd.DataFrame, index: pd.Index, shown: int = 5) -> list[str]:
         more = f"; and {len(group) - shown} more" if len(group) > shown else ""
         text[key] = "; ".join(top) + more
     return [text.get(key, "") for key in index]
+
+
+def with_judged_range(aggregate, frame: pd.DataFrame, key: str, **options) -> Aggregation:
+    """Run an aggregation of counts or tonnes, and give each total the range of the judged readings.
+
+    For tables whose figures need no conversion (tonnage, item counts), the only doubt is the
+    reading of judged rows (a separator read as decimal or thousands, an event read as expected
+    or delivered): each row's ``alternative`` is flipped on its own, and the moves are added as in
+    :func:`aggregate_loans_with_range`.
+
+    Parameters
+    ----------
+    aggregate : function
+        :func:`aidcalc.aggregate.aggregate_tonnage` or :func:`aidcalc.aggregate.aggregate_items`.
+    frame : DataFrame
+        Its input, e.g. ``data/arms_shipments.csv``.
+    key : str
+        The column of the result's table that names its rows (``year``, ``plan`` or ``item``).
+    **options
+        Passed to ``aggregate``.
+
+    Returns
+    -------
+    Aggregation
+        Its ``table`` gains ``<column>_low``, ``<column>_high`` and ``<column>_range_by`` for
+        every numeric column a reading moves.
+
+    Examples
+    --------
+    >>> from aidcalc import aggregate_tonnage, load_table
+    >>> arms = load_table("arms_shipments")
+    >>> t = with_judged_range(aggregate_tonnage, arms, "year").table.set_index("year")
+    >>> t.loc[1969, ["expected", "expected_high"]].tolist()  # 266.218 t read as 266,218 t (A0017)
+    [266.218, 266218.0]
+
+    """
+    central = aggregate(frame, **options)
+    table = central.table.set_index(key)
+    numeric = [c for c in table if pd.api.types.is_numeric_dtype(table[c])]
+    low, high = table[numeric].copy(), table[numeric].copy()
+    by = {c: [""] * len(table) for c in numeric}
+    for rid in judged_rows(frame):
+        other = aggregate(apply_alternatives(frame, [rid]), **options).table.set_index(key)
+        move = other.reindex(index=table.index, columns=numeric).fillna(0) - table[numeric].fillna(0)
+        alt = frame.loc[frame["id"] == rid, "alternative"].iloc[0]
+        for c in numeric:
+            for i, m in enumerate(move[c].to_numpy()):
+                if m:
+                    by[c][i] += f"{'; ' if by[c][i] else ''}{rid} read {alt} ({m:+,.3f})"
+        low += move.clip(upper=0)
+        high += move.clip(lower=0)
+    for c in numeric:
+        if any(by[c]):
+            table[f"{c}_low"], table[f"{c}_high"], table[f"{c}_range_by"] = low[c], high[c], by[c]
+    return Aggregation(table.reset_index(), central.counted, central.excluded, unit=central.unit,
+                       n_input=central.n_input)
