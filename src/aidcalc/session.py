@@ -44,6 +44,22 @@ class ReportSession:
 
         return save_table(table, self.output_dir, name)
 
+    def show(self, table, **kwargs) -> None:
+        """Display ``table`` formatted for people (:func:`aidcalc.present.format_table`).
+
+        ``kwargs`` go to ``format_table``: ``unit``, ``money_columns``, ``missing_note``,
+        ``notes``, ``caption``... Returns nothing, so a last line does not show it twice.
+        """
+        from aidcalc.present import format_table
+
+        shown = format_table(table, data=kwargs.pop("data", self.data), **kwargs)
+        try:
+            from IPython.display import display
+        except ImportError:  # outside IPython: the plain-text form
+            print(shown)
+        else:
+            display(shown)
+
     def describe(self) -> str:
         """One line for the top of a report: parameters, date and data digest."""
         shown = ", ".join(f"{k}={v!r}" for k, v in self.params.items() if k != "output_dir")

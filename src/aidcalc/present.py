@@ -1,0 +1,540 @@
+"""Tables formatted for people: in the report pages (HTML) and in the CSV files beside them.
+
+:func:`format_table` turns a result table into HTML a reader can take in: thousands
+separators, the unit in the header (``committed (million USD)``: money columns are shown in
+millions when any amount reaches a million, and the header says so), missing figures as a
+dash ``–`` with a footnote saying why, counts as whole numbers, population as whole persons,
+plan numbers as labels (``3rd plan 1961-65``), readable headers (``committed_low`` ->
+``committed, low``), no 0..n index column, and long text (an audit ``detail``) in full,
+wrapped, never cut.
+
+:func:`to_csv` writes a table for other programs with each float rounded to what it means
+(money to whole units, money per person to cents, shares and ratios to 4 decimals, rates to 6
+significant digits, other measures to 3 decimals: never 16-digit floats, never ``.0`` on a
+count). **The unit is named in the header**, as a suffix of each column it applies to:
+``committed_USD``, ``committed_low_USD``, ``committed_per_capita_USD`` (per person, as the
+name says), ``committed_USD_constant_1990`` for constant 1990 dollars, ``delivered_t`` for
+tonnes. A plain CSV reader sees the unit without skipping a comment line.
+
+How each column is read (its *kind*) is decided by :func:`column_kinds`; the arguments
+``money_columns``, ``share_columns``, ``count_columns`` and ``value_columns`` override it.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+#: What a missing number is shown as.
+MISSING = "–"
+#: Why a number is missing, unless the caller says otherwise.
+MISSING_NOTE = "no row of the source states this figure"
+#: Currency codes whose amounts are money (as in ``aidcalc.rows.MONEY_UNITS``).
+CURRENCIES = ("USD", "RUB", "CNY", "ALL")
+#: Text longer than this is set as a wrapping paragraph column.
+LONG_TEXT = 60
+
+#: Column names that are labels written as integers (no thousands separator).
+LABEL_INTEGERS = {"line", "year", "footnote", "start_year", "end_year"}
+#: Column names holding five-year plan numbers.
+PLAN_COLUMNS = {"plan", "plan_assigned"}
+#: Column names that count rows or things.
+COUNT_NAMES = {"rows", "claims", "count", "n", "items", "projects"}
+#: Column names (or their endings) that hold words, even when every value is missing.
+TEXT_NAMES = ("_by", "_note", "_text", "note", "reason", "detail", "id", "remark", "problem")
+#: Suffixes of a column name that qualify the measure before them, and how they read.
+QUALIFIERS = (
+    ("_per_capita_low", " per person, low"),
+    ("_per_capita_high", " per person, high"),
+    ("_per_capita", " per person"),
+    ("_low_by", ", low: set by"),
+    ("_high_by", ", high: set by"),
+    ("_low", ", low"),
+    ("_high", ", high"),
+    ("_cumulative", ", cumulative"),
+    ("_rows", ", source rows"),
+    ("_note", ", note"),
+)
+
+_CSS = """<style>
+table.aidcalc-table{border-collapse:collapse;margin:0.5rem 0;font-variant-numeric:tabular-nums;
+  font-size:0.92rem;line-height:1.35}
+table.aidcalc-table caption{caption-side:top;text-align:left;font-weight:600;padding-bottom:0.3rem}
+table.aidcalc-table th,table.aidcalc-table td{padding:0.25rem 0.6rem;vertical-align:top;
+  border:none;border-bottom:1px solid #d6d6d6;text-align:left}
+table.aidcalc-table thead th{border-bottom:1.5px solid #333;font-weight:600;vertical-align:bottom}
+table.aidcalc-table td.num,table.aidcalc-table th.num{text-align:right;white-space:nowrap}
+table.aidcalc-table td.long{min-width:18rem;max-width:36rem;white-space:normal;overflow-wrap:anywhere}
+table.aidcalc-table td.missing{color:#777}
+.aidcalc-notes{font-size:0.85rem;color:#444;margin:0.2rem 0 1rem}
+.aidcalc-notes p{margin:0.1rem 0}
+</style>"""
+
+
+@dataclass
+class PresentedTable:
+    """A table formatted for people: ``.html`` for pages and notebooks, ``str()`` for terminals."""
+
+    html: str
+    text: str
+    notes: list[str] = field(default_factory=list)
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    def to_html(self) -> str:
+        """Return the HTML: the table, then its footnotes."""
+        return self.html
+
+    def __str__(self) -> str:
+        return self.text
+
+    __repr__ = __str__
+
+
+def is_money(unit: str | None) -> bool:
+    """Tell whether ``unit`` names a currency.
+
+    Examples
+    --------
+    >>> is_money("constant 1990 USD (official rates via USD, gold basis)"), is_money("t")
+    (True, False)
+
+    """
+    return bool(unit) and re.search(rf"\b({'|'.join(CURRENCIES)})\b", unit) is not None
+
+
+def short_unit(unit: str | None) -> str:
+    """Return the unit without its explanation in brackets.
+
+    Examples
+    --------
+    >>> short_unit("USD (official rates via USD, gold basis)")
+    'USD'
+
+    """
+    return re.sub(r"\s*\(.*\)\s*$", "", unit or "").strip()
+
+
+def unit_tag(unit: str | None) -> str:
+    """Return the unit as a column-name suffix for CSV files (the currency code first).
+
+    Examples
+    --------
+    >>> unit_tag("constant 1990 USD (official rates via USD, gold basis)"), unit_tag("RUB (1961)")
+    ('USD_constant_1990', 'RUB')
+    >>> unit_tag("t"), unit_tag("USD per person")
+    ('t', 'USD_per_person')
+
+    """
+    short = short_unit(unit)
+    code = re.search(rf"\b({'|'.join(CURRENCIES)})\b", short)
+    if code:
+        rest = (short[:code.start()] + " " + short[code.end():]).strip()
+        short = code.group(1) + (" " + rest if rest else "")
+    return re.sub(r"\W+", "_", short).strip("_")
+
+
+def header(name, unit: str | None = None) -> str:
+    """Turn a column name into words, with its unit in brackets.
+
+    Examples
+    --------
+    >>> header("committed_low", "million USD")
+    'committed, low (million USD)'
+    >>> header("committed_per_capita")
+    'committed per person'
+    >>> header("implied_over_official"), header("L0021 read vintage=new")
+    ('implied over official', 'L0021 read vintage=new')
+
+    """
+    text = str(name)
+    if re.fullmatch(r"[a-z][a-z0-9_]*", text):
+        for suffix, words in QUALIFIERS:
+            if text.endswith(suffix) and len(text) > len(suffix):
+                text = text[: -len(suffix)] + words
+                break
+        text = text.replace("_", " ")
+    return f"{text} ({unit})" if unit else text
+
+
+def _numeric(series: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
+
+
+def _integral(series: pd.Series) -> bool:
+    values = pd.to_numeric(series, errors="coerce").dropna().to_numpy(dtype=float)
+    return bool(len(values)) and bool(np.all(np.isfinite(values) & (values == np.round(values))))
+
+
+def column_kinds(table: pd.DataFrame, unit: str | None = None, money_columns=None, *,
+                 share_columns=None, count_columns=None, value_columns=None) -> dict:
+    """Decide how each column reads, by its name, type and ``unit``.
+
+    The kinds: ``money``, ``money_per_person``, ``share``, ``rate``, ``count``, ``persons``,
+    ``plan``, ``label`` (an integer label such as a line number or year), ``measure`` (a number
+    in ``unit``), ``number`` (any other number) or ``text``.
+
+    Without ``money_columns``, when ``unit`` is a currency every float column that is not a
+    share, rate, count or ``amount`` (a figure in its row's own unit) is money; a column named
+    ``*per_capita*`` is money per person. With another unit (``t``) those columns are measures
+    in it.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"plan": [3], "committed": [3.4e8], "committed_rows": [5],
+    ...                   "granted_share": [1.6], "population": [1757820.6], "lender": ["China"]})
+    >>> column_kinds(t, "USD")
+    {'plan': 'plan', 'committed': 'money', 'committed_rows': 'count', 'granted_share': 'share', \
+'population': 'persons', 'lender': 'text'}
+
+    """
+    explicit = {}
+    for kind, names in (("money", money_columns), ("share", share_columns),
+                        ("count", count_columns), ("measure", value_columns)):
+        for name in names or ():
+            explicit[name] = kind
+    kinds = {}
+    money = is_money(unit)
+    for name in table.columns:
+        col, text = table[name], str(name)
+        if name in explicit:
+            kind = explicit[name]
+            if kind == "money" and "per_capita" in text:
+                kind = "money_per_person"
+        elif not _numeric(col) or (text.endswith(TEXT_NAMES) and col.isna().all()):
+            kind = "text"
+        elif text in PLAN_COLUMNS:
+            kind = "plan"
+        elif text in LABEL_INTEGERS or text.endswith("_year"):
+            kind = "label"
+        elif text == "population":
+            kind = "persons"
+        elif text.endswith("_rows") or text in COUNT_NAMES:
+            kind = "count"
+        elif "share" in text or "_over_" in text or text == "tolerance":
+            kind = "share"
+        elif text.endswith("_rate"):
+            kind = "rate"
+        elif text == "amount":
+            kind = "number"
+        elif money and money_columns is None:
+            kind = "money_per_person" if "per_capita" in text else "money"
+        elif unit and not money and value_columns is None:
+            kind = "measure"
+        else:
+            kind = "number"
+        if kind == "number" and pd.api.types.is_integer_dtype(col):
+            kind = "count"
+        kinds[name] = kind
+    return kinds
+
+
+def _trim(text: str) -> str:
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _decimal(value: float, decimals: int, trim: bool = True) -> str:
+    text = f"{value:,.{decimals}f}"
+    return _trim(text) if trim else text
+
+
+def _number(value: float) -> str:
+    """Write a number for people: whole when whole, else decimals by size, thousands separated."""
+    if value == round(value):
+        return f"{int(round(value)):,}"
+    size = abs(value)
+    return _decimal(value, 0 if size >= 1000 else 1 if size >= 10 else 2 if size >= 0.1 else 4)
+
+
+def _significant(value: float, digits: int) -> str:
+    if value == 0:
+        return "0"
+    decimals = max(0, digits - 1 - int(math.floor(math.log10(abs(value)))))
+    return _decimal(value, decimals)
+
+
+def _missing(value) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _plain_index(table: pd.DataFrame) -> pd.DataFrame:
+    """Drop a 0..n index; make any other index (a reason, a verdict) a column."""
+    if isinstance(table.index, pd.RangeIndex) and table.index.start == 0 and table.index.step == 1:
+        return table
+    if not isinstance(table.index, pd.MultiIndex) and table.index.name is None \
+            and pd.api.types.is_integer_dtype(table.index):
+        return table.reset_index(drop=True)
+    return table.reset_index().rename(columns={"index": ""})
+
+
+def _plan_labeller(data=None):
+    from aidcalc.plans import load_plans, plan_label
+
+    try:
+        plans = load_plans(data)
+    except Exception:  # noqa: BLE001 - a table without the plans still shows its numbers
+        plans = None
+
+    def label(value) -> str:
+        try:
+            return plan_label(int(value), plans) if plans is not None else f"plan {int(value)}"
+        except (KeyError, ValueError, TypeError):
+            return str(value)
+
+    return label
+
+
+def format_table(table: pd.DataFrame, unit: str | None = None, money_columns=None, *,
+                 share_columns=None, count_columns=None, value_columns=None,
+                 missing_note: str | dict | None = None, notes=(), caption: str | None = None,
+                 labels: dict | None = None, scale: float | None = None, data=None) -> PresentedTable:
+    """Format ``table`` for people; return it as HTML (``.html``; displays itself in a notebook).
+
+    Parameters
+    ----------
+    table : DataFrame
+        The result table; a 0..n index is dropped, any other index becomes the first column.
+    unit : str, optional
+        The unit of its amounts, e.g. ``Aggregation.unit`` (``"USD (official rates via USD,
+        gold basis)"``) or ``"t"``. Its short form goes into the headers; the whole of it into
+        a note under the table.
+    money_columns : list of str, optional
+        The columns holding money in ``unit``; by default every float column that is not a
+        count, share, rate, plan or ``amount`` when ``unit`` is a currency.
+    share_columns, count_columns, value_columns : list of str, optional
+        Columns to read as shares (ratios), counts (whole numbers) or measures in ``unit``.
+    missing_note : str or dict, optional
+        Why a figure is missing: one reason for the table (default ``MISSING_NOTE``), or a
+        reason per column (columns left out get the default); each reason is a footnote.
+    notes : list of str
+        Further footnotes.
+    caption : str, optional
+        A caption above the table.
+    labels : dict, optional
+        Headers to use instead of the generated ones, by column name.
+    scale : float, optional
+        Divide money by this (1e6 for millions); by default millions when any amount reaches
+        a million, units otherwise.
+    data : DataContext or path, optional
+        Where the plans table comes from for the plan labels.
+
+    Returns
+    -------
+    PresentedTable
+        ``.html`` (a ``<table>`` and its notes), ``.text`` (for a terminal).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"plan": [3, 4], "committed": [3.48e8, None]})
+    >>> print(format_table(t, "USD (official rates)"))
+    plan              committed (million USD)
+    3rd plan 1961-65                    348.0
+    4th plan 1966-70                        –
+    – : no row of the source states this figure
+    Amounts in USD (official rates).
+
+    """
+    labels = labels or {}
+    table = _plain_index(table)
+    kinds = column_kinds(table, unit, money_columns, share_columns=share_columns,
+                         count_columns=count_columns, value_columns=value_columns)
+    money_cols = [c for c, k in kinds.items() if k == "money"]
+    if scale is None:
+        biggest = max((np.nanmax(np.abs(pd.to_numeric(table[c], errors="coerce").to_numpy(dtype=float)),
+                                 initial=0) for c in money_cols), default=0)
+        scale = 1e6 if biggest >= 1e6 else 1.0
+    unit_short = short_unit(unit)
+    money_unit = (f"million {unit_short}" if scale == 1e6 else f"{scale:g} {unit_short}"
+                  if scale != 1 else unit_short)
+    plan = _plan_labeller(data) if "plan" in kinds.values() else None
+
+    reasons = missing_note if isinstance(missing_note, dict) else {}
+    default_reason = missing_note if isinstance(missing_note, str) else MISSING_NOTE
+    markers: dict[str, int] = {}  # each reason, and the first column it is given for
+
+    def marker(column, position: int) -> str:
+        reason = reasons.get(column, default_reason)
+        markers[reason] = min(markers.get(reason, position), position)
+        return reason
+
+    def cell(value, kind: str):
+        if _missing(value):
+            return None
+        if kind == "text":
+            return str(value)
+        if isinstance(value, bool | np.bool_):
+            return "yes" if value else "no"
+        v = float(value)
+        if kind == "plan":
+            return plan(v)
+        if kind == "label":
+            return f"{int(v)}" if v == round(v) else _number(v)
+        if kind in ("count", "persons"):
+            return f"{int(round(v)):,}" if kind == "persons" or v == round(v) else _number(v)
+        if kind == "money":
+            s = v / scale
+            if scale == 1:
+                return f"{round(s):,}" if abs(s) >= 100 else _decimal(s, 2, trim=False)
+            return _decimal(s, 1, trim=False) if abs(s) >= 0.05 or s == 0 else _significant(s, 2)
+        if kind == "money_per_person":
+            return _decimal(v, 2, trim=False)
+        if kind == "share":
+            return _decimal(v, 3) if abs(v) >= 0.001 or v == 0 else _significant(v, 2)
+        if kind == "rate":
+            return _significant(v, 4)
+        return _number(v)
+
+    heads, classes, columns = [], [], []
+    for name, kind in kinds.items():
+        u = {"money": money_unit, "money_per_person": f"{unit_short} per person",
+             "measure": unit_short, "persons": "persons"}.get(kind)
+        if kind == "money_per_person":
+            u = f"{unit_short} per person"
+            text = header(name).replace(" per person", "")
+            heads.append(labels.get(name, f"{text} ({u})"))
+        else:
+            heads.append(labels.get(name, header(name, u)))
+        values = [cell(v, kind) for v in table[name].tolist()]
+        if kind == "text":
+            long = any(v is not None and len(v) > LONG_TEXT for v in values)
+            classes.append("long" if long else "")
+        else:
+            classes.append("num")
+        columns.append(values)
+
+    rows_html, text_rows = [], []
+    for i in range(len(table)):
+        tds, texts = [], []
+        for j, name in enumerate(kinds):
+            v = columns[j][i]
+            if v is None and kinds[name] != "text":
+                reason = marker(name, j)
+                tds.append((f"{MISSING}{{{reason}}}", f"{classes[j]} missing"))
+                texts.append(f"{MISSING}{{{reason}}}")
+            else:
+                tds.append((v or "", classes[j]))
+                texts.append(v or "")
+        rows_html.append(tds)
+        text_rows.append(texts)
+
+    # one reason: a plain dash; several: a dash with a letter per reason
+    letters = {}
+    if len(markers) > 1:
+        ordered = sorted(markers, key=markers.get)
+        letters = {reason: chr(ord("a") + k) for k, reason in enumerate(ordered)}
+
+    def finish(text: str, as_html: bool) -> str:
+        for reason in markers:
+            mark = MISSING + (f"<sup>{letters[reason]}</sup>" if as_html and letters
+                              else letters.get(reason, ""))
+            text = text.replace(f"{MISSING}{{{reason}}}", mark)
+        return text
+
+    footnotes = [f"{MISSING}{letters.get(r, '')} : {r}" for r in sorted(markers, key=markers.get)]
+    if unit and unit != unit_short and (money_cols or {"measure", "money_per_person"} & set(kinds.values())):
+        footnotes.append(f"Amounts in {unit.rstrip('.')}.")
+    footnotes.extend(notes)
+
+    out = [_CSS, '<table class="aidcalc-table">']
+    if caption:
+        out.append(f"<caption>{html.escape(caption)}</caption>")
+    out.append("<thead><tr>" + "".join(
+        f'<th class="{"num" if c == "num" else ""}">{html.escape(h)}</th>' for h, c in zip(heads, classes,
+                                                                                        strict=True))
+               + "</tr></thead><tbody>")
+    for tds in rows_html:
+        out.append("<tr>" + "".join(
+            f'<td class="{c.strip()}">{finish(html.escape(v), True)}</td>' for v, c in tds) + "</tr>")
+    out.append("</tbody></table>")
+    if footnotes:
+        out.append('<div class="aidcalc-notes">' + "".join(
+            f"<p>{html.escape(n)}</p>" for n in footnotes) + "</div>")
+
+    grid = [heads, *([finish(v, False) for v in r] for r in text_rows)]
+    widths = [max(len(r[j]) for r in grid) for j in range(len(heads))]
+    lines = ["  ".join(v.rjust(w) if c == "num" and i else v.ljust(w)
+                       for v, w, c in zip(r, widths, classes, strict=True)).rstrip()
+             for i, r in enumerate(grid)]
+    text = "\n".join([*lines, *footnotes])
+    return PresentedTable("\n".join(out), text, footnotes)
+
+
+def csv_frame(table: pd.DataFrame, unit: str | None = None, money_columns=None, *,
+              share_columns=None, count_columns=None, value_columns=None) -> pd.DataFrame:
+    """Return ``table`` as :func:`to_csv` writes it: rounded, the unit in the headers.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"plan": [3], "committed": [348095834.58345836],
+    ...                   "granted_share": [1.5999999999999999], "committed_rows": [5.0],
+    ...                   "committed_per_capita": [198.0269360160702]})
+    >>> print(csv_frame(t, "USD (official rates)").to_csv(index=False).strip())
+    plan,committed_USD,granted_share,committed_rows,committed_per_capita_USD
+    3,348095835,1.6,5,198.03
+
+    """
+    table = _plain_index(table)
+    kinds = column_kinds(table, unit, money_columns, share_columns=share_columns,
+                         count_columns=count_columns, value_columns=value_columns)
+    tag = unit_tag(unit)
+    out = {}
+    for name, kind in kinds.items():
+        col = table[name]
+        if kind == "text" or not _numeric(col):
+            out[name] = col
+            continue
+        values = pd.to_numeric(col, errors="coerce").astype("Float64")
+        if kind in ("money",):
+            values = values.round(0)
+        elif kind == "money_per_person":
+            values = values.round(2)
+        elif kind == "share":
+            values = values.round(4)
+        elif kind == "rate":
+            values = values.map(lambda v: v if _missing(v) else float(_significant(float(v), 6)
+                                                                      .replace(",", "")),
+                                na_action="ignore").astype("Float64")
+        elif kind == "persons":
+            values = values.round(0)
+        else:
+            values = values.round(3)
+        if _integral(values) or kind in ("money", "persons", "plan", "label"):
+            values = values.round(0).astype("Int64")
+        else:  # written as text, so that no float noise or '.0' reaches the file
+            values = values.astype(object).map(lambda v: None if _missing(v) else _trim(repr(float(v))))
+        key = f"{name}_{tag}" if tag and kind in ("money", "money_per_person", "measure") else name
+        out[key] = values
+    return pd.DataFrame(out)
+
+
+def to_csv(table: pd.DataFrame, path: str | Path, unit: str | None = None, money_columns=None,
+           **kinds) -> Path:
+    """Write ``table`` as CSV, each float rounded to what it means and the unit in the headers.
+
+    Money is written in whole units (``committed_USD``), money per person to cents, shares
+    and ratios to 4 decimals, rates to 6 significant digits, other measures to 3 decimals;
+    whole numbers without ``.0``; a missing value as an empty field. ``kinds`` are the
+    ``share_columns``, ``count_columns`` and ``value_columns`` of :func:`format_table`.
+
+    Returns
+    -------
+    Path
+        The file written (its folder is created when needed).
+
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    csv_frame(table, unit, money_columns, **kinds).to_csv(path, index=False)
+    return path

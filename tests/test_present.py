@@ -1,0 +1,150 @@
+"""Tables for people: units in headers, dashes with reasons, counts as integers, CSVs rounded."""
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from aidcalc import present
+
+USD = "USD (official rates via USD, gold basis)"
+
+
+@pytest.fixture
+def by_plan():
+    return pd.DataFrame({
+        "plan": pd.array([1, 3, 4], dtype="Int64"),
+        "lender": ["Soviet bloc", "China", "China"],
+        "committed": [63_500_000.0, 348_095_834.58345836, 873_460_449.1],
+        "committed_low": [63_500_000.0, 314_586_501.25012493, np.nan],
+        "committed_rows": [1, 5, 4],
+        "granted_share": [np.nan, np.nan, 3.1445],
+        "committed_low_by": [np.nan, "L0032 read part_of=L0034 (-33.3 million)", np.nan],
+        "population": [1_312_256.6888765641, 1_757_820.635851326, 1_900_000.2],
+        "committed_per_capita": [48.38992290019339, 198.0269360160702, 442.95696216570366],
+    })
+
+
+def cells(html):
+    return [re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<td[^>]*>(.*?)</td>", html, re.S)]
+
+
+def headers(html):
+    return re.findall(r"<th\b[^>]*>(.*?)</th>", html, re.S)
+
+
+def test_money_in_millions_with_the_unit_in_the_header(by_plan):
+    shown = present.format_table(by_plan, USD)
+    heads = headers(shown.html)
+    assert "committed (million USD)" in heads
+    assert "committed, low (million USD)" in heads
+    assert "committed (USD per person)" in heads
+    assert "348.1" in cells(shown.html) and "873.5" in cells(shown.html)
+    assert any(USD in n for n in shown.notes)  # the whole unit, explained under the table
+
+
+def test_small_money_stays_in_units():
+    shown = present.format_table(pd.DataFrame({"value": [12_500.0, 980.0]}), "RUB")
+    assert headers(shown.html) == ["value (RUB)"]
+    assert cells(shown.html) == ["12,500", "980"]
+
+
+def test_missing_is_a_dash_with_a_footnote_saying_why(by_plan):
+    shown = present.format_table(by_plan, USD)
+    assert present.MISSING in cells(shown.html)
+    assert f"{present.MISSING} : {present.MISSING_NOTE}" in shown.notes
+    assert "nan" not in shown.html.lower().replace("nanj", "")
+    # a text column with nothing to say stays empty, not a dash
+    assert present.format_table(by_plan[["committed_low_by"]], USD).notes == []
+
+
+def test_several_reasons_get_a_letter_each():
+    t = pd.DataFrame({"a": [1.0, np.nan], "b": [np.nan, 2.0]})
+    shown = present.format_table(t, missing_note={"a": "not stated", "b": "does not move the total"})
+    assert shown.notes == ["–a : not stated", "–b : does not move the total"]
+    assert "<sup>a</sup>" in shown.html and "<sup>b</sup>" in shown.html
+
+
+def test_counts_are_integers_and_population_whole_persons(by_plan):
+    shown = present.format_table(by_plan, USD)
+    got = cells(shown.html)
+    assert "1,312,257" in got  # whole persons, thousands separated
+    assert "5" in got and "5.0" not in got
+    items = pd.DataFrame({"item": ["fighter aircraft", "shells"], "requested": [65.0, 2e9]})
+    text = present.format_table(items).text
+    assert re.search(r"fighter aircraft\s+65\b", text)
+    assert "2,000,000,000" in text and "e+" not in text
+
+
+def test_plans_are_labels_and_headers_are_words(by_plan):
+    shown = present.format_table(by_plan, USD)
+    assert "3rd plan 1961-65" in cells(shown.html)
+    assert "committed, source rows" in headers(shown.html)
+    assert "granted share" in headers(shown.html)
+    assert present.header("committed_low") == "committed, low"
+
+
+def test_no_index_column_but_a_named_index_is_kept():
+    t = pd.DataFrame({"x": [1, 2]}, index=[5, 9])
+    assert headers(present.format_table(t).html) == ["x"]
+    reasons = pd.Series({"repeats row L0021": 4}, name="rows").rename_axis("reason").to_frame()
+    shown = present.format_table(reasons)
+    assert headers(shown.html) == ["reason", "rows"]
+    assert cells(shown.html) == ["repeats row L0021", "4"]
+
+
+def test_long_text_is_shown_in_full_and_wraps():
+    detail = "stated 2.54e+08 vs recomputed 2.54e+08: off by 0.00% (rounding allows 0.20%); " * 3
+    shown = present.format_table(pd.DataFrame({"id": ["C001"], "detail": [detail]}))
+    assert detail.strip() in shown.html.replace("&#x27;", "'")
+    assert 'class="long"' in shown.html
+    assert "..." not in shown.html
+
+
+def test_tonnes_are_measures_in_their_unit():
+    t = pd.DataFrame({"year": [1968, 1969], "delivered": [99_000.0, 1_400.0], "expected": [160_000.0, 266.218]})
+    shown = present.format_table(t, "t")
+    assert headers(shown.html) == ["year", "delivered (t)", "expected (t)"]
+    assert cells(shown.html) == ["1968", "99,000", "160,000", "1969", "1,400", "266.2"]
+
+
+def test_the_notebook_shows_it_as_html(by_plan):
+    shown = present.format_table(by_plan, USD)
+    assert shown._repr_html_().count("<table") == 1
+    assert str(shown).splitlines()[0].startswith("plan")
+
+
+def test_csv_rounds_to_meaning_and_names_the_unit(tmp_path, by_plan):
+    path = present.to_csv(by_plan, tmp_path / "sub" / "aid_by_plan.csv", USD)
+    text = path.read_text()
+    head = text.splitlines()[0].split(",")
+    assert head[:4] == ["plan", "lender", "committed_USD", "committed_low_USD"]
+    assert "committed_per_capita_USD" in head and "population" in head
+    assert "348095835" in text and "3.1445" in text and "198.03" in text
+    assert not re.search(r"\d\.\d{5,}", text)  # no float noise
+    assert not re.search(r"\b\d+\.0\b", text)  # no '.0' on whole numbers
+    back = pd.read_csv(path)
+    assert back["committed_rows"].tolist() == [1, 5, 4]
+
+
+def test_csv_tags_constant_dollars_and_tonnes(tmp_path):
+    t = pd.DataFrame({"plan": [3], "committed": [1.5e8]})
+    present.to_csv(t, tmp_path / "a.csv", "constant 1990 USD (official rates via USD, gold basis)")
+    assert (tmp_path / "a.csv").read_text().splitlines()[0] == "plan,committed_USD_constant_1990"
+    t = pd.DataFrame({"year": [1969], "expected": [266.21800000000002]})
+    present.to_csv(t, tmp_path / "t.csv", "t")
+    assert (tmp_path / "t.csv").read_text().splitlines() == ["year,expected_t", "1969,266.218"]
+
+
+def test_report_session_show_displays_the_formatted_table(monkeypatch, by_plan):
+    import IPython.display
+
+    import aidcalc
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", shown.append)
+    session = aidcalc.start_report(currency="USD")
+    assert session.show(by_plan, unit=USD) is None
+    assert isinstance(shown[0], present.PresentedTable)
+    assert "committed (million USD)" in shown[0].html
