@@ -23,6 +23,8 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
+#: In the ``<head>`` of every page written here (how a test tells them from nbconvert's own).
+GENERATOR = '<meta name="generator" content="aidcalc.pages">'
 #: Above every page: what the project is.
 PROJECT = "Chinese and Soviet-bloc aid to Albania, 1947–1978"
 #: Tags of cells that never reach a page.
@@ -331,6 +333,7 @@ def render_page(executed_ipynb, *, title: str | None = None, parameter_set: str 
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+{GENERATOR}
 <title>{e(title)} — {e(parameter_set)} · aidcalc</title>
 <style>{CSS}</style>
 </head>
@@ -576,6 +579,7 @@ def render_index(reports_dir, manifest: dict | None = None, *, generated: str | 
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+{GENERATOR}
 <title>aidcalc reports · {e(PROJECT)}</title>
 <style>{CSS}</style>
 </head>
