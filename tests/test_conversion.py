@@ -266,3 +266,92 @@ def test_bounds_follow_the_rate_interval_of_the_1975_ruble():
 
 def test_a_string_price_year_is_accepted_when_it_is_a_year():
     assert convert(1.0, "USD", "1956", price_year="1990").value == pytest.approx(130.7 / 27.2)
+
+
+# The one-amount path (plain Python) and the column path (groups of arrays) are two codings of
+# the same rules: they must give the same values, bounds, rate ids, problems and errors.
+CODES = ["RUB_old", "RUB", "CNY_old", "CNY", "ALL_old", "ALL", "USD"]
+RATE_TYPES = [("official",), ("clearing",), ("clearing", "official"), ("tourist", "official"),
+              ("diplomatic",), ("world_bank_dec", "official")]
+
+
+@st.composite
+def one_conversion(draw):
+    amount = draw(st.one_of(st.floats(0, 1e12, allow_nan=False), st.just(float("nan")), st.just(-5.0),
+                            st.just(float("inf")), st.integers(0, 10**9)))
+    currency = draw(st.sampled_from([*CODES, "EUR"]))
+    day = np.datetime64("1940-01-01") + np.timedelta64(draw(st.integers(0, 365 * 40)), "D")
+    on = draw(st.one_of(st.just(str(day)), st.just(str(day)[:7]), st.just(str(day)[:4]), st.none(),
+                        st.just("1965-13")))
+    to = draw(st.sampled_from(CODES))
+    options = {"basis": draw(st.sampled_from(["gold", "cash"])), "via": draw(st.sampled_from(["USD", "direct"])),
+               "rate_type": draw(st.sampled_from(RATE_TYPES)), "errors": draw(st.sampled_from(["raise", "coerce"])),
+               "bounds": draw(st.booleans())}
+    if to == "USD" and draw(st.booleans()):
+        options["price_year"] = draw(st.sampled_from([1950, 1990]))
+    return amount, currency, on, to, options
+
+
+def _outcome(call):
+    try:
+        return call(), None
+    except Exception as err:  # noqa: BLE001 - the error itself is what is compared
+        return None, err
+
+
+def _same(a, b):
+    return (a is None and b is None) or (np.isnan(a) and np.isnan(b)) or a == b
+
+
+@settings(max_examples=400, deadline=None)
+@given(one_conversion())
+def test_one_amount_and_a_column_of_one_give_the_same_results_and_errors(case):
+    amount, currency, on, to, options = case
+    one, one_err = _outcome(lambda: convert(amount, currency, on, to=to, **options))
+    many, many_err = _outcome(lambda: convert(np.array([amount], dtype=float), np.array([currency], dtype=object),
+                                              [on], to=to, **options))
+    if one_err is not None or many_err is not None:
+        assert type(one_err) is type(many_err), (one_err, many_err)
+        assert str(one_err) == str(many_err).replace(" at row 0", "")
+        return
+    assert _same(one.value, many.value[0])
+    bounds = (one.low, one.high), (None if many.low is None else many.low[0],
+                                   None if many.high is None else many.high[0])
+    assert all(_same(a, b) for a, b in zip(*bounds, strict=True))
+    assert one.rate_ids == many.rate_ids[0]
+    assert one.problem == many.problem[0].replace(" at row 0", "")
+
+
+def test_a_scalar_set_aside_under_coerce_says_why_as_a_column_does():
+    result = convert(-5, "RUB", "1965", errors="coerce")
+    assert np.isnan(result.value) and "negative" in result.problem
+
+
+def test_the_error_names_the_first_failing_row_whichever_group_it_falls_in():
+    # rows 1 and 2 have no 1975 rate; row 2's day sorts first, but row 1 comes first
+    with pytest.raises(MissingRateError, match=r"1975-09-01 at row 1"):
+        convert(np.ones(3), np.array(["RUB"] * 3), ["1965", "1975-09-01", "1975-03-01"], data=WITHOUT_1975)
+
+
+def test_a_column_of_one_currency_and_a_categorical_column_group_alike():
+    days = np.array(["1955-06-01", "1965-01-01", "1955-06-01", "NaT"], dtype="datetime64[D]")
+    amounts = np.array([4.0, 0.9, np.nan, 2.0])
+    plain = convert(amounts, "RUB_old", days, errors="coerce", to="RUB")
+    cat = convert(amounts, pd.Categorical(["RUB_old"] * 4), days, errors="coerce", to="RUB")
+    np.testing.assert_array_equal(plain.value, cat.value)
+    assert plain.rate_id_strings().tolist() == cat.rate_id_strings().tolist() == ["D002", "D002", "", ""]
+    assert "has no date" in plain.problem[3] and plain.problem[3] == cat.problem[3]
+
+
+def test_a_float_column_is_read_in_place_and_left_as_it_was():
+    amounts = np.array([4.0, -1.0, 8.0])
+    result = convert(amounts, "RUB_old", "1955", errors="coerce")
+    assert amounts.tolist() == [4.0, -1.0, 8.0]
+    assert result.value[[0, 2]].tolist() == [1.0, 2.0] and np.isnan(result.value[1])
+
+
+def test_missing_currencies_are_refused_naming_what_was_given():
+    with pytest.raises(UnknownCurrencyError, match="unknown currency or unit None at row 1"):
+        convert([1.0, 1.0], ["RUB", None], "1965")
+    result = convert([1.0, 1.0, 1.0], pd.Series(["RUB", np.nan, None], dtype=object), "1965", errors="coerce")
+    assert np.isnan(result.value[1:]).all() and "unknown currency or unit nan" in result.problem[1]

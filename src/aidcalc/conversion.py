@@ -23,14 +23,16 @@ rate, and the highest the other way round.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from aidcalc.conversion_core import convert_groups, prepare_inputs
+from aidcalc.conversion_core import convert_groups, convert_one, prepare_inputs, read_scalar
 from aidcalc.errors import UnknownParameterError
-from aidcalc.units import Q_, check_currency
+from aidcalc.rates import RateTable
+from aidcalc.units import check_currency
 
 BASES = ("gold", "cash")
 VIAS = ("USD", "direct")
@@ -55,6 +57,8 @@ class Converted:
     @property
     def quantity(self):
         """The result as a pint Quantity (``USD`` for constant dollars too; see ``label``)."""
+        from aidcalc.units import Q_  # the registry is built on first use
+
         return Q_(self.value, self.unit)
 
 
@@ -184,28 +188,76 @@ def convert(amount, currency=None, on=None, *, to: str = "USD", rate_type="offic
     if unknown:
         raise UnknownParameterError(f"rate_type {sorted(unknown)} not in the rate table; known: "
                                     f"{sorted(table.rate_types)}")
+    price = f"constant {price_year} " if price_year else ""
+    label = f"{price}{to} ({'/'.join(rate_types)} rates via {via}, {basis} basis)"
+    one = read_scalar(amount, currency, on, errors)
+    if one is not None:  # one plain amount: the same checks and rules without arrays
+        factor, low, high, ids, problem = convert_one(one, to=to, rate_types=rate_types, basis=basis, via=via,
+                                                      price_year=price_year, table=table, errors=errors)
+        value = one.value
+        return Converted(value * factor, to, ids, label, value * low if bounds else None,
+                         value * high if bounds else None, problem)
     inputs = prepare_inputs(amount, currency, on, errors)
     core = convert_groups(inputs, to=to, rate_types=rate_types, basis=basis, via=via,
                           price_year=price_year, table=table, errors=errors, bounds=bounds)
-    price = f"constant {price_year} " if price_year else ""
-    label = f"{price}{to} ({'/'.join(rate_types)} rates via {via}, {basis} basis)"
     if not inputs.scalar:
         return Conversion(core, inputs.index, label, to)
     ids = tuple(core.group_ids[core.groups[0]].split())
     return Converted(float(core.value[0]), to, ids, label,
                      None if core.low is None else float(core.low[0]),
                      None if core.high is None else float(core.high[0]),
-                     core.group_problem[core.groups[0]])
+                     core.expand(core.group_problem)[0])
 
 
 def _rate_table(data):
-    from aidcalc.rates import RateTable
-
     if isinstance(data, RateTable):
         return data
-    from aidcalc.context import open_data
+    from aidcalc.context import DataContext, open_data
 
-    return open_data(data).rates
+    if data is None:  # the default folder, opened once per setting of AIDCALC_DATA and working folder
+        key = (os.environ.get("AIDCALC_DATA"), os.getcwd())
+        context = _DEFAULT.get(key)
+        if context is None:
+            context = _DEFAULT[key] = open_data(None)
+    else:
+        context = data if isinstance(data, DataContext) else open_data(data)
+    return _fresh_rates(context)
+
+
+#: The default data context per (AIDCALC_DATA, working folder).
+_DEFAULT: dict = {}
+#: Per data context: the files its rate tables depend on, their stat signature, and the tables.
+_RATES: dict = {}
+_RATE_TABLES = ("rates", "redenominations", "cpi_u")
+
+
+def _signature(files) -> tuple | None:
+    try:
+        return tuple((s.st_mtime_ns, s.st_size, s.st_ino) for s in map(os.stat, files))
+    except OSError:
+        return None
+
+
+def _fresh_rates(context):
+    """Return the context's rate tables, asking it again only when a file they depend on has changed.
+
+    ``DataContext.rates`` digests the bytes of every file the tables depend on at each call
+    (about 0.3 ms), which would be most of a scalar conversion; here the files' modification
+    times, sizes and inodes (and the schema folder's, for added schemas) stand in for the bytes
+    between two calls, and any change hands the question back to the context.
+    """
+    hit = _RATES.get(context)
+    if hit is not None and _signature(hit[0]) == hit[1]:
+        return hit[2]
+    from aidcalc.io import table_files
+
+    files = tuple(dict.fromkeys(str(f) for name in _RATE_TABLES for f in table_files(context.path, name)))
+    files += (str(context.path / "schemas"),)
+    signature = _signature(files)
+    table = context.rates
+    if signature is not None:
+        _RATES[context] = (files, signature, table)
+    return table
 
 
 def _check_price_year(price_year, to, table):

@@ -3,19 +3,25 @@
 Long columns repeat a few currencies and dates, so the rules run once per distinct
 (currency, date, amount present) group on a unit amount, and every amount is then multiplied by
 its group's factor. Error messages name the caller's own row: its index label for a Series,
-its position otherwise.
+its position otherwise; where several rows fail, the first of them in the caller's order.
+
+The groups are found without hashing every row three times: currencies are numbered (in
+chunks, so the hash table stays small), the number, the day and whether an amount is present
+are packed into one int64 key per row, and the keys, which span a small range (a few currencies
+times the days between the first and last date), are numbered through a dense table. A single
+amount skips all that: it is its own group.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from aidcalc.dates import calendar_years, parse_dates
-from aidcalc.distinct import factorize_rows
 from aidcalc.errors import (
     InvalidAmountError,
     InvalidDateError,
@@ -25,10 +31,19 @@ from aidcalc.errors import (
 )
 from aidcalc.units import CURRENCIES, code_of
 
+#: Rows numbered per pass when a column of currency names is numbered: the hash table pandas
+#: builds is sized by the rows it is given, so passes of this many keep it small.
+CHUNK = 1 << 16
+#: The largest dense table of keys (currencies x days x 2) numbered without hashing.
+DENSE_LIMIT = 1 << 26
+
 
 @dataclass
 class Inputs:
-    """Amounts, currencies and days of equal length, with the caller's row labels."""
+    """Amounts, currencies and days of equal length, with the caller's row labels.
+
+    ``amounts`` may be the caller's own array (never written to).
+    """
 
     amounts: np.ndarray
     currencies: object
@@ -49,6 +64,59 @@ def _length(value):
     if isinstance(value, str | bytes) or np.ndim(value) == 0:
         return None
     return len(value)
+
+
+_NUMBERS = (int, float, np.integer, np.floating)
+_NAT = None  # a missing day, in the one-amount path
+
+
+@dataclass
+class Scalar:
+    """One plain amount, checked: its value (NaN if missing or set aside), currency and day."""
+
+    value: float
+    currency: str
+    day: int | None  # days since 1970-01-01
+    row_problem: str  # why the amount was set aside under coerce ('' if not)
+
+
+def read_scalar(amount, currency, on, errors: str) -> Scalar | None:
+    """Check one plain amount (a number, a currency code, a date text or None) without pandas.
+
+    Returns None for anything else (Series, arrays, Quantities, date objects), which
+    :func:`prepare_inputs` handles; the checks and their messages are the same.
+    """
+    plain = isinstance(amount, _NUMBERS) and isinstance(currency, str)
+    if not plain or not (on is None or isinstance(on, str)):
+        return None
+    if isinstance(amount, int) and not -(2**53) <= amount <= 2**53:
+        return None  # beyond float precision: the general path reports it
+    value = float(amount)
+    why = None  # the amount is checked before the date, as in the column path
+    if value in (np.inf, -np.inf):
+        why = "is not finite; give a finite amount in full units"
+    elif value < 0:
+        why = "is negative; amounts are sizes of loans or deliveries and must be >= 0"
+    if why is not None:
+        message = f"amount {np.float64(value)!r} {why}"
+        if errors == "raise":
+            raise InvalidAmountError(message)
+        value = np.nan
+    problem = "" if why is None else message
+    day = _NAT if on is None else _parse_day(on, errors)
+    if day is _NAT and on is not None:  # under coerce, a text that is not a date: set aside with its reason
+        problem = f"date {on!r} is not YYYY, YYYY-MM or YYYY-MM-DD, or not a day of the calendar"
+    return Scalar(value, currency, day, problem)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_day(text: str, errors: str) -> int | None:
+    """One date text as days since 1970-01-01, parsed by :func:`aidcalc.dates.parse_dates` once."""
+    try:
+        day = parse_dates(text, errors=errors)[0]
+    except InvalidDateError as err:  # as the column path words it for a single text
+        raise InvalidDateError(str(err)) from None
+    return None if np.isnat(day) else int(day.astype(np.int64))
 
 
 def prepare_inputs(amount, currency, on, errors: str) -> Inputs:
@@ -102,8 +170,8 @@ def _as_amounts(amount, n: int, errors: str, inputs: Inputs) -> np.ndarray:
         raw = np.asarray(amount)
     raw = np.broadcast_to(np.atleast_1d(raw), (n,))
     if raw.dtype.kind in "fiub":
-        values = raw.astype(float)
-        bad = np.zeros(n, dtype=bool)
+        values = raw.astype(float, copy=False)  # a float64 column is read in place, not copied
+        bad = None
     else:  # text or objects: each must read as a number; None and pd.NA are missing
         raw = np.array(raw.tolist(), dtype=object)  # numpy strings as plain ones, for messages
         values = np.full(n, np.nan)
@@ -117,18 +185,22 @@ def _as_amounts(amount, n: int, errors: str, inputs: Inputs) -> np.ndarray:
                 bad[i] = True
     shown = raw if raw.dtype.kind not in "fiub" else values
     checks = (
-        (bad, "is not a number; give amounts in full units, e.g. 50000000 for '50 million'"),
-        (np.isinf(values), "is not finite; give a finite amount in full units"),
-        (values < 0, "is negative; amounts are sizes of loans or deliveries and must be >= 0"),
+        (lambda: bad, "is not a number; give amounts in full units, e.g. 50000000 for '50 million'"),
+        (lambda: np.isinf(values), "is not finite; give a finite amount in full units"),
+        (lambda: values < 0, "is negative; amounts are sizes of loans or deliveries and must be >= 0"),
     )
-    for mask, why in checks:
-        if not mask.any():
+    for mask_of, why in checks:
+        mask = mask_of()
+        if mask is None or not mask.any():
             continue
         rows = np.flatnonzero(mask)
         if errors == "raise":
             i = int(rows[0])
             raise InvalidAmountError(f"amount {shown[i]!r}{inputs.where(i)} {why}")
-        _set_aside(inputs, rows, lambda i, why=why: f"amount {shown[i]!r} {why}")
+        _set_aside(inputs, rows, lambda i, why=why, shown=shown: f"amount {shown[i]!r} {why}")
+        if not values.flags.writeable or np.shares_memory(values, raw):
+            values = values.copy()  # the caller's column stays as it was
+            shown = values if shown is not raw else shown
         values[rows] = np.nan
     return values
 
@@ -140,6 +212,8 @@ def _as_currencies(currency, n: int):
 
 
 def _as_days(on, n: int, errors: str, inputs: Inputs) -> np.ndarray:
+    if isinstance(on, np.ndarray) and on.dtype == "datetime64[D]" and on.ndim == 1:
+        return on  # days already: read in place
     values = on.to_numpy(dtype=object) if isinstance(on, pd.Series) and on.dtype == object else on
     try:
         days = parse_dates(values if values is not None else [None], errors=errors)
@@ -164,6 +238,123 @@ def _date_row(values, bad, inputs: Inputs) -> str:
     return inputs.where(hits[0]) if hits else ""
 
 
+# --- groups -------------------------------------------------------------------------------
+
+
+def currency_numbers(currencies) -> tuple[np.ndarray, np.ndarray]:
+    """Return per row a currency number (by first appearance, from 0) and per number the name.
+
+    Missing values share one number; its name is the first missing value itself (``None``,
+    ``NaN``), so that a message shows what the caller gave. Returns an int64 array the caller
+    may overwrite.
+    """
+    n = len(currencies)
+    if isinstance(currencies, pd.Categorical):
+        raw = currencies.codes
+        order = pd.unique(raw)  # categories by first appearance, as a column of names would be
+        rank = np.zeros(len(currencies.categories) + 1, dtype=np.int64)
+        rank[order] = np.arange(len(order))  # the code -1 (missing) indexes the last slot
+        names = np.empty(len(order), dtype=object)
+        names[:] = [currencies.categories[c] if c >= 0 else np.nan for c in order]
+        return np.take(rank, raw), names
+    if isinstance(currencies, np.ndarray) and currencies.ndim == 1 and currencies.strides == (0,) and n:
+        return np.zeros(n, dtype=np.int64), np.array([currencies[0]], dtype=object)  # one value for all
+    codes = np.empty(n, dtype=np.int64)
+    numbers: dict = {}
+    names: list = []
+    missing = object()  # the key of the missing values, whichever kind
+    for start in range(0, n, CHUNK):
+        part = currencies[start:start + CHUNK]
+        local, uniques = pd.factorize(part, use_na_sentinel=True)
+        lut = np.empty(len(uniques) + 1, dtype=np.int64)
+        for j, value in enumerate(uniques):
+            lut[j] = numbers.setdefault(value, len(numbers))
+            if lut[j] == len(names):
+                names.append(value)
+        if len(uniques) < len(part) and (local < 0).any():
+            lut[-1] = numbers.setdefault(missing, len(numbers))
+            if lut[-1] == len(names):
+                names.append(part[int(np.argmax(local < 0))])
+        np.take(lut, local, out=codes[start:start + len(part)])
+    out = np.empty(len(names), dtype=object)
+    out[:] = names
+    return codes, out
+
+
+@dataclass
+class Groups:
+    """Per row its group; per group its currency, day and whether its amounts are present."""
+
+    rows: np.ndarray  # per row, the number of its group
+    code: np.ndarray  # per group, the number of its currency in ``names``
+    names: np.ndarray  # per currency number, the currency as given (object)
+    days: np.ndarray  # per group, datetime64[D]
+    live: np.ndarray  # per group, whether its amounts are present
+    _first: np.ndarray | None = None
+
+    @property
+    def first(self) -> np.ndarray:
+        """Per group, the position of its first row (worked out only when a message needs it)."""
+        if self._first is None:
+            first = np.full(len(self.code), len(self.rows), dtype=np.int64)
+            np.minimum.at(first, self.rows, np.arange(len(self.rows), dtype=np.int64))
+            self._first = first
+        return self._first
+
+
+def group_rows(inputs: Inputs, live: np.ndarray) -> Groups:
+    """Return the distinct (currency, day, amount present) combinations of the rows, numbered."""
+    n = len(inputs.amounts)
+    days = np.asarray(inputs.days)
+    if n <= 1:
+        return Groups(np.zeros(n, dtype=np.intp), np.zeros(n, dtype=np.intp),
+                      np.asarray(inputs.currencies, dtype=object)[:n], days[:n], live[:n],
+                      np.zeros(n, dtype=np.int64))
+    key, names = currency_numbers(inputs.currencies)  # key: our own int64 array, packed in place
+    day_numbers = days.view(np.int64)
+    nat = np.isnat(days)
+    valid = ~nat if nat.any() else True
+    del nat
+    if valid is not True and not valid.any():
+        first_day, span = 0, 1
+    else:
+        first_day = int(np.min(day_numbers, where=valid, initial=np.iinfo(np.int64).max))
+        span = int(np.max(day_numbers, where=valid, initial=np.iinfo(np.int64).min)) - first_day + 2
+    if len(names) * span * 2 > DENSE_LIMIT:  # dates too far apart for a dense table: hash the keys
+        return _hashed_groups(key, names, days, live)
+    key *= span  # slot 0 of a currency's days is "no date"; day d is slot d - first_day + 1
+    if valid is True:
+        key += day_numbers
+        key -= first_day - 1
+    else:
+        np.add(key, day_numbers, out=key, where=valid)
+        np.subtract(key, first_day - 1, out=key, where=valid)
+    del valid
+    key *= 2
+    key += live
+    size = len(names) * span * 2
+    present = np.zeros(size, dtype=bool)
+    present[key] = True
+    distinct = np.flatnonzero(present)
+    del present
+    number = np.empty(size, dtype=np.int32)
+    number[distinct] = np.arange(len(distinct), dtype=np.int32)
+    rows = np.take(number, key)
+    del key, number
+    pair, glive = np.divmod(distinct, 2)
+    code, slot = np.divmod(pair, span)
+    gdays = np.where(slot == 0, np.datetime64("NaT", "D"), (slot - 1 + first_day).astype("datetime64[D]"))
+    return Groups(rows, code, names, gdays, glive.astype(bool))
+
+
+def _hashed_groups(codes, names, days, live) -> Groups:
+    n = len(codes)
+    index = pd.MultiIndex.from_arrays([codes, days, live])
+    rows = pd.factorize(index)[0]
+    first = pd.Series(rows).drop_duplicates().index.to_numpy(dtype=np.int64)
+    return Groups(rows, codes[first], names, days[first], live[first], first if n else None)
+
+
 @dataclass
 class Core:
     """Per group: factors, bounds, row ids and problems; per amount: values (and bounds)."""
@@ -172,9 +363,18 @@ class Core:
     low: np.ndarray | None
     high: np.ndarray | None
     groups: np.ndarray
-    group_ids: np.ndarray
-    group_problem: np.ndarray
+    rules: _Rules
     row_problem: np.ndarray | None
+
+    @property
+    def group_problem(self) -> np.ndarray:
+        """Per group, why its amounts are NaN under coerce ('' where they converted)."""
+        return self.rules.problem
+
+    @functools.cached_property
+    def group_ids(self) -> np.ndarray:
+        """Per group, the ids of the rate and redenomination rows used, joined by spaces."""
+        return _join(self.rules.red, self.rules.src, self.rules.dst)
 
     def expand(self, per_group: np.ndarray) -> np.ndarray:
         """Spread a per-group array to the amounts (row problems override group problems)."""
@@ -188,69 +388,115 @@ def convert_groups(inputs: Inputs, *, to, rate_types, basis, via, price_year, ta
                    bounds) -> Core:
     """Run the rules once per distinct (currency, date, amount present) and scale each amount."""
     amounts = inputs.amounts
-    live = ~np.isnan(amounts)
-    groups, first = factorize_rows(inputs.currencies, inputs.days, live)
-    cur = np.asarray(inputs.currencies[first], dtype=object)
-    rules = _Rules(inputs, first, to, rate_types, basis, via, table, errors)
-    factor, low, high = rules.run(cur, inputs.days[first], live[first])
+    live = np.isnan(amounts)
+    np.logical_not(live, out=live)
+    groups = group_rows(inputs, live)
+    del live
+    rules = _Rules(inputs, groups, to, rate_types, basis, via, table, errors)
+    factor, low, high = rules.run()
     if price_year is not None:
-        cpi = rules.deflators(inputs.days[first], price_year, factor)
+        cpi = rules.deflators(groups.days, price_year, factor)
         factor, low, high = factor * cpi, low * cpi, high * cpi
-    # one multiply per amount; the bounds only when asked for (they cost two more)
-    value = amounts * factor[groups]
-    lo = amounts * low[groups] if bounds else None
-    hi = amounts * high[groups] if bounds else None
-    ids = _join(rules.red, rules.src, rules.dst)
-    return Core(value, lo, hi, groups, ids, rules.problem, inputs.row_problem)
+    # one multiply per amount, into the result itself; the bounds only when asked for
+    value = _scaled(amounts, factor, groups.rows)
+    lo = _scaled(amounts, low, groups.rows) if bounds else None
+    hi = _scaled(amounts, high, groups.rows) if bounds else None
+    return Core(value, lo, hi, groups.rows, rules, inputs.row_problem)
+
+
+def _scaled(amounts, factor, rows) -> np.ndarray:
+    if len(amounts) == 1:
+        return amounts * factor[rows]
+    out = np.take(factor, rows)
+    np.multiply(out, amounts, out=out)
+    return out
 
 
 def _join(*arrays) -> np.ndarray:
-    out = np.empty(len(arrays[0]), dtype=object)
-    out[:] = [" ".join(p for p in parts if p) for parts in zip(*arrays, strict=True)]
+    """Join per group the non-empty ids of each array with spaces, once per distinct combination."""
+    k = len(arrays[0])
+    if k <= 16:
+        out = np.empty(k, dtype=object)
+        out[:] = [" ".join(p for p in parts if p) for parts in zip(*arrays, strict=True)]
+        return out
+    key = np.zeros(k, dtype=np.int64)
+    for a in arrays:  # a few distinct ids per array: number the combinations, join each once
+        codes, uniques = pd.factorize(a)
+        key = key * len(uniques) + codes
+    combo = pd.factorize(key)[0]
+    first = pd.Series(combo).drop_duplicates().index.to_numpy()
+    text = np.empty(len(first), dtype=object)
+    text[:] = [" ".join(a[i] for a in arrays if a[i]) for i in first]
+    return text[combo]
+
+
+def _distinct(values: np.ndarray) -> list:
+    return list(dict.fromkeys(values.tolist()))
+
+
+_ONE = np.zeros(1, dtype=np.intp)
+_ONE.setflags(write=False)
+
+
+def _blank(k: int) -> np.ndarray:
+    return _filled(k, "")
+
+
+def _filled(k: int, value) -> np.ndarray:
+    out = np.empty(k, dtype=object)
+    out.fill(value)
     return out
 
 
 class _Rules:
     """The conversion rules over groups; messages name the first caller row of a group."""
 
-    def __init__(self, inputs, first, to, rate_types, basis, via, table, errors):
-        self.inputs, self.first = inputs, first
+    def __init__(self, inputs, groups: Groups, to, rate_types, basis, via, table, errors):
+        self.inputs, self.groups = inputs, groups
         self.to, self.rate_types, self.basis, self.via = to, rate_types, basis, via
         self.table, self.errors = table, errors
-        k = len(first)
-        self.red, self.src, self.dst = (np.full(k, "", dtype=object) for _ in range(3))
-        self.problem = np.full(k, "", dtype=object)
+        k = len(groups.code)
+        self.red, self.src, self.dst, self.problem = (_blank(k) for _ in range(4))
 
     def where(self, group: int) -> str:
-        return self.inputs.where(int(self.first[group]))
+        return self.inputs.where(int(self.groups.first[group]))
 
     def fail(self, groups, error_of) -> None:
-        """Raise for the first group, or under coerce record the reason for every one."""
+        """Raise for the group of the earliest row, or under coerce record the reason for every one."""
         groups = np.asarray(groups)
+        if not groups.size:
+            return
         if self.errors == "raise":
-            raise error_of(int(groups[0]))
+            raise error_of(int(groups[np.argmin(self.groups.first[groups])]) if groups.size > 1
+                           else int(groups[0]))
         for g in groups:
             self.problem[g] = str(error_of(int(g)))
 
-    def run(self, cur, days, live):
+    def run(self):
+        numbers, days, live = self.groups.code, self.groups.days, self.groups.live
         factor = np.where(live, 1.0, np.nan)
         low, high = factor.copy(), factor.copy()
-        for code in pd.unique(cur):
-            sel = np.flatnonzero(cur == code)
+        nat = np.isnat(days)
+        for number in _distinct(numbers):
+            code = self.groups.names[number]
+            sel = np.flatnonzero(numbers == number) if len(numbers) > 1 else _ONE
             if code not in CURRENCIES:
-                self.fail(sel[live[sel]] if live[sel].any() else sel[:0],
+                self.fail(sel[live[sel]],
                           lambda g, code=code: UnknownCurrencyError(code, CURRENCIES, self.where(g)))
                 factor[sel] = low[sel] = high[sel] = np.nan
                 continue
             if code == self.to:
                 continue
-            undated = sel[live[sel] & np.isnat(days[sel])]
+            undated = sel[live[sel] & nat[sel]]
             if undated.size:
                 self.fail(undated, lambda g, code=code: MissingDateError(
-                    f"amount {self.inputs.amounts[self.first[g]]} {code}{self.where(g)} has no date; a "
-                    f"conversion from {code} needs the date of the amount (YYYY, YYYY-MM or YYYY-MM-DD)"))
+                    f"amount {self.inputs.amounts[self.groups.first[g]]} {code}{self.where(g)} has no "
+                    f"date; a conversion from {code} needs the date of the amount (YYYY, YYYY-MM or "
+                    "YYYY-MM-DD)"))
                 factor[undated] = low[undated] = high[undated] = np.nan
-            sel = sel[live[sel] & ~np.isnat(days[sel])]
+                sel = sel[live[sel] & ~nat[sel]]
+            elif not live[sel].all():
+                sel = sel[live[sel]]
             if sel.size:
                 f, lo, hi = self._one_currency(code, sel, days[sel])
                 factor[sel], low[sel], high[sel] = f, lo, hi
@@ -259,23 +505,31 @@ class _Rules:
     def _one_currency(self, code, sel, days):
         """Restate into the vintage of the date, then convert leg by leg into the target."""
         f = np.ones(sel.size)
-        codes = np.full(sel.size, code, dtype=object)
+        codes = _filled(sel.size, code)
         for _old, new, ratio, effective, rid in self.table.redenomination(code, None, self.basis):
             moved = days >= effective
-            codes[moved], f[moved], self.red[sel[moved]] = new, 1 / ratio, rid
+            if moved.any():
+                codes[moved], f[moved], self.red[sel[moved]] = new, 1 / ratio, rid
         for old, _new, ratio, effective, rid in self.table.redenomination(None, code, self.basis):
             moved = days < effective
-            codes[moved], f[moved], self.red[sel[moved]] = old, ratio, rid
+            if moved.any():
+                codes[moved], f[moved], self.red[sel[moved]] = old, ratio, rid
         # a new-vintage target dated before its reform is reached through the old vintage
-        target = np.full(sel.size, self.to, dtype=object)
+        target = _filled(sel.size, self.to)
         for old, _new, ratio, effective, rid in self.table.redenomination(None, self.to, self.basis):
             before = days < effective
-            target[before], f[before] = old, f[before] / ratio
-            red = self.red[sel[before]]
-            self.red[sel[before]] = np.where(red != "", red + " " + rid, rid)
+            if before.any():
+                target[before], f[before] = old, f[before] / ratio
+                red = self.red[sel[before]]
+                self.red[sel[before]] = np.where(red != "", red + " " + rid, rid)
         lo, hi = f.copy(), f.copy()
-        for src in pd.unique(codes):
-            for dst in pd.unique(target):
+        sources, targets = _distinct(codes), _distinct(target)
+        if len(sources) == 1 and len(targets) == 1:  # one leg for all: no selection
+            if sources[0] != targets[0]:
+                self._legs(sources[0], targets[0], sel, days, f, lo, hi, slice(None))
+            return f, lo, hi
+        for src in sources:
+            for dst in targets:
                 part = np.flatnonzero((codes == src) & (target == dst))
                 if part.size and src != dst:
                     self._legs(src, dst, sel[part], days[part], f, lo, hi, part)
@@ -287,8 +541,8 @@ class _Rules:
                 if self.table.has_pair(cur, base, self.rate_types):
                     self._leg(cur, base, multiply, groups, days, f, lo, hi, part, self.src)
                     return
-            self.fail(groups, lambda g: self.table.missing_rate(src, dst, self.rate_types,
-                                                               days[0], self.where(g)))
+            self.fail(groups, lambda g: self.table.missing_rate(
+                src, dst, self.rate_types, days[np.flatnonzero(groups == g)[0]], self.where(g)))
             f[part] = lo[part] = hi[part] = np.nan
             return
         if src != "USD":
@@ -303,8 +557,8 @@ class _Rules:
             f[part], lo[part], hi[part] = f[part] * rate, lo[part] * low, hi[part] * high
         else:  # dividing: the highest rate gives the lowest value
             f[part], lo[part], hi[part] = f[part] / rate, lo[part] / high, hi[part] / low
-        bad = np.flatnonzero(np.isnan(rate))
-        if bad.size:
+        if np.isnan(rate).any():
+            bad = np.flatnonzero(np.isnan(rate))
             self.fail(groups[bad], lambda g: self.table.missing_rate(
                 cur, base, self.rate_types, days[np.flatnonzero(groups == g)[0]], self.where(g)))
 
@@ -322,3 +576,93 @@ class _Rules:
                 f"no CPI-U for {years[g]:.0f}{self.where(g)}; data/cpi_u.csv covers {first}-{last}: "
                 "convert without price_year, or add the year's CPI-U with its source"))
         return base / cpi
+
+
+def _year_of(day: int) -> int:
+    return 1970 + int(np.datetime64(day, "D").astype("datetime64[Y]").astype(np.int64))
+
+
+def convert_one(one: Scalar, *, to, rate_types, basis, via, price_year, table, errors) -> tuple:
+    """Apply the rules of :class:`_Rules` to one amount, in plain Python: no arrays for one value.
+
+    Returns ``(factor, low, high, ids, problem)``: the factor and bounds per unit amount, the
+    ids of the rows used and, under coerce, why the amount is NaN. Raises as the column path
+    does; the tests hold the two paths to the same results and messages.
+    """
+    code, day, live = one.currency, one.day, one.value == one.value
+    factor = low = high = 1.0 if live else np.nan
+    red = src = dst = problem = ""
+
+    def fail(error):
+        nonlocal problem
+        if errors == "raise":
+            raise error
+        problem = str(error)
+
+    if code not in CURRENCIES:
+        if live:
+            fail(UnknownCurrencyError(code, CURRENCIES, ""))
+        factor = low = high = np.nan
+    elif code != to and live and day is None:
+        fail(MissingDateError(f"amount {np.float64(one.value)} {code} has no date; a conversion from {code} "
+                              "needs the date of the amount (YYYY, YYYY-MM or YYYY-MM-DD)"))
+        factor = low = high = np.nan
+    elif code != to and live:
+        # restate into the vintage of the date
+        f, cur = 1.0, code
+        for _old, new, ratio, effective, rid in table.redenomination_days(code, None, basis):
+            if day >= effective:
+                cur, f, red = new, 1 / ratio, rid
+        for old, _new, ratio, effective, rid in table.redenomination_days(None, code, basis):
+            if day < effective:
+                cur, f, red = old, ratio, rid
+        # a new-vintage target dated before its reform is reached through the old vintage
+        target = to
+        for old, _new, ratio, effective, rid in table.redenomination_days(None, to, basis):
+            if day < effective:
+                target, f = old, f / ratio
+                red = red + " " + rid if red else rid
+        lo = hi = f
+        legs = []
+        if cur == target:
+            pass
+        elif via == "direct":
+            for c, b, multiply in ((target, cur, True), (cur, target, False)):  # quoted either way
+                if table.has_pair(c, b, rate_types):
+                    legs.append((c, b, multiply, "src"))
+                    break
+            else:
+                fail(table.missing_rate(cur, target, rate_types, np.datetime64(day, "D"), ""))
+                f = lo = hi = np.nan
+        else:
+            if cur != "USD":
+                legs.append((cur, "USD", False, "src"))
+            if target != "USD":
+                legs.append((target, "USD", True, "dst"))
+        for c, b, multiply, into in legs:
+            rate, r_low, r_high, rid = table.lookup_one(c, b, rate_types, day)
+            if into == "src":
+                src = rid
+            else:
+                dst = rid
+            if multiply:
+                f, lo, hi = f * rate, lo * r_low, hi * r_high
+            else:  # dividing: the highest rate gives the lowest value
+                f, lo, hi = f / rate, lo / r_high, hi / r_low
+            if rate != rate:
+                fail(table.missing_rate(c, b, rate_types, np.datetime64(day, "D"), ""))
+        factor, low, high = f, lo, hi
+    if price_year is not None:
+        year = np.nan if day is None else _year_of(day)
+        cpi = np.nan if day is None else table.cpi_one(year)
+        if cpi != cpi and factor == factor:
+            first, last = table.cpi_span
+            from aidcalc.errors import DateOutOfRangeError
+
+            fail(DateOutOfRangeError(
+                f"no CPI-U for {year:.0f}; data/cpi_u.csv covers {first}-{last}: "
+                "convert without price_year, or add the year's CPI-U with its source"))
+        deflator = table.cpi_one(price_year) / cpi
+        factor, low, high = factor * deflator, low * deflator, high * deflator
+    ids = tuple(" ".join(p for p in (red, src, dst) if p).split())
+    return factor, low, high, ids, one.row_problem or problem

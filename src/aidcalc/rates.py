@@ -7,6 +7,7 @@ dated lookup is one ``searchsorted``. It is read-only: its frames come out as co
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,6 +51,8 @@ class RateTable:
         self._reds = redenominations
         self._cpi = cpi
         self._series: dict[tuple, _Series] = {}
+        self._red_rows: dict[tuple, tuple] = {}  # redenomination rows by question, selected once
+        self._scalar: dict[tuple, tuple] = {}  # the same, as Python lists for one-amount lookups
         for key, rows in rates.groupby(["currency", "base", "rate_type"], sort=False):
             rows = rows.sort_values("valid_from")
             rate = rows["currency_per_base"].to_numpy(dtype=float)
@@ -141,18 +144,75 @@ class RateTable:
         ``rate_types`` are tried in order, so ``("source_implied", "official")`` takes the rate
         the source implies where it implies one and the official rate elsewhere.
         """
-        rate, low, high = (np.full(days.shape, np.nan) for _ in range(3))
-        ids = np.full(days.shape, "", dtype=object)
+        rate = low = high = ids = None
         for rate_type in rate_types:
             rows = self._series.get((currency, base, rate_type))
             if rows is None:
                 continue
-            pos = np.searchsorted(rows.starts, days, side="right") - 1
-            ok = (pos >= 0) & ~np.isnat(days) & np.isnan(rate)
-            ok[ok] = days[ok] <= rows.ends[pos[ok]]
-            at = pos[ok]
-            rate[ok], low[ok], high[ok], ids[ok] = rows.rate[at], rows.low[at], rows.high[at], rows.ids[at]
+            pos = np.searchsorted(rows.starts, days, side="right")
+            pos -= 1
+            at = np.maximum(pos, 0)
+            ok = (pos >= 0) & (days <= rows.ends[at])  # NaT compares False: no rate
+            if rate is None:  # the first rate type found: take its rows wholesale
+                rate, low, high, ids = rows.rate[at], rows.low[at], rows.high[at], rows.ids[at]
+                if not ok.all():
+                    rate[~ok] = low[~ok] = high[~ok] = np.nan
+                    ids[~ok] = ""
+                continue
+            ok &= np.isnan(rate)  # a later rate type fills only what the earlier ones left
+            if ok.any():
+                at = at[ok]
+                rate[ok], low[ok], high[ok] = rows.rate[at], rows.low[at], rows.high[at]
+                ids[ok] = rows.ids[at]
+        if rate is None:
+            rate, low, high = (np.full(days.shape, np.nan) for _ in range(3))
+            ids = np.full(days.shape, "", dtype=object)
         return rate, low, high, ids
+
+    def lookup_one(self, currency: str, base: str, rate_types: tuple, day: int | None) -> tuple:
+        """Return, for one day (days since 1970-01-01, None if none), what :meth:`lookup` returns per day.
+
+        Plain Python (``bisect`` over lists prepared once per series), for single amounts.
+        """
+        if day is not None:
+            for rate_type in rate_types:
+                rows = self._scalar.get((currency, base, rate_type))
+                if rows is None:
+                    rows = self._scalar_rows(currency, base, rate_type)
+                    if rows is None:
+                        continue
+                starts, ends, rate, low, high, ids = rows
+                i = bisect_right(starts, day) - 1
+                if i >= 0 and day <= ends[i]:
+                    return rate[i], low[i], high[i], ids[i]
+        return np.nan, np.nan, np.nan, ""
+
+    def _scalar_rows(self, currency, base, rate_type):
+        series = self._series.get((currency, base, rate_type))
+        if series is None:
+            return None
+        rows = (series.starts.astype(np.int64).tolist(), series.ends.astype(np.int64).tolist(),
+                series.rate.tolist(), series.low.tolist(), series.high.tolist(), series.ids.tolist())
+        self._scalar[(currency, base, rate_type)] = rows
+        return rows
+
+    def redenomination_days(self, old: str | None, new: str | None, basis: str) -> tuple[tuple, ...]:
+        """Return :meth:`redenomination` rows with ``effective`` as days since 1970-01-01 (an int)."""
+        key = ("red", old, new, basis)
+        rows = self._scalar.get(key)
+        if rows is None:
+            rows = tuple((o, n, r, int(e.astype(np.int64)), i)
+                         for o, n, r, e, i in self.redenomination(old, new, basis))
+            self._scalar[key] = rows
+        return rows
+
+    def cpi_one(self, year: int) -> float:
+        """Return the CPI-U of one year (NaN where the table has none)."""
+        table = self._scalar.get(("cpi",))
+        if table is None:
+            table = self._scalar[("cpi",)] = dict(zip(self._cpi_years.tolist(), self._cpi_values.tolist(),
+                                                      strict=True))
+        return table.get(float(year), np.nan)
 
     def has_pair(self, currency: str, base: str, rate_types: tuple) -> bool:
         """Whether any row quotes ``currency`` per ``base`` under one of ``rate_types``."""
@@ -177,14 +237,24 @@ class RateTable:
             )
         return MissingRateError(pair, f"{day}{where}", rate_type, coverage + " with gaps")
 
-    def redenomination(self, old: str | None, new: str | None, basis: str) -> list[tuple]:
-        """Return ``(old, new, old_per_new, effective, id)`` rows of a basis from ``old`` or into ``new``."""
-        reds = self._reds[self._reds["basis"] == basis]
-        if old is not None:
-            reds = reds[reds["old"] == old]
-        if new is not None:
-            reds = reds[reds["new"] == new]
-        return list(reds[["old", "new", "old_per_new", "effective", "id"]].itertuples(index=False, name=None))
+    def redenomination(self, old: str | None, new: str | None, basis: str) -> tuple[tuple, ...]:
+        """Return ``(old, new, old_per_new, effective, id)`` rows of a basis from ``old`` or into ``new``.
+
+        The rows are selected once per question and kept: the table is read-only.
+        """
+        key = (old, new, basis)
+        rows = self._red_rows.get(key)
+        if rows is None:
+            reds = self._reds[self._reds["basis"] == basis]
+            if old is not None:
+                reds = reds[reds["old"] == old]
+            if new is not None:
+                reds = reds[reds["new"] == new]
+            columns = reds[["old", "new", "old_per_new", "effective", "id"]]
+            rows = tuple((o, n, float(r), np.datetime64(e, "D"), i)
+                         for o, n, r, e, i in columns.itertuples(index=False, name=None))
+            self._red_rows[key] = rows
+        return rows
 
     def cpi_of(self, years: np.ndarray) -> np.ndarray:
         """Return the CPI-U of each year (NaN where the table has none)."""

@@ -1,19 +1,48 @@
-"""The package's one pint unit registry, with currency vintages as their own dimensions."""
+"""The package's one pint unit registry, with currency vintages as their own dimensions.
+
+The registry (``ureg``, ``Q_``) is built on first use, not at import: converting numbers, which
+needs only the currency codes, does not pay for importing pint and reading the definitions.
+"""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pint
 
 from aidcalc.distinct import factorize_rows
 from aidcalc.errors import UnknownCurrencyError
 
-#: The only registry in aidcalc; every module and notebook uses this one.
-ureg = pint.UnitRegistry(cache_folder=None)
-ureg.load_definitions(Path(__file__).with_name("units.txt"))
-Q_ = ureg.Quantity
+if TYPE_CHECKING:
+    import pint
+
+_REGISTRY_LOCK = threading.Lock()
+
+
+def _registry():
+    """Build the only registry in aidcalc once; every module and notebook uses this one."""
+    registry = globals().get("ureg")
+    if registry is None:
+        with _REGISTRY_LOCK:
+            registry = globals().get("ureg")
+            if registry is None:
+                import pint
+
+                registry = pint.UnitRegistry(cache_folder=None)
+                registry.load_definitions(Path(__file__).with_name("units.txt"))
+                globals()["Q_"] = registry.Quantity
+                globals()["ureg"] = registry
+    return registry
+
+
+def __getattr__(name):
+    # ``ureg`` and ``Q_`` are built by the first access and are module globals from then on
+    if name in ("ureg", "Q_"):
+        _registry()
+        return globals()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 #: Currency codes, with their vintages, that the rate tables may hold.
 CURRENCIES = ("RUB_old", "RUB", "CNY_old", "CNY", "ALL_old", "ALL", "USD")
@@ -76,9 +105,10 @@ def to_quantity(amount, code: str) -> pint.Quantity:
     <Quantity(3500000.0, 'kilogram')>
 
     """
+    quantity = _registry().Quantity
     if code in QUANTITY_UNITS:
-        return Q_(amount, QUANTITY_UNITS[code])
-    return Q_(amount, check_currency(code))
+        return quantity(amount, QUANTITY_UNITS[code])
+    return quantity(amount, check_currency(code))
 
 
 def code_of(quantity: pint.Quantity) -> str:
@@ -91,6 +121,7 @@ def code_of(quantity: pint.Quantity) -> str:
 
     Examples
     --------
+    >>> from aidcalc.units import Q_
     >>> code_of(Q_(5, "CNY"))
     'CNY'
 
