@@ -80,7 +80,7 @@ def test_counts_are_integers_and_population_whole_persons(by_plan):
 def test_plans_are_labels_and_headers_are_words(by_plan):
     shown = present.format_table(by_plan, USD)
     assert "3rd plan 1961-65" in cells(shown.html)
-    assert "committed, source rows" in headers(shown.html)
+    assert "committed rows" in headers(shown.html)
     assert "granted share" in headers(shown.html)
     assert present.header("committed_low") == "committed, low"
 

@@ -66,6 +66,7 @@ table{border-collapse:collapse;font-variant-numeric:tabular-nums;font-size:0.9re
 th,td{padding:0.25rem 0.6rem;border:none;border-bottom:1px solid var(--rule);text-align:left;
   vertical-align:top}
 thead th{border-bottom:1.5px solid #333;vertical-align:bottom}
+table.dataframe{border:none}
 table.dataframe td,table.dataframe th{text-align:right}
 table.params{margin:0.4rem 0}
 table.params td:first-child{font-family:"DejaVu Sans Mono",Menlo,monospace;font-size:0.85rem}
@@ -79,18 +80,21 @@ pre{font-family:"DejaVu Sans Mono",Menlo,Consolas,monospace;font-size:0.85rem;wh
 .files li{margin:0.15rem 0}
 footer{margin-top:3rem;border-top:1px solid var(--rule);padding-top:0.6rem;font-size:0.85rem;
   color:var(--muted)}
-.report{display:grid;grid-template-columns:minmax(0,1fr) 17rem;gap:1.5rem;align-items:start;
+.report{display:grid;grid-template-columns:minmax(0,1fr) 24rem;gap:0 1.5rem;align-items:start;
   border-top:1px solid var(--rule);padding:1.2rem 0 1.6rem}
+.report figure{margin:2.4rem 0 0}
+.report .sets{grid-column:1 / -1}
 .report h2{border:none;margin-top:0}
 .report img{width:100%;height:auto;border:1px solid var(--rule);background:#fff}
 .report figcaption{font-size:0.8rem;color:var(--muted)}
 .key{background:#f4f2ec;padding:0.5rem 0.8rem;margin:0.6rem 0;font-size:0.95rem}
 .key p{margin:0.2rem 0}
 .key table{margin:0.3rem 0;background:transparent}
-td.num,th.num{text-align:right;white-space:nowrap}
+td.num,th.num{text-align:right}
+td.num{white-space:nowrap}
 .sets{font-size:0.9rem;margin:0.6rem 0 0}
 .sets td{vertical-align:top}
-.sets td:first-child{white-space:nowrap}
+.sets td:first-child,.sets th{white-space:nowrap}
 @media (max-width:44rem){.report{grid-template-columns:1fr}}
 """
 
@@ -324,7 +328,8 @@ def render_page(executed_ipynb, *, title: str | None = None, parameter_set: str 
         f'<td>{e(r["help"])}{" <em>(set by this parameter set)</em>" if r["set"] else ""}</td></tr>'
         for r in rows)
     params_html = (f'<table class="params"><thead><tr><th>parameter</th><th>value</th><th>meaning</th>'
-                   f"</tr></thead><tbody>{param_rows}</tbody></table>" if rows else "<p>No parameters.</p>")
+                   f"</tr></thead><tbody>{param_rows}</tbody></table>" if rows
+                   else "<p>This report takes no parameters.</p>")
     links = _file_links(path.parent, {path.with_suffix(".html").name})
     files = "".join(f'<li>{e(kind)}: <a href="{e(href)}">{e(name)}</a></li>' for kind, name, href in links)
     back = f'<a href="{e(index_href)}">All reports</a> · ' if index_href else ""
@@ -513,6 +518,25 @@ def _inline_markdown(text: str) -> str:
     return re.sub(r"^<p>(.*)</p>$", r"\1", rendered, flags=re.S)
 
 
+def _grouped_links(folder: Path, base: str) -> str:
+    """Links to a run's files, grouped: page, notebook, tables (CSV), charts (SVG)."""
+    e = html.escape
+    groups: dict[str, list[str]] = {}
+    for kind, name, href in _file_links(folder, set(), base):
+        if name.endswith(".png"):
+            continue
+        label = {"page": "page", "notebook": "notebook"}.get(kind, Path(name).stem.replace("_", " "))
+        groups.setdefault(kind, []).append(f'<a href="{e(href)}">{e(label)}</a>')
+    parts = []
+    for kind, links in groups.items():
+        if kind in ("page", "notebook"):
+            parts.extend(links)
+        else:
+            plural = kind.replace("table", "tables").replace("chart", "charts")
+            parts.append(f"{e(plural)}: {', '.join(links)}")
+    return " · ".join(parts)
+
+
 def _runs(reports_dir: Path) -> dict[str, list[Path]]:
     runs: dict[str, list[Path]] = {}
     for notebook in sorted(p for p in reports_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
@@ -549,9 +573,7 @@ def render_index(reports_dir, manifest: dict | None = None, *, generated: str | 
             dates.update([str(date)] if date else [])
             given = ", ".join(f"{r['name']} = {_value(r['value'])}" for r in rows if r["set"]) or \
                 "the notebook's defaults"
-            links = " · ".join(
-                f'<a href="{e(f"{stem}/{folder.name}/{name}")}">{e(name)}</a>'
-                for kind, name, _ in _file_links(folder, set()) if not name.endswith(".png"))
+            links = _grouped_links(folder, f"{stem}/{folder.name}/")
             set_rows.append(f"<tr><td><strong>{e(folder.name)}</strong></td><td>{e(given)}</td>"
                             f"<td>{links}</td></tr>")
         params = {r["name"]: r["value"] for r in parameters(ipynb)} if ipynb else {}
@@ -568,9 +590,9 @@ def render_index(reports_dir, manifest: dict | None = None, *, generated: str | 
         sections.append(
             f'<section class="report" id="{e(stem)}"><div><h2>{heading}</h2>'
             f"<p>{_inline_markdown(first_sentences(summary))}</p>"
-            f'<div class="key">{key_figure(first, params)}</div>'
+            f'<div class="key">{key_figure(first, params)}</div></div>{figure}'
             f'<table class="sets"><thead><tr><th>parameter set</th><th>values</th><th>files</th></tr>'
-            f"</thead><tbody>{''.join(set_rows)}</tbody></table></div>{figure}</section>")
+            f"</thead><tbody>{''.join(set_rows)}</tbody></table></section>")
     generated = generated or datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     made = ", ".join(sorted(dates)) or "unknown"
     data = ", ".join(f"<code>{e(d)}</code>" for d in sorted(digests)) or "unknown"

@@ -33,6 +33,8 @@ import pandas as pd
 
 #: What a missing number is shown as.
 MISSING = "–"
+#: The sign of a negative number (a true minus, not a hyphen).
+MINUS = "\u2212"
 #: Why a number is missing, unless the caller says otherwise.
 MISSING_NOTE = "no row of the source states this figure"
 #: Currency codes whose amounts are money (as in ``aidcalc.rows.MONEY_UNITS``).
@@ -58,7 +60,7 @@ QUALIFIERS = (
     ("_low", ", low"),
     ("_high", ", high"),
     ("_cumulative", ", cumulative"),
-    ("_rows", ", source rows"),
+    ("_rows", " rows"),
     ("_note", ", note"),
 )
 
@@ -69,8 +71,10 @@ table.aidcalc-table caption{caption-side:top;text-align:left;font-weight:600;pad
 table.aidcalc-table th,table.aidcalc-table td{padding:0.25rem 0.6rem;vertical-align:top;
   border:none;border-bottom:1px solid #d6d6d6;text-align:left}
 table.aidcalc-table thead th{border-bottom:1.5px solid #333;font-weight:600;vertical-align:bottom}
-table.aidcalc-table td.num,table.aidcalc-table th.num{text-align:right;white-space:nowrap}
-table.aidcalc-table td.long{min-width:18rem;max-width:36rem;white-space:normal;overflow-wrap:anywhere}
+table.aidcalc-table td.num,table.aidcalc-table th.num{text-align:right}
+table.aidcalc-table td.num,table.aidcalc-table td.short{white-space:nowrap}
+table.aidcalc-table th{min-width:4rem;max-width:11rem}
+table.aidcalc-table td.long{min-width:16rem;max-width:32rem;white-space:normal;overflow-wrap:anywhere}
 table.aidcalc-table td.missing{color:#777}
 .aidcalc-notes{font-size:0.85rem;color:#444;margin:0.2rem 0 1rem}
 .aidcalc-notes p{margin:0.1rem 0}
@@ -370,6 +374,10 @@ def format_table(table: pd.DataFrame, unit: str | None = None, money_columns=Non
         return reason
 
     def cell(value, kind: str):
+        shown = _cell(value, kind)
+        return MINUS + shown[1:] if shown and shown.startswith("-") and kind != "text" else shown
+
+    def _cell(value, kind: str):
         if _missing(value):
             return None
         if kind == "text":
@@ -407,9 +415,9 @@ def format_table(table: pd.DataFrame, unit: str | None = None, money_columns=Non
         else:
             heads.append(labels.get(name, header(name, u)))
         values = [cell(v, kind) for v in table[name].tolist()]
-        if kind == "text":
-            long = any(v is not None and len(v) > LONG_TEXT for v in values)
-            classes.append("long" if long else "")
+        if kind in ("text", "plan"):
+            width = max((len(v) for v in values if v is not None), default=0)
+            classes.append("long" if width > LONG_TEXT else "short" if width <= 24 else "")
         else:
             classes.append("num")
         columns.append(values)
