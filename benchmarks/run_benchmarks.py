@@ -155,18 +155,22 @@ def scalar_floor(amount, currency, on, tables) -> float:
 # --- benchmarks ---------------------------------------------------------------------------
 
 
-def _fresh(code: str, repeat: int = 7) -> float:
-    """Best in-process seconds printed by ``code`` run in fresh interpreters."""
-    runs = [float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-                  .stdout.split()[-1]) for _ in range(repeat)]
-    return min(runs)
+def _fresh(codes: dict, repeat: int = 9) -> dict:
+    """Per name, the best in-process seconds its code prints in fresh interpreters, runs interleaved."""
+    best = dict.fromkeys(codes, float("inf"))
+    for _ in range(repeat):  # interleaved, so that a busy moment of the machine falls on both
+        for name, code in codes.items():
+            out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+            best[name] = min(best[name], float(out.stdout.split()[-1]))
+    return best
 
 
 def bench_first_conversion() -> dict:
     """A fresh interpreter to its first conversion, against ``import pandas``; what import pulls in."""
-    first = _fresh("import time; t = time.perf_counter(); import aidcalc; "
-                   "aidcalc.convert(80e6, 'RUB_old', '1956-07'); print(time.perf_counter() - t)")
-    floor = _fresh("import time; t = time.perf_counter(); import pandas; print(time.perf_counter() - t)")
+    clock, stop = "import time; t = time.perf_counter(); ", "; print(time.perf_counter() - t)"
+    best = _fresh({"first": f"{clock}import aidcalc; aidcalc.convert(80e6, 'RUB_old', '1956-07'){stop}",
+                   "floor": f"{clock}import pandas{stop}"})
+    first, floor = best["first"], best["floor"]
     code = ("import sys, aidcalc; aidcalc.convert(1, 'RUB', '1965'); print(sorted(m for m in "
             "('pint', 'matplotlib', 'papermill', 'frictionless') if m in sys.modules))")
     light = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -53,16 +53,22 @@ class RateTable:
         self._series: dict[tuple, _Series] = {}
         self._red_rows: dict[tuple, tuple] = {}  # redenomination rows by question, selected once
         self._scalar: dict[tuple, tuple] = {}  # the same, as Python lists for one-amount lookups
-        for key, rows in rates.groupby(["currency", "base", "rate_type"], sort=False):
-            rows = rows.sort_values("valid_from")
-            rate = rows["currency_per_base"].to_numpy(dtype=float)
-            # a row with no interval is taken as exact: its bounds are its rate
-            low = rows["low"].fillna(rows["currency_per_base"]).to_numpy(dtype=float)
-            high = rows["high"].fillna(rows["currency_per_base"]).to_numpy(dtype=float)
-            arrays = _read_only(rows["valid_from"].to_numpy(dtype="datetime64[D]"),
-                                rows["valid_to"].to_numpy(dtype="datetime64[D]"), rate, low, high,
-                                rows["id"].to_numpy(dtype=object))
-            self._series[key] = _Series(*arrays)
+        # one sort for every series, then each series is a slice of the sorted columns
+        order = np.lexsort((rates["valid_from"].to_numpy(dtype="datetime64[D]"),
+                            *(pd.factorize(rates[c])[0] for c in ("rate_type", "base", "currency"))))
+        rows = rates.iloc[order]
+        rate = rows["currency_per_base"].to_numpy(dtype=float)
+        # a row with no interval is taken as exact: its bounds are its rate
+        low, high = (np.where(np.isnan(b), rate, b)
+                     for b in (rows[c].to_numpy(dtype=float) for c in ("low", "high")))
+        columns = (rows["valid_from"].to_numpy(dtype="datetime64[D]"),
+                   rows["valid_to"].to_numpy(dtype="datetime64[D]"), rate, low, high,
+                   rows["id"].to_numpy(dtype=object))
+        keys = list(zip(*(rows[c].tolist() for c in ("currency", "base", "rate_type")), strict=True))
+        bounds = [i for i in range(1, len(keys)) if keys[i] != keys[i - 1]]
+        for start, stop in zip([0, *bounds], [*bounds, len(keys)], strict=True):
+            if stop > start:
+                self._series[keys[start]] = _Series(*_read_only(*(c[start:stop].copy() for c in columns)))
         self.rate_types = frozenset(rates["rate_type"])
         self._cpi_years = cpi.index.to_numpy(dtype=float)
         self._cpi_values = cpi.to_numpy(dtype=float)
@@ -86,14 +92,19 @@ class RateTable:
         for col in ("valid_from", "valid_to"):
             rates[col] = np.asarray(rates[col].astype(str), dtype="datetime64[D]")
         problems = []
-        for i, row in enumerate(rates.itertuples(), start=2):
-            low = row.currency_per_base if np.isnan(row.low) else row.low
-            high = row.currency_per_base if np.isnan(row.high) else row.high
-            if not low <= row.currency_per_base <= high:
-                problems.append((i, "low", f"row {row.id}: the rate {row.currency_per_base} must lie within "
-                                 f"low {row.low} and high {row.high}; give low <= currency_per_base <= high"))
-            if row.valid_to < row.valid_from:
-                problems.append((i, "valid_to", f"row {row.id} ends ({row.valid_to}) before it starts "
+        rate = rates["currency_per_base"].to_numpy(dtype=float)
+        low = np.where(np.isnan(rates["low"].to_numpy()), rate, rates["low"].to_numpy())
+        high = np.where(np.isnan(rates["high"].to_numpy()), rate, rates["high"].to_numpy())
+        outside = ~((low <= rate) & (rate <= high))
+        backwards = rates["valid_to"].to_numpy() < rates["valid_from"].to_numpy()
+        for i in np.flatnonzero(outside | backwards):  # the rows at fault only, in file order
+            row = rates.iloc[i]
+            if outside[i]:
+                problems.append((i + 2, "low", f"row {row.id}: the rate {row.currency_per_base} must lie "
+                                 f"within low {row.low} and high {row.high}; give low <= currency_per_base "
+                                 "<= high"))
+            if backwards[i]:
+                problems.append((i + 2, "valid_to", f"row {row.id} ends ({row.valid_to}) before it starts "
                                  f"({row.valid_from})"))
         if problems:
             raise DataValidationError("rates.csv", problems)
