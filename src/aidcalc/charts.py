@@ -111,7 +111,7 @@ def plot_implied_rates(conversions: pd.DataFrame, *, source: str = SOURCE_LINE,
         The source line under the chart, and its title.
 
     """
-    from aidcalc.rates import decimal_years, parse_dates
+    from aidcalc.dates import decimal_years, parse_dates
 
     conv = conversions.dropna(subset=["implied_over_official"])
     year = decimal_years(parse_dates(conv["date"]))
