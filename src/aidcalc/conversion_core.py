@@ -431,7 +431,12 @@ def _join(*arrays) -> np.ndarray:
 
 
 def _distinct(values: np.ndarray) -> list:
-    return list(dict.fromkeys(values.tolist()))
+    """Return the distinct values in order of first appearance (most arrays here hold one)."""
+    if len(values) <= 8:
+        return list(dict.fromkeys(values.tolist()))
+    if values.dtype == object and (values == values[0]).all():
+        return [values[0]]
+    return pd.unique(values).tolist()
 
 
 _ONE = np.zeros(1, dtype=np.intp)
