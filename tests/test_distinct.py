@@ -67,3 +67,19 @@ def test_a_categorical_column_is_read_through_its_categories():
     events = pd.Categorical(["granted", None, "cut", "granted"])
     assert map_distinct(lambda e: f"event {e}", events).tolist() == [
         "event granted", "event None", "event cut", "event granted"]
+
+
+def test_text_columns_of_any_storage_are_numbered_alike():
+    values = ["RUB", None, "CNY", "RUB", None]
+    plain = factorize_rows(np.array(values, dtype=object))
+    for dtype in ("string", "str"):
+        codes, first = factorize_rows(pd.Series(values, dtype=dtype))
+        assert codes.tolist() == plain[0].tolist() == [0, 1, 2, 0, 1]
+        assert first.tolist() == plain[1].tolist() == [0, 1, 2]
+    assert map_distinct(lambda v: f"unit {v}", pd.Series(values, dtype="string")).tolist() == [
+        "unit RUB", "unit None", "unit CNY", "unit RUB", "unit None"]
+
+
+def test_an_empty_column_has_no_combinations():
+    codes, first = factorize_rows(np.array([], dtype=object), np.array([], dtype=bool))
+    assert codes.tolist() == [] and first.tolist() == []

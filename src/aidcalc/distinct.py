@@ -48,8 +48,17 @@ def factorize_rows(*columns) -> tuple[np.ndarray, np.ndarray]:
     if key is None:
         raise TypeError("factorize_rows needs at least one column")
     codes, _ = pd.factorize(key)
-    first = pd.Series(codes).drop_duplicates().index.to_numpy(dtype=np.int64)
-    return codes.astype(np.int64), first
+    codes = codes.astype(np.int64, copy=False)
+    # numbered by first appearance, a row opens a new combination exactly when its number
+    # exceeds every number before it: no second hash pass to find the first rows
+    if len(codes):
+        opens = np.empty(len(codes), dtype=bool)
+        opens[0] = True
+        np.greater(codes[1:], np.maximum.accumulate(codes)[:-1], out=opens[1:])
+        first = np.flatnonzero(opens)
+    else:
+        first = np.zeros(0, dtype=np.int64)
+    return codes, first.astype(np.int64, copy=False)
 
 
 def _codes(column) -> tuple[np.ndarray, int]:
@@ -58,7 +67,14 @@ def _codes(column) -> tuple[np.ndarray, int]:
         column = column.array
     if isinstance(column, pd.Categorical):  # already numbered
         return column.codes.astype(np.int64) + 1, len(column.categories) + 1
-    column = column.to_numpy() if isinstance(column, pd.Series) else np.asarray(column)
+    if isinstance(column, pd.Series | pd.Index):
+        column = column.array
+    own_numbering = not isinstance(column, pd.arrays.NumpyExtensionArray)
+    if isinstance(column, pd.api.extensions.ExtensionArray) and own_numbering:
+        # numbered by the array itself (Arrow strings are dictionary-encoded), not via Python objects
+        codes, uniques = pd.factorize(column, use_na_sentinel=True)
+        return codes.astype(np.int64) + 1, len(uniques) + 1
+    column = np.asarray(column)
     if column.dtype == bool:
         return column.astype(np.int64) + 1, 3
     codes, uniques = pd.factorize(column, use_na_sentinel=True)
@@ -84,6 +100,9 @@ def map_distinct(func, column, categorical: bool = False):
         column = column.array
     if isinstance(column, pd.Categorical):  # numbered already
         codes, uniques = column.codes, np.asarray(column.categories, dtype=object)
+    elif isinstance(getattr(column, "dtype", None), pd.StringDtype):  # text: numbered by the array itself
+        codes, uniques = pd.factorize(column, use_na_sentinel=True)
+        uniques = np.asarray(uniques, dtype=object)
     else:
         codes, uniques = pd.factorize(np.asarray(column, dtype=object), use_na_sentinel=True)
     labels = np.empty(len(uniques) + 1, dtype=object)
