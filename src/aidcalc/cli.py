@@ -8,39 +8,125 @@ import sys
 
 from aidcalc.errors import AidcalcError
 
+EPILOG = """\
+examples:
+  aidcalc report                         regenerate every report under reports/
+  aidcalc convert 80000000 RUB_old 1956-07
+  aidcalc aggregate loans --currency RUB
+  aidcalc validate
+  aidcalc <command> --help               the options and examples of one command
+"""
+
+REPORT_EPILOG = """\
+examples:
+  aidcalc report                             every notebook, every parameter set (notebooks/reports.yaml)
+  aidcalc report --only 01_aid_by_plan       one notebook; the others' reports are kept as they are
+  aidcalc report --jobs 1 --no-progress      one kernel at a time, no progress bar (logs, CI)
+  aidcalc report --config my.yaml --reports-dir /tmp/reports
+
+reports/index.html links every run; reports/manifest.json records the data digest, the parameters
+and the date of each. A run that fails or is stopped leaves the previous reports in place.
+"""
+
+CONVERT_EPILOG = """\
+examples:
+  aidcalc convert 80000000 RUB_old 1956-07             old rubles of July 1956 in US dollars
+  aidcalc convert 1000000 CNY 1970 --to RUB            yuan to rubles, through the dollar
+  aidcalc convert 5e6 USD 1965 --price-year 1990       in constant 1990 dollars (CPI-U)
+"""
+
+AGGREGATE_EPILOG = """\
+examples:
+  aidcalc aggregate loans                              loans by plan and lender, USD, with their range
+  aidcalc aggregate loans --currency RUB --military    in 1961 rubles, arms aid added
+  aidcalc aggregate tonnage --by plan --excluded       tonnage per plan, and every row left out
+"""
+
+VALIDATE_EPILOG = """\
+example:
+  AIDCALC_DATA=/path/to/data aidcalc validate          check another copy of the tables
+"""
+
+AUDIT_EPILOG = """\
+example:
+  aidcalc audit | grep inconsistent                    the statements the sources contradict
+"""
+
+
+def _at_least_one(text: str) -> int:
+    """Parse ``--jobs``: a whole number, 1 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number; give 1 or more") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not accepted; give 1 or more notebooks at once")
+    return value
+
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser for the ``aidcalc`` command."""
-    parser = argparse.ArgumentParser(prog="aidcalc", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+    raw = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(prog="aidcalc", description=__doc__, epilog=EPILOG, formatter_class=raw)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="command")
 
-    rep = sub.add_parser("report", help="regenerate every report under reports/")
-    rep.add_argument("--config", help="report config (default notebooks/reports.yaml)")
-    rep.add_argument("--only", nargs="*", help="notebook names to run (default: all)")
-    rep.add_argument("--jobs", type=int, default=2, help="notebooks run in parallel (default 2)")
+    rep = sub.add_parser("report", help="regenerate every report under reports/",
+                         description="Run every report notebook headless with each parameter set, render\n"
+                                     "it, and switch reports/ to the new run at once.",
+                         epilog=REPORT_EPILOG, formatter_class=raw)
+    rep.add_argument("--config", metavar="YAML",
+                     help="report config: the notebooks and parameter sets (default notebooks/reports.yaml)")
+    rep.add_argument("--only", nargs="+", metavar="NOTEBOOK",
+                     help="run only these notebooks (names with or without .ipynb); default: all")
+    rep.add_argument("--jobs", type=_at_least_one, default=2, metavar="N",
+                     help="notebooks run in parallel, one kernel each, 1 or more (default 2)")
+    rep.add_argument("--reports-dir", metavar="DIR", help="where the reports go (default reports/)")
     rep.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
-    conv = sub.add_parser("convert", help="convert one amount, and show the rate rows used")
-    conv.add_argument("amount", type=float)
+    conv = sub.add_parser("convert", help="convert one amount, and show the rate rows used",
+                          description="Convert one amount of a currency at a date, and name the rows of\n"
+                                      "data/rates.csv the conversion used.",
+                          epilog=CONVERT_EPILOG, formatter_class=raw)
+    conv.add_argument("amount", type=float, help="the amount, in units of CURRENCY (e.g. 80000000 or 8e7)")
     conv.add_argument("currency", help="RUB_old, RUB, CNY_old, CNY, ALL_old, ALL or USD")
     conv.add_argument("date", help="YYYY, YYYY-MM or YYYY-MM-DD")
-    conv.add_argument("--to", default="USD")
-    conv.add_argument("--rate-type", default="official")
-    conv.add_argument("--basis", default="gold", choices=("gold", "cash"))
-    conv.add_argument("--via", default="USD", choices=("USD", "direct"))
-    conv.add_argument("--price-year", type=int)
+    conv.add_argument("--to", default="USD", help="the currency to convert into (default USD)")
+    conv.add_argument("--rate-type", default="official",
+                      help="a rate_type of data/rates.csv: official, clearing, source_implied, ... "
+                           "(default official)")
+    conv.add_argument("--basis", default="gold", choices=("gold", "cash"),
+                      help="ratio for restating an old vintage after its reform: gold for loans and "
+                           "balances (4.444 old rubles = 1 ruble), cash for prices and wages (10:1); "
+                           "default gold")
+    conv.add_argument("--via", default="USD", choices=("USD", "direct"),
+                      help="cross rates through the dollar, or a rate quoted between the two "
+                           "currencies (default USD)")
+    conv.add_argument("--price-year", type=int, metavar="YEAR",
+                      help="give the result in constant US dollars of this year (CPI-U, 1945-1990)")
 
-    agg = sub.add_parser("aggregate", help="sum the evidence by plan (or year), with what was left out")
-    agg.add_argument("what", choices=("loans", "projects", "tonnage", "items"))
+    agg = sub.add_parser("aggregate", help="sum the evidence by plan (or year), with what was left out",
+                         description="Sum the rows of a table by five-year plan (or year), and say how\n"
+                                     "many rows were counted and why the rest were left out.",
+                         epilog=AGGREGATE_EPILOG, formatter_class=raw)
+    agg.add_argument("what", choices=("loans", "projects", "tonnage", "items"),
+                     help="what to sum: loans (money), projects, tonnage or items (arms shipments)")
     agg.add_argument("--currency", default="USD", help="loans: USD, RUB (1961 rubles) or CNY (1955 yuan)")
-    agg.add_argument("--price-year", type=int, help="loans: constant US dollars of this year")
-    agg.add_argument("--rate-basis", default="official", choices=("official", "source_implied"))
+    agg.add_argument("--price-year", type=int, metavar="YEAR",
+                     help="loans: constant US dollars of this year")
+    agg.add_argument("--rate-basis", default="official", choices=("official", "source_implied"),
+                     help="loans: the official rates, or those the sources' own conversions imply")
     agg.add_argument("--military", action="store_true", help="loans: add the values of arms aid")
     agg.add_argument("--by", default="year", choices=("year", "plan"), help="tonnage: per year or plan")
     agg.add_argument("--excluded", action="store_true", help="also list every excluded row and its reason")
 
-    sub.add_parser("validate", help="validate every table in data/ against its schema")
-    sub.add_parser("audit", help="check every derived statement of the sources")
+    sub.add_parser("validate", help="validate every table in data/ against its schema",
+                   description="Validate every table of the data folder ($AIDCALC_DATA, else the\n"
+                               "packaged data/) against its schema in datapackage.json.",
+                   epilog=VALIDATE_EPILOG, formatter_class=raw)
+    sub.add_parser("audit", help="check every derived statement of the sources",
+                   description="Recompute every statement the sources derive from their own figures\n"
+                               "(sums, conversions, shares) and print a verdict for each.",
+                   epilog=AUDIT_EPILOG, formatter_class=raw)
     return parser
 
 
@@ -96,8 +182,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "report":
             from aidcalc.report import run_reports
 
-            timings = run_reports(args.config, only=args.only, jobs=args.jobs,
-                                  progress=not args.no_progress)
+            try:
+                timings = run_reports(args.config, args.reports_dir, only=args.only, jobs=args.jobs,
+                                      progress=not args.no_progress)
+            except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the runner has stopped its kernels
+                print("aidcalc: report stopped; the previous reports are unchanged", file=sys.stderr)
+                return 130
             for folder, seconds in sorted(timings.items()):
                 print(f"{folder}: {seconds:.1f} s")
         elif args.command == "convert":

@@ -119,3 +119,11 @@ class MisalignedInputError(AidcalcError, ValueError):
 
 class DataNotFoundError(AidcalcError, FileNotFoundError):
     """The data folder holds no ``datapackage.json``."""
+
+
+class ReportConfigError(ReportError):
+    """The report config (``notebooks/reports.yaml``) is missing, not YAML, or not shaped as expected."""
+
+
+class ReportLockedError(ReportError):
+    """Another ``aidcalc report`` holds the lock of the reports folder."""
