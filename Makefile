@@ -32,10 +32,12 @@ test: lint  ## Lint, then run the whole test suite
 	$(BIN)/python -m pytest
 
 lab: $(STAMP)  ## Open the notebooks in JupyterLab with the project's kernel
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/
 
-bench: $(STAMP)  ## Run the benchmarks in benchmarks/ and print their figures
-	$(BIN)/python benchmarks/run_benchmarks.py --report
+bench: $(STAMP)  ## Run the benchmarks; figures to benchmarks/results/latest.json (untracked)
+	@echo "make bench: times aidcalc (and one full 'aidcalc report', which regenerates reports/);"
+	@echo "            the figures go to benchmarks/results/latest.json, which git does not track"
+	$(BIN)/python benchmarks/run_benchmarks.py --report --out benchmarks/results/latest.json
 
 clean:  ## Remove .venv and the generated reports
 	rm -rf $(VENV) reports/*/ reports/index.html
