@@ -168,10 +168,23 @@ def _choices(names) -> str:
     return ", ".join(names) or "(none)"
 
 
+def _declared(notebook: Path) -> tuple[str, ...]:
+    """Return the names the notebook's ``parameters`` cell declares."""
+    import nbformat
+    from papermill.translators import PythonTranslator
+
+    try:
+        nb = nbformat.read(notebook, as_version=4)
+        cell = next((c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])), None)
+        # read as Python whatever kernel the notebook names: the runner always uses python3
+        return tuple(p.name for p in PythonTranslator.inspect(cell)) if cell else ()
+    except Exception as err:  # not JSON, not nbformat, or a parameters cell that does not parse
+        raise ReportConfigError(f"{notebook} cannot be read as a notebook ({type(err).__name__}: {err}); "
+                                "fix or restore it") from None
+
+
 def _plan(config: Path, only: list[str] | None) -> tuple[list[Job], list[str]]:
     """Return the jobs to run and the stems of every notebook the config lists, checked."""
-    import papermill
-
     spec = _read_config(config)
     notebooks, seen = [], set()
     for entry in spec["notebooks"]:
@@ -223,11 +236,7 @@ def _plan(config: Path, only: list[str] | None) -> tuple[list[Job], list[str]]:
         stem = Path(name).stem
         if stem not in chosen:
             continue
-        try:
-            declared = tuple(papermill.inspect_notebook(str(config.parent / name)))
-        except Exception as err:  # a notebook that is not valid JSON or nbformat
-            raise ReportConfigError(f"{config.parent / name} cannot be read as a notebook "
-                                    f"({type(err).__name__}: {err}); fix or restore it") from None
+        declared = _declared(config.parent / name)
         for set_name, (values, targets) in sets.items():
             if stem not in targets:
                 continue
