@@ -659,7 +659,12 @@ def _carry_over(reports_dir: Path, staging: Path, stems: list[str], previous: di
                 shutil.copy2(src, dst)
 
         shutil.copytree(source.resolve(), staging / stem, copy_function=link)
-        carried.update({k: v for k, v in previous.items() if k.split("/", 1)[0] == stem})
+        for folder in sorted(p for p in (staging / stem).iterdir() if p.is_dir()):
+            key = f"{stem}/{folder.name}"
+            # reports of the runner before manifests: what they were run with is not known
+            entry = previous.get(key) or {"notebook": f"{stem}.ipynb", "parameter_set": folder.name,
+                                          "parameters": None, "data_digest": None, "run_date": None}
+            carried[key] = dict(entry, carried_over=True)
     return carried
 
 

@@ -1,0 +1,241 @@
+"""The report runner on tiny throwaway notebooks: the swap, the lock, leftovers, snapshots, kernels."""
+
+import fcntl
+import inspect
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+from nbformat.v4 import new_code_cell, new_notebook
+
+from aidcalc import cli, paths, report
+from aidcalc.context import DataContext
+from aidcalc.errors import ReportError, ReportLockedError
+from aidcalc.report import SWAP_STEPS, data_digest, run_reports
+
+#: The tiny notebooks write what they were given, and which data they read, into output_dir.
+WRITE = ('import os, pathlib\n'
+         'pathlib.Path(output_dir, "out.txt").write_text(\n'
+         '    f"{tag}|{os.environ.get(\'AIDCALC_DATA\', \'\')}|{globals().get(\'data_digest\', \'-\')}")')
+
+
+def write_notebook(folder: Path, stem: str, body: str = WRITE, declares_digest: bool = False) -> None:
+    params = 'output_dir = ""\ntag = "x"\n' + ('data_digest = ""\n' if declares_digest else "")
+    nb = new_notebook(cells=[new_code_cell(params, metadata={"tags": ["parameters"]}), new_code_cell(body)])
+    # a kernel no machine has: the runner must not look it up
+    nb.metadata["kernelspec"] = {"name": "no-such-kernel", "display_name": "none", "language": "python"}
+    nbformat.write(nb, folder / f"{stem}.ipynb")
+
+
+class Tiny:
+    """Two tiny notebooks (a declares data_digest, b does not), their config and a reports folder."""
+
+    def __init__(self, root: Path):
+        self.notebooks = root / "notebooks"
+        self.notebooks.mkdir(parents=True)
+        self.reports = root / "reports"
+        self.config = self.notebooks / "reports.yaml"
+        write_notebook(self.notebooks, "a", declares_digest=True)
+        write_notebook(self.notebooks, "b")
+        self.configure("one")
+
+    def configure(self, tag: str, notebooks=("a", "b")) -> None:
+        self.config.write_text(yaml.safe_dump({
+            "notebooks": [f"{n}.ipynb" for n in notebooks],
+            "parameter_sets": {"default": {"tag": tag}, "extra": {"notebooks": ["a"], "tag": f"{tag}-extra"}}}))
+
+    def run(self, **kwargs):
+        return run_reports(self.config, self.reports, progress=False, **kwargs)
+
+
+def check_consistent(reports: Path) -> dict[str, str]:
+    """Check reports/ holds one complete run per notebook matching index.html; return each folder's tag."""
+    index = reports / "index.html"
+    visible = sorted(p.name for p in reports.iterdir() if not p.name.startswith(".")) if reports.exists() else []
+    if not index.exists():
+        assert [n for n in visible if (reports / n).exists()] == [], "folders without an index"
+        return {}
+    hrefs = re.findall(r'href="([^"]+)"', index.read_text())
+    for href in hrefs:
+        assert (reports / href).is_file(), f"index.html links {href}, which does not exist"
+    listed = {h.split("/")[0] for h in hrefs}
+    notebooks = {n for n in visible if (reports / n).is_dir()}
+    assert listed == notebooks, f"index.html lists {listed}, reports/ holds {notebooks}"
+    assert not [n for n in visible if not (reports / n).exists()], "a link to nothing"
+    # every folder, the index and the manifest belong to one run
+    runs = {(reports / n).resolve().parent for n in visible}
+    assert len(runs) == 1, runs
+    manifest = json.loads((reports / "manifest.json").read_text())
+    tags = {}
+    for folder in sorted(p for n in notebooks for p in (reports / n).iterdir() if p.is_dir()):
+        key = f"{folder.parent.name}/{folder.name}"
+        names = {p.name for p in folder.iterdir()}
+        assert {f"{folder.parent.name}.ipynb", f"{folder.parent.name}.html", "out.txt"} <= names, key
+        assert key in manifest["runs"], key
+        tags[key] = (folder / "out.txt").read_text().split("|")[0]
+    assert set(manifest["runs"]) == set(tags)
+    return tags
+
+
+def check_clean(reports: Path) -> None:
+    leftovers = [p.name for p in reports.iterdir() if p.name.startswith((".staging-", ".tmp-", ".old-"))]
+    assert not leftovers
+    assert len(list((reports / ".runs").iterdir())) == 1
+
+
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory):
+    """A reports folder after one complete run (tag "one"), to copy for each case."""
+    tiny = Tiny(tmp_path_factory.mktemp("first"))
+    tiny.run()
+    return tiny
+
+
+@pytest.fixture
+def tiny(first_run, tmp_path):
+    """A copy of the first run's notebooks and reports (links kept as links)."""
+    copy = Tiny(tmp_path)
+    shutil.rmtree(copy.reports, ignore_errors=True)
+    shutil.copytree(first_run.reports, copy.reports, symlinks=True)
+    return copy
+
+
+def test_a_run_links_every_notebook_and_set_from_the_index(first_run):
+    tags = check_consistent(first_run.reports)
+    assert tags == {"a/default": "one", "a/extra": "one-extra", "b/default": "one"}
+    check_clean(first_run.reports)
+
+
+def test_a_run_reads_one_snapshot_of_the_data_and_records_its_digest(first_run):
+    reports = first_run.reports
+    manifest = json.loads((reports / "manifest.json").read_text())
+    digest = data_digest(paths.data_dir())
+    assert manifest["data_digest"] == digest == DataContext(paths.data_dir()).digest
+    assert {run["data_digest"] for run in manifest["runs"].values()} == {digest}
+    assert manifest["aidcalc_version"] and manifest["created"][:4].isdigit()
+    assert manifest["runs"]["a/extra"]["parameters"] == {"tag": "one-extra"}
+    tag, data, given = (reports / "a" / "default" / "out.txt").read_text().split("|")
+    assert re.search(r"/\.staging-[^/]+/\.data$", data), "the kernel read the snapshot, not data/"
+    assert given == digest, "a notebook that declares data_digest receives it"
+    assert (reports / "b" / "default" / "out.txt").read_text().endswith("|-"), "b declares no data_digest"
+    assert data_digest(reports / ".current" / ".data") == digest
+
+
+def test_the_digest_changes_with_a_file_name_or_its_bytes(data_copy):
+    before = data_digest(data_copy)
+    (data_copy / "plans.csv").write_text((data_copy / "plans.csv").read_text() + "\n")
+    assert data_digest(data_copy) != before
+    (data_copy / "plans.csv").rename(data_copy / "plans2.csv")
+    assert len({before, data_digest(data_copy)}) == 2
+
+
+def test_a_run_of_only_one_notebook_keeps_the_others_previous_reports(tiny):
+    tiny.configure("two")
+    before = (tiny.reports / "b" / "default" / "out.txt").stat().st_ino
+    assert set(tiny.run(only=["a"])) == {"a/default", "a/extra"}
+    assert check_consistent(tiny.reports) == {"a/default": "two", "a/extra": "two-extra", "b/default": "one"}
+    assert (tiny.reports / "b" / "default" / "out.txt").stat().st_ino == before, "hard-linked, not copied"
+    check_clean(tiny.reports)
+
+
+def test_a_notebook_dropped_from_the_config_leaves_the_reports(tiny):
+    tiny.configure("two", notebooks=("a",))
+    tiny.run()
+    assert check_consistent(tiny.reports) == {"a/default": "two", "a/extra": "two-extra"}
+    assert not os.path.lexists(tiny.reports / "b")
+
+
+@pytest.mark.parametrize("when", ["before", "after"])
+@pytest.mark.parametrize("step", SWAP_STEPS)
+def test_a_run_interrupted_at_any_step_of_the_swap_leaves_one_run_and_the_next_run_works(
+        tiny, monkeypatch, step, when):
+    original = getattr(report, step)
+
+    def interrupted(*args, **kwargs):
+        if inspect.stack()[1].function != "_swap":  # _relink also repairs at the start of a run
+            return original(*args, **kwargs)
+        if when == "after":
+            original(*args, **kwargs)
+        raise KeyboardInterrupt(f"{when} {step}")
+
+    monkeypatch.setattr(report, step, interrupted)
+    tiny.configure("two")
+    with pytest.raises(KeyboardInterrupt):
+        tiny.run(only=["a"])
+    tags = check_consistent(tiny.reports)
+    old = {"a/default": "one", "a/extra": "one-extra", "b/default": "one"}
+    new = {"a/default": "two", "a/extra": "two-extra", "b/default": "one"}
+    assert tags in (old, new)
+    assert tags == (new if SWAP_STEPS.index(step) + (when == "after") > SWAP_STEPS.index("_switch") else old)
+
+    monkeypatch.setattr(report, step, original)
+    tiny.configure("three")
+    tiny.run()
+    assert check_consistent(tiny.reports) == {"a/default": "three", "a/extra": "three-extra",
+                                              "b/default": "three"}
+    check_clean(tiny.reports)
+
+
+def test_leftovers_of_killed_runs_do_not_break_the_next_run(tiny):
+    for leftover in (".old-a", ".old-a/default", ".staging-x/a/default", ".runs/never-current/a"):
+        (tiny.reports / leftover).mkdir(parents=True, exist_ok=True)
+    (tiny.reports / ".old-a" / "default" / "out.txt").write_text("stale")
+    (tiny.reports / ".staging-x" / "index.html").write_text("half a run")
+    os.symlink(".runs/never-current", tiny.reports / ".tmp-x-current")
+    tiny.configure("two")
+    tiny.run()
+    assert check_consistent(tiny.reports)["a/default"] == "two"
+    check_clean(tiny.reports)
+
+
+def test_the_folders_of_the_previous_runner_become_links(tmp_path):
+    tiny = Tiny(tmp_path)
+    legacy = tiny.reports / "b" / "default"
+    legacy.mkdir(parents=True)
+    for name in ("b.ipynb", "b.html"):
+        (legacy / name).write_text("{}")
+    (legacy / "out.txt").write_text("legacy|x|y")
+    (tiny.reports / "index.html").write_text("<a href='b/default/out.txt'>old index</a>")
+    (tiny.reports / ".old-b").mkdir()
+    tiny.run(only=["a"])
+    assert check_consistent(tiny.reports) == {"a/default": "one", "a/extra": "one-extra", "b/default": "legacy"}
+    assert (tiny.reports / "b").is_symlink() and (tiny.reports / "index.html").is_symlink()
+    check_clean(tiny.reports)
+
+
+def test_a_second_run_is_refused_while_the_first_holds_the_lock(tiny, capsys):
+    with open(tiny.reports / ".lock", "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        held.write("4242\n")
+        held.flush()
+        with pytest.raises(ReportLockedError, match=r"another aidcalc report is running \(pid 4242\) on .*reports; "
+                                                    r"wait for it to finish, or stop it \(kill 4242\)"):
+            tiny.run()
+        code = cli.main(["report", "--config", str(tiny.config), "--reports-dir", str(tiny.reports),
+                         "--no-progress"])
+        assert code != 0
+        assert "another aidcalc report is running (pid 4242)" in capsys.readouterr().err
+    assert not list(tiny.reports.glob(".staging-*"))
+    tiny.run()  # the lock released, the next run goes ahead
+
+
+def test_a_kernel_that_dies_is_named_with_its_notebook_and_set(tiny):
+    write_notebook(tiny.notebooks, "a", body="import os\nos._exit(1)")
+    with pytest.raises(ReportError, match=r"a.ipynb \[(default|extra)\]: the kernel died"):
+        tiny.run(jobs=1)
+    assert check_consistent(tiny.reports)["a/default"] == "one", "the previous reports stay"
+    check_clean(tiny.reports)
+
+
+def test_a_failing_cell_is_named_and_the_other_workers_are_stopped(tiny):
+    write_notebook(tiny.notebooks, "a", body="raise ValueError('deliberate')")
+    write_notebook(tiny.notebooks, "b", body="import time\ntime.sleep(120)")
+    with pytest.raises(ReportError, match=r"a.ipynb \[(default|extra)\] failed in cell .*deliberate"):
+        tiny.run(jobs=3)
+    assert check_consistent(tiny.reports)["b/default"] == "one"
+    check_clean(tiny.reports)
