@@ -367,7 +367,11 @@ with dask.config.set(scheduler="threads", num_workers={workers}):
     start = time.perf_counter()
     total = convert_dask(ddf, rate_ids=False, bounds=True)[["value", "low", "high"]].sum().compute()
     seconds = time.perf_counter() - start
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+try:  # this process's own high-water mark: ru_maxrss would keep the parent's across fork and exec
+    status = open("/proc/self/status").read().split("VmHWM:")[1]
+    peak = int(status.split()[0]) / 1024
+except (OSError, IndexError):
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(floor, seconds, peak, float(total["value"]))
 """
 
