@@ -431,7 +431,7 @@ def _run_job(job: Job, notebooks_dir: str, staging: str, digest: str) -> tuple[J
         with _output_to(log):
             papermill.execute_notebook(str(Path(notebooks_dir) / job.notebook), str(executed),
                                        parameters=params, cwd=notebooks_dir, progress_bar=False,
-                                       kernel_name=KERNEL, log_output=False)
+                                       kernel_name=KERNEL, language="python", log_output=False)
     except papermill.PapermillExecutionError as err:
         raise ReportError(
             f"{where} failed in cell {err.exec_count} "
