@@ -15,6 +15,7 @@ A claim with no ``recompute`` is *not checkable*; the note says why.
 from __future__ import annotations
 
 import ast
+import math
 import operator
 from dataclasses import dataclass
 
@@ -22,8 +23,9 @@ import numpy as np
 import pandas as pd
 
 from aidcalc.context import open_data
-from aidcalc.errors import UnknownReferenceError
+from aidcalc.errors import ClaimExpressionError, UnknownReferenceError
 from aidcalc.units import currency_code
+from aidcalc.validate import parse_claim_expression
 
 _OPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
         ast.Div: operator.truediv}
@@ -35,37 +37,68 @@ def _evidence(data) -> pd.DataFrame:
 
 
 def load_claims(data=None) -> pd.DataFrame:
-    """Return ``data/claims.csv``, with every row id it names checked against the evidence.
+    """Return ``data/claims.csv``, every expression checked against the evidence.
+
+    Each ``stated`` and ``recompute`` must parse as a claim expression (checked when the table
+    is read, :func:`aidcalc.validate.parse_claim_expression`), name only rows of the evidence
+    tables, and evaluate without dividing by zero or overflowing on the rows' amounts (the
+    functions taken as 1 here; their own errors name their arguments).
 
     Raises
     ------
     UnknownReferenceError
         For a claim that names a row id not in the evidence tables.
+    ClaimExpressionError
+        For a claim whose expression divides by zero or does not give a finite number,
+        naming the claim, its line and column in data/claims.csv and the expression.
 
     """
+    from aidcalc.io import row_lines
+
     data = open_data(data)
     claims = data.table("claims")
-    known = set(_evidence(data).index)
-    for claim in claims.itertuples():
+    evidence = _evidence(data)
+    known = set(evidence.index)
+    amounts = evidence["amount"].to_dict()
+    lines = row_lines(data.path, "claims")
+    for claim, line in zip(claims.itertuples(), lines, strict=True):
         for column in ("stated", "recompute"):
             text = getattr(claim, column)
-            for name in _names(text) if isinstance(text, str) else ():
-                if name not in known:
-                    raise UnknownReferenceError(
-                        f"claim {claim.id} (data/claims.csv, column {column!r}) refers to row {name!r}, "
-                        "which is in no evidence table; use an id such as L0002 from data/*.csv"
-                    )
+            if not isinstance(text, str):
+                continue
+            where = f"claim {claim.id} (data/claims.csv, line {line}, column {column!r})"
+            try:
+                names = _names(text)
+                for name in names:
+                    if name not in known:
+                        raise UnknownReferenceError(
+                            f"{where} refers to row {name!r}, which is in no evidence table; "
+                            "use an id such as L0002 from data/*.csv"
+                        )
+                _walk(parse_claim_expression(text), text, lambda name: float(amounts[name]),
+                      lambda node, walk: 1.0)
+            except ClaimExpressionError as err:
+                raise ClaimExpressionError(f"{where}: {err}") from None
     return claims
 
 
 def _names(expression: str) -> list[str]:
-    tree = ast.parse(expression, mode="eval")
-    calls = {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
-    return [n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id not in calls]
+    """Return the row ids an expression names (the first argument of convert() among them)."""
+    tree = parse_claim_expression(expression)
+    calls = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    return [n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and id(n) not in calls]
 
 
 def evaluate(expression: str, evidence: pd.DataFrame | None = None, *, data=None) -> float:
     """Evaluate a claim expression: row ids, numbers, + - * /, convert(), rate(), population().
+
+    Raises
+    ------
+    ClaimExpressionError
+        For an expression that is not allowed (see :func:`aidcalc.validate.parse_claim_expression`),
+        divides by zero or gives no finite number; it names the expression.
+    UnknownReferenceError
+        For a row id in no evidence table.
 
     Examples
     --------
@@ -75,25 +108,41 @@ def evaluate(expression: str, evidence: pd.DataFrame | None = None, *, data=None
     33333333
 
     """
+    tree = parse_claim_expression(expression)
     data = open_data(data)
     evidence = _evidence(data) if evidence is None else evidence
 
-    def walk(node):
-        if isinstance(node, ast.Expression):
-            return walk(node.body)
-        if isinstance(node, ast.Constant) and isinstance(node.value, int | float | str):
-            return node.value
-        if isinstance(node, ast.Name):
-            if node.id not in evidence.index:
-                raise UnknownReferenceError(f"row {node.id!r} is in no evidence table of data/")
-            return float(evidence.loc[node.id, "amount"])
-        if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
-            return _OPS[type(node.op)](walk(node.left), walk(node.right))
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-            return _call(node, evidence, walk, data)
-        raise ValueError(f"claim expression {expression!r}: {ast.dump(node)} is not allowed")
+    def amount(name):
+        if name not in evidence.index:
+            raise UnknownReferenceError(f"row {name!r} is in no evidence table of data/")
+        return float(evidence.loc[name, "amount"])
 
-    return float(walk(ast.parse(expression, mode="eval")))
+    return _walk(tree, expression, amount, lambda node, walk: _call(node, evidence, walk, data))
+
+
+def _walk(tree: ast.Expression, expression: str, amount, call) -> float:
+    """Evaluate a parsed claim expression, row ids read by ``amount``, functions by ``call``."""
+
+    def walk(node):
+        if isinstance(node, ast.Constant):
+            return node.value  # a number, or a string argument of a function (parsing saw to it)
+        if isinstance(node, ast.Name):
+            return amount(node.id)
+        if isinstance(node, ast.UnaryOp):
+            value = walk(node.operand)
+            return -value if isinstance(node.op, ast.USub) else value
+        if isinstance(node, ast.BinOp):
+            left, right = walk(node.left), walk(node.right)
+            if isinstance(node.op, ast.Div) and right == 0:
+                raise ClaimExpressionError(f"{expression}: {ast.unparse(node.right)} is zero, and a "
+                                           "claim cannot divide by zero")
+            return _OPS[type(node.op)](float(left), float(right))
+        return call(node, walk)
+
+    value = float(walk(tree.body))
+    if not math.isfinite(value):
+        raise ClaimExpressionError(f"{expression} gives {value}, not a finite number")
+    return value
 
 
 def _call(node, evidence, walk, data):
@@ -116,7 +165,8 @@ def _call(node, evidence, walk, data):
         return float(interpolate_population(year, data=data)[0])
     if name == "max":
         return max(walk(a) for a in node.args)
-    raise ValueError(f"function {name!r} is not allowed in a claim; use convert, rate, population or max")
+    raise ClaimExpressionError(f"function {name!r} is not allowed in a claim; use convert, rate, "
+                               "population or max")
 
 
 def _verdict(stated: float, recomputed: float, relation: str, tolerance: float) -> tuple[str, str]:

@@ -92,8 +92,11 @@ class DataContext:
         return frame.copy()
 
     def _validated(self, name, stamp, read_table):
-        frame = read_table(self.path, name, known_valid=_remembered(stamp))
-        _remember(stamp)
+        from aidcalc.io import CHECKS_VERSION
+
+        mark = f"{stamp}:{CHECKS_VERSION}"  # checked again when the checks change, not only the data
+        frame = read_table(self.path, name, known_valid=_remembered(mark))
+        _remember(mark)
         return frame
 
     def evidence(self):

@@ -127,3 +127,7 @@ class ReportConfigError(ReportError):
 
 class ReportLockedError(ReportError):
     """Another ``aidcalc report`` holds the lock of the reports folder."""
+
+
+class ClaimExpressionError(AidcalcError, ValueError):
+    """A claim expression (``data/claims.csv``) that is not allowed, does not parse or cannot be evaluated."""
