@@ -1,9 +1,10 @@
-"""Shared fixtures: a copy of data/ that a test may break."""
+"""Shared fixtures: a copy of data/ that a test may break; the sources, said loudly when absent."""
 
 import shutil
 from pathlib import Path
 
 import pytest
+from support import SEEDS_MISSING, require_seeds
 
 from aidcalc import paths
 
@@ -14,3 +15,20 @@ def data_copy(tmp_path) -> Path:
     target = tmp_path / "data"
     shutil.copytree(paths.data_dir(), target)
     return target
+
+
+@pytest.fixture
+def seeds() -> Path:
+    """The folder of the sources; skips the test without them, fails it when $CI is set."""
+    require_seeds()
+    return paths.SEEDS_DIR
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say at the end of the run, where it cannot be missed, how many provenance tests did not run."""
+    skipped = [r for r in terminalreporter.stats.get("skipped", []) if SEEDS_MISSING in str(r.longrepr)]
+    if skipped:
+        terminalreporter.write_sep("!", f"{len(skipped)} PROVENANCE TESTS SKIPPED", red=True, bold=True)
+        terminalreporter.write_line(f"{SEEDS_MISSING}.", red=True, bold=True)
+        terminalreporter.write_line("The rows' lines and figures were NOT checked against the sources. "
+                                    "Put the sources there (set CI=1 to make this a failure).", red=True)

@@ -1,19 +1,42 @@
-"""Every row of data/ points at a line of its source that holds its figure."""
+"""Every row of data/ points at a line of its source that holds its figure, at the scale it says."""
 
 import math
+import re
 
 import pytest
-from support import requires_seeds, seed_lines
+from support import following_text, requires_seeds, seed_lines
 
 from aidcalc.figures import read_figure
 from aidcalc.io import load_evidence, load_table
 
 EVIDENCE = load_evidence()
 SOURCES = load_table("sources").set_index("id")["file"]
+ROWS = EVIDENCE.to_dict("records")
+
+
+def _separator(row) -> str | None:
+    """How the row's note says to read an ambiguous separator, if it says ("read as decimal")."""
+    note = row["note"] if isinstance(row["note"], str) else ""
+    if re.search(r"\bdecimal\b", note):
+        return "decimal"
+    if re.search(r"\bthousands? separator", note):
+        return "thousands"
+    return None
+
+
+def _readings(row) -> set[float]:
+    """The amounts the figure can mean where it stands: its scale word, or the one that follows."""
+    lines = seed_lines(SOURCES[row["source_id"]])
+    following = following_text(lines, row["line"], row["figure_text"])
+    return read_figure(row["figure_text"], following, _separator(row))
+
+
+def _is_reading(amount, readings) -> bool:
+    return any(math.isclose(amount, r, rel_tol=1e-9) for r in readings)
 
 
 @requires_seeds
-@pytest.mark.parametrize("row", EVIDENCE.to_dict("records"), ids=lambda r: r["id"])
+@pytest.mark.parametrize("row", ROWS, ids=lambda r: r["id"])
 def test_the_row_figure_stands_on_the_line_it_names(row):
     lines = seed_lines(SOURCES[row["source_id"]])
     assert 1 <= row["line"] <= len(lines)
@@ -22,10 +45,28 @@ def test_the_row_figure_stands_on_the_line_it_names(row):
     )
 
 
-@pytest.mark.parametrize("row", EVIDENCE.to_dict("records"), ids=lambda r: r["id"])
+@requires_seeds
+@pytest.mark.parametrize("row", ROWS, ids=lambda r: r["id"])
+def test_the_amount_is_the_figure_at_the_scale_the_source_gives_it(row):
+    readings = _readings(row)
+    assert _is_reading(row["amount"], readings), (
+        f"{row['id']}: amount {row['amount']} is not a reading of {row['figure_text']!r} "
+        f"(line {row['line']}, with the scale word that follows it, if any): {sorted(readings)}"
+    )
+
+
+@requires_seeds
+@pytest.mark.parametrize("factor", [1e3, 1e-3, 1e6, 1e-6])
+def test_an_amount_a_thousand_or_a_million_times_off_fails_the_provenance_check_in_every_row(factor):
+    passing = [row["id"] for row in ROWS if _is_reading(row["amount"] * factor, _readings(row))]
+    assert not passing, f"amounts {factor:g} times too large would pass in rows {passing}"
+
+
+@pytest.mark.parametrize("row", ROWS, ids=lambda r: r["id"])
 def test_the_amount_is_a_reading_of_the_figure_text(row):
+    # without the sources: some scale (none, thousand, million, billion) must give the amount
     readings = read_figure(row["figure_text"])
-    assert any(math.isclose(row["amount"], r, rel_tol=1e-9) for r in readings), (
+    assert _is_reading(row["amount"], readings), (
         f"{row['id']}: amount {row['amount']} is not a reading of {row['figure_text']!r}: {sorted(readings)}"
     )
 
