@@ -1,5 +1,7 @@
 from unittest.mock import patch
 
+import pytest
+
 from aidcalc import cli
 
 
@@ -52,3 +54,51 @@ def test_aggregate_tonnage_by_plan_lists_the_excluded_rows_when_asked(capsys):
     out = capsys.readouterr().out
     assert "100,400" in out  # delivered in plan 4: 19,000 + 80,000 + 1,400 t
     assert "not a tonnage (unit count)" in out
+
+
+@pytest.mark.parametrize("argv", [["report", "--jobs", "0"], ["report", "--jobs", "-3"], ["report", "--jobs", "x"]])
+def test_the_command_refuses_jobs_below_one(argv, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(argv)
+    assert exit_.value.code == 2
+    assert "argument --jobs" in capsys.readouterr().err
+
+
+def test_the_command_refuses_an_unknown_only_listing_the_choices(capsys):
+    assert cli.main(["report", "--only", "nosuchnotebook", "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "--only names 'nosuchnotebook'" in err and "choose from 01_aid_by_plan, 02_arms_shipments" in err
+    assert "Traceback" not in err
+
+
+def test_the_command_names_a_broken_config(tmp_path, capsys):
+    (tmp_path / "reports.yaml").write_text("- a.ipynb\n")
+    assert cli.main(["report", "--config", str(tmp_path / "reports.yaml"), "--no-progress"]) == 2
+    assert "reports.yaml holds a list; it should hold a mapping" in capsys.readouterr().err
+
+
+def subcommands():
+    return ["report", "convert", "aggregate", "validate", "audit"]
+
+
+@pytest.mark.parametrize("argv", [[], *([c] for c in subcommands())], ids=["aidcalc", *subcommands()])
+def test_every_help_shows_an_example(argv, capsys):
+    with pytest.raises(SystemExit):
+        cli.main([*argv, "--help"])
+    out = capsys.readouterr().out
+    assert "example" in out and "aidcalc " in out.split("example", 1)[1]
+
+
+def test_every_argument_has_a_help_text():
+    parser = cli.build_parser()
+    sub = next(a for a in parser._actions if a.choices and "report" in a.choices)
+    missing = [f"{name} {action.dest}" for name, p in sub.choices.items() for action in p._actions
+               if not action.help]
+    assert not missing
+    assert all(action.help for action in sub._choices_actions)
+
+
+def test_the_report_help_names_every_option():
+    text = cli.build_parser()._subparsers._group_actions[0].choices["report"].format_help()
+    for option in ("--config", "--only", "--jobs", "--reports-dir", "--no-progress"):
+        assert option in text

@@ -1,6 +1,7 @@
 """The report runner: every notebook runs headless, failures leave the last good reports."""
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import yaml
 
 from aidcalc import paths
 from aidcalc.errors import ReportError, UnknownParameterError
-from aidcalc.report import load_jobs, run_reports, validate_parameters
+from aidcalc.report import data_digest, load_jobs, run_reports, validate_parameters
 
 NOTEBOOKS = sorted(p.name for p in paths.NOTEBOOKS_DIR.glob("*.ipynb"))
 
@@ -46,17 +47,24 @@ def test_every_notebook_runs_on_its_defaults_and_writes_html_charts_and_tables(b
         assert all(p.stat().st_size > 10_000 for p in pngs)
     index = (out / "index.html").read_text()
     assert all(Path(name).stem in index for name in NOTEBOOKS)
+    # one run, switched in whole: every folder and the index are links into it
+    assert {os.readlink(out / Path(name).stem) for name in NOTEBOOKS} == {
+        f".current/{Path(name).stem}" for name in NOTEBOOKS}
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["data_digest"] == data_digest(paths.data_dir())
+    assert set(manifest["runs"]) == set(timings)
 
 
 def test_a_failing_notebook_names_itself_and_leaves_the_previous_reports(tmp_path):
     nb_dir = tmp_path / "notebooks"
     nb_dir.mkdir()
-    good = json.loads((paths.NOTEBOOKS_DIR / NOTEBOOKS[0]).read_text())
-    broken = json.loads(json.dumps(good))
-    broken["cells"].append({"cell_type": "code", "id": "deliberate-failure", "metadata": {}, "outputs": [], "execution_count": None,
-                            "source": "raise RuntimeError('deliberate failure')"})
-    (nb_dir / "good.ipynb").write_text(json.dumps(good))
-    (nb_dir / "broken.ipynb").write_text(json.dumps(broken))
+    params = {"cell_type": "code", "id": "params", "metadata": {"tags": ["parameters"]}, "outputs": [],
+              "execution_count": None, "source": 'output_dir = ""'}
+    failing = {"cell_type": "code", "id": "deliberate-failure", "metadata": {}, "outputs": [],
+               "execution_count": None, "source": "raise RuntimeError('deliberate failure')"}
+    for name, cells in (("good", [params]), ("broken", [params, failing])):
+        nb = {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+        (nb_dir / f"{name}.ipynb").write_text(json.dumps(nb))
     reports = tmp_path / "reports"
     previous = reports / "broken" / "default"
     previous.mkdir(parents=True)
@@ -66,7 +74,7 @@ def test_a_failing_notebook_names_itself_and_leaves_the_previous_reports(tmp_pat
     with pytest.raises(ReportError, match=r"broken.ipynb \[default\] failed in cell .*deliberate failure"):
         run_reports(config, reports, progress=False)
     assert (previous / "chart.png").read_bytes() == b"last good run"
-    assert not list(reports.glob(".staging-*"))
+    assert not list(reports.glob(".staging-*")) and not list(reports.glob(".runs/*"))
 
 
 @pytest.mark.parametrize(

@@ -1,12 +1,9 @@
 """The report config and the runner's options: every refusal comes before any kernel starts."""
 
-import json
-
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from aidcalc import cli
 from aidcalc.errors import ReportConfigError, ReportError, UnknownParameterError
 from aidcalc.report import load_jobs, run_reports
 
@@ -120,54 +117,3 @@ def test_a_set_runs_only_for_the_notebooks_it_lists_and_every_notebook_runs_the_
 
 def test_the_config_errors_are_report_errors_so_one_except_catches_them():
     assert issubclass(ReportConfigError, ReportError)
-
-
-# -- the command line ------------------------------------------------------------------------
-
-@pytest.mark.parametrize("argv", [["report", "--jobs", "0"], ["report", "--jobs", "-3"], ["report", "--jobs", "x"]])
-def test_the_command_refuses_jobs_below_one(argv, capsys):
-    with pytest.raises(SystemExit) as exit_:
-        cli.main(argv)
-    assert exit_.value.code == 2
-    assert "argument --jobs" in capsys.readouterr().err
-
-
-def test_the_command_refuses_an_unknown_only_listing_the_choices(capsys):
-    assert cli.main(["report", "--only", "nosuchnotebook", "--no-progress"]) == 2
-    err = capsys.readouterr().err
-    assert "--only names 'nosuchnotebook'" in err and "choose from 01_aid_by_plan, 02_arms_shipments" in err
-    assert "Traceback" not in err
-
-
-def test_the_command_names_a_broken_config(folder, capsys):
-    (folder / "reports.yaml").write_text("- a.ipynb\n")
-    assert cli.main(["report", "--config", str(folder / "reports.yaml"), "--no-progress"]) == 2
-    assert "reports.yaml holds a list; it should hold a mapping" in capsys.readouterr().err
-
-
-def subcommands():
-    return ["report", "convert", "aggregate", "validate", "audit"]
-
-
-@pytest.mark.parametrize("argv", [[], *([c] for c in subcommands())], ids=["aidcalc", *subcommands()])
-def test_every_help_shows_an_example(argv, capsys):
-    with pytest.raises(SystemExit):
-        cli.main([*argv, "--help"])
-    out = capsys.readouterr().out
-    assert "example" in out and "aidcalc " in out.split("example", 1)[1]
-
-
-def test_every_argument_has_a_help_text():
-    parser = cli.build_parser()
-    sub = next(a for a in parser._actions if a.choices and "report" in a.choices)
-    missing = [f"{name} {action.dest}" for name, p in sub.choices.items() for action in p._actions
-               if not action.help]
-    assert not missing
-    assert all(action.help for action in sub._choices_actions)
-
-
-def test_the_report_help_names_every_option():
-    text = cli.build_parser()._subparsers._group_actions[0].choices["report"].format_help()
-    for option in ("--config", "--only", "--jobs", "--reports-dir", "--no-progress"):
-        assert option in text
-    json.dumps(text)  # plain text, nothing odd in it

@@ -400,8 +400,24 @@ def _tail(log: Path, lines: int = 12) -> str:
     return ("\nThe kernel's last messages:\n  " + "\n  ".join(text[-lines:])) if text else ""
 
 
-def _render_notebook_html(executed: Path) -> Path:
-    """Write the HTML page of an executed notebook beside it (swappable for ``aidcalc.pages``)."""
+def _render_notebook_html(executed: Path, job: Job, digest: str) -> Path:
+    """Write the HTML page of an executed notebook beside it (swappable for ``aidcalc.pages``).
+
+    Parameters
+    ----------
+    executed : Path
+        The executed notebook; the page gets its name with ``.html``.
+    job : Job
+        The run: notebook, parameter set and the values it gave.
+    digest : str
+        The digest of the data snapshot the run read.
+
+    Returns
+    -------
+    Path
+        The page written.
+
+    """
     import nbformat
     from nbconvert import HTMLExporter
 
@@ -442,7 +458,7 @@ def _run_job(job: Job, notebooks_dir: str, staging: str, digest: str) -> tuple[J
                           f"crashed the interpreter{_tail(log)}") from None
     except Exception as err:  # kernel start-up and transport failures, named for the user
         raise ReportError(f"{where} could not run: {type(err).__name__}: {err}{_tail(log)}") from None
-    _render_notebook_html(executed)
+    _render_notebook_html(executed, job, digest)
     files = sorted(p.name for p in out_dir.iterdir())
     return job, time.perf_counter() - start, files
 
@@ -482,7 +498,7 @@ def _execute(todo: list[Job], notebooks_dir: Path, staging: Path, snapshot: Path
                     job, seconds, _ = future.result()
                 except BrokenProcessPool:
                     unfinished = [f"{j.notebook} [{j.parameter_set}]" for f, j in futures.items()
-                                  if not f.done() or f.exception() is not None]
+                                  if not f.done() or f.cancelled() or f.exception() is not None]
                     raise ReportError("a worker process died (killed, or out of memory) while running "
                                       f"{', '.join(unfinished)}; run `aidcalc report` again") from None
                 timings[job.folder] = seconds
@@ -678,7 +694,17 @@ def _version() -> str:
 
 
 def _render_index(run: Path, manifest: dict) -> None:
-    """Write the run's ``index.html`` (swappable for ``aidcalc.pages``)."""
+    """Write the run's ``index.html`` (swappable for ``aidcalc.pages``).
+
+    Parameters
+    ----------
+    run : Path
+        The run's folder, ``<notebook>/<set>/`` under it.
+    manifest : dict
+        The run manifest; ``manifest["runs"]`` holds, per ``notebook/set``, the parameters,
+        data digest and run date.
+
+    """
     write_index(run)
 
 
