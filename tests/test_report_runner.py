@@ -53,8 +53,12 @@ class Tiny:
         return run_reports(self.config, self.reports, progress=False, **kwargs)
 
 
-def check_consistent(reports: Path) -> dict[str, str]:
-    """Check reports/ holds one complete run per notebook matching index.html; return each folder's tag."""
+def check_consistent(reports: Path, new_links: set = frozenset()) -> dict[str, str]:
+    """Check reports/ holds one complete run per notebook matching index.html; return each folder's tag.
+
+    ``new_links`` may name links made for the notebooks of a run that was stopped before its
+    switch: they point at nothing until a run holding those notebooks is current.
+    """
     index = reports / "index.html"
     visible = sorted(p.name for p in reports.iterdir() if not p.name.startswith(".")) if reports.exists() else []
     if not index.exists():
@@ -66,9 +70,10 @@ def check_consistent(reports: Path) -> dict[str, str]:
     listed = {h.split("/")[0] for h in hrefs}
     notebooks = {n for n in visible if (reports / n).is_dir()}
     assert listed == notebooks, f"index.html lists {listed}, reports/ holds {notebooks}"
-    assert not [n for n in visible if not (reports / n).exists()], "a link to nothing"
+    dangling = {n for n in visible if not (reports / n).exists()}
+    assert dangling <= set(new_links), f"links to nothing: {dangling}"
     # every folder, the index and the manifest belong to one run
-    runs = {(reports / n).resolve().parent for n in visible}
+    runs = {(reports / n).resolve().parent for n in visible if n not in dangling}
     assert len(runs) == 1, runs
     manifest = json.loads((reports / "manifest.json").read_text())
     tags = {}
@@ -246,4 +251,23 @@ def test_a_worker_that_dies_is_named_with_the_runs_it_left_unfinished(tiny):
     with pytest.raises(ReportError, match=r"a worker process died .* while running .*b.ipynb \[default\]"):
         tiny.run(jobs=1, only=["b"])
     assert check_consistent(tiny.reports)["b/default"] == "one"
+    check_clean(tiny.reports)
+
+
+def test_a_new_notebook_linked_before_a_switch_that_never_came_is_cleaned_by_the_next_run(tiny, monkeypatch):
+    write_notebook(tiny.notebooks, "c")
+    tiny.configure("two", notebooks=("a", "b", "c"))
+
+    def interrupted(*args):
+        raise KeyboardInterrupt("before the switch")
+
+    monkeypatch.setattr(report, "_switch", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        tiny.run(only=["c"])
+    assert check_consistent(tiny.reports, new_links={"c"})["a/default"] == "one"
+    monkeypatch.undo()
+    tiny.configure("three", notebooks=("a", "b"))
+    tiny.run(only=["b"])
+    assert check_consistent(tiny.reports) == {"a/default": "one", "a/extra": "one-extra", "b/default": "three"}
+    assert not os.path.lexists(tiny.reports / "c")
     check_clean(tiny.reports)
