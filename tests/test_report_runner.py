@@ -271,3 +271,11 @@ def test_a_new_notebook_linked_before_a_switch_that_never_came_is_cleaned_by_the
     assert check_consistent(tiny.reports) == {"a/default": "one", "a/extra": "one-extra", "b/default": "three"}
     assert not os.path.lexists(tiny.reports / "c")
     check_clean(tiny.reports)
+
+
+def test_a_notebook_folder_emptied_by_hand_is_not_carried_into_the_next_run(tiny):
+    shutil.rmtree(tiny.reports / ".current" / "b" / "default")  # what `rm -rf reports/*/` does through a link
+    tiny.configure("two")
+    tiny.run(only=["a"])
+    assert check_consistent(tiny.reports) == {"a/default": "two", "a/extra": "two-extra"}
+    assert not os.path.lexists(tiny.reports / "b")

@@ -665,7 +665,8 @@ def _carry_over(reports_dir: Path, staging: Path, stems: list[str], previous: di
     carried = {}
     for stem in stems:
         source = reports_dir / stem
-        if (staging / stem).exists() or not source.is_dir():
+        # a folder without a set folder in it (emptied by hand, say) is no report to keep
+        if (staging / stem).exists() or not source.is_dir() or not any(p.is_dir() for p in source.iterdir()):
             continue
 
         def link(src, dst):
