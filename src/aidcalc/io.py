@@ -37,6 +37,8 @@ _NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
 _FORMS = {"integer": "an integer: plain ASCII digits with an optional leading minus, e.g. 1961",
           "number": "a number: plain ASCII digits as [-]digits[.digits][e[-]digits], e.g. 6500000 or 1.5e6",
           "boolean": "true or false"}
+#: The longest cell read (the csv module's default is 128 KiB).
+_FIELD_LIMIT = 1 << 26
 _TRUE, _FALSE = ("true", "True", "TRUE", "1"), ("false", "False", "FALSE", "0")
 
 
@@ -102,7 +104,9 @@ def _records(path: Path) -> tuple[list[str], list[int], list[list[str]]]:
     """Return a CSV file's header, and the first line in the file and cells of each row."""
     reader = csv.reader(_stdio.StringIO(_decode(path), newline=""))
     lines, rows, start = [], [], 1
-    try:
+    limit = csv.field_size_limit()
+    try:  # a long cell is read, so that its own check names its column, not refused as CSV
+        csv.field_size_limit(max(limit, _FIELD_LIMIT))
         for row in reader:
             if row:  # a blank line holds no row
                 lines.append(start)
@@ -110,6 +114,8 @@ def _records(path: Path) -> tuple[list[str], list[int], list[list[str]]]:
             start = reader.line_num + 1
     except csv.Error as err:
         raise DataValidationError(path, [(reader.line_num, None, f"is not CSV ({err})")]) from None
+    finally:
+        csv.field_size_limit(limit)
     if not rows:
         raise DataValidationError(path, [(1, None, "the file is empty: it has no header")])
     return rows[0], lines[1:], rows[1:]
@@ -158,9 +164,10 @@ def _parse(field: dict, value: str):
 
 
 def _cells(fields, missing, header, lines, rows, check: bool):
-    """Parse every cell against its field; return the typed columns and the problems."""
+    """Parse every cell against its field; return the typed columns, the texts and the problems."""
     at = {name: header.index(name) for name in (f["name"] for f in fields)}
     columns = {f["name"]: [] for f in fields}
+    texts = {f["name"]: [] for f in fields}
     problems = []
     for line, row in zip(lines, rows, strict=True):
         if len(row) != len(header):
@@ -179,9 +186,10 @@ def _cells(fields, missing, header, lines, rows, check: bool):
                 except ValueError as err:
                     problems.append((line, name, str(err)))
             columns[name].append(value)
+            texts[name].append(text)
     if check:
         problems += _constraints(fields, columns, lines)
-    return columns, problems
+    return columns, texts, problems
 
 
 def _constraints(fields, columns, lines) -> list[tuple]:
@@ -264,7 +272,7 @@ def read_table(data_dir: Path, name: str, known_valid: bool = False) -> pd.DataF
     header, lines, rows = _records(path)
     _check_header(path, header, [f["name"] for f in fields], schema_file)
     missing = set(schema.get("missingValues", [""]))
-    columns, problems = _cells(fields, missing, header, lines, rows, check=not known_valid)
+    columns, texts, problems = _cells(fields, missing, header, lines, rows, check=not known_valid)
     if not known_valid and not problems:
         problems += _foreign_keys(data_dir, schema, columns, lines)
         problems += validate.check_cells(fields, columns, lines)
@@ -276,7 +284,7 @@ def read_table(data_dir: Path, name: str, known_valid: bool = False) -> pd.DataF
                     links.update({r[0]: r[1:] for r in rows_of})
             links.update(zip(columns["id"], zip(columns["same_as"], columns["part_of"], strict=True),
                              strict=True))
-            problems += validate.check_evidence(columns, lines, links)
+            problems += validate.check_evidence(columns, lines, links, texts)
         if name == "claims":
             problems += validate.check_claims(columns, lines)
     if problems:

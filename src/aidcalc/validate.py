@@ -109,7 +109,8 @@ def check_cells(fields: list[dict], columns: dict[str, list], lines: list[int]) 
     return problems
 
 
-def check_evidence(columns: dict[str, list], lines: list[int], known_ids: dict[str, tuple]) -> list[tuple]:
+def check_evidence(columns: dict[str, list], lines: list[int], known_ids: dict[str, tuple],
+                   texts: dict[str, list] | None = None) -> list[tuple]:
     """Problems of meaning in the rows of one evidence table.
 
     Parameters
@@ -122,6 +123,8 @@ def check_evidence(columns: dict[str, list], lines: list[int], known_ids: dict[s
         Every evidence row id to the ``same_as`` and ``part_of`` of its row (``None`` where
         empty), this table's rows and the other evidence tables', for references and cycles
         across tables.
+    texts : dict, optional
+        The cells as written in the file, by column, to show a number as the file writes it.
 
     """
     problems = []
@@ -129,8 +132,9 @@ def check_evidence(columns: dict[str, list], lines: list[int], known_ids: dict[s
     for i, line in enumerate(lines):
         amount, unit, vintage = columns["amount"][i], columns["unit"][i], columns["vintage"][i]
         if amount is not None and not (math.isfinite(amount) and abs(amount) < AMOUNT_LIMIT):
-            problems.append((line, "amount", f"{_shown(amount)} is not a finite amount below "
-                                             f"{AMOUNT_LIMIT:.0e}; write the figure in full units"))
+            written = texts["amount"][i] if texts else amount
+            problems.append((line, "amount", f"{_shown(written)} is not a finite amount below "
+                                             f"{AMOUNT_LIMIT:,.0f} (1e13); write the figure in full units"))
         if unit is not None and unit not in MONEY_UNITS + QUANTITY_UNITS:
             accepted = ", ".join(MONEY_UNITS + QUANTITY_UNITS)
             problems.append((line, "unit", f"{unit!r} has no rate in data/rates.csv and is no unit of "
@@ -233,7 +237,7 @@ def parse_claim_expression(text: str) -> ast.Expression:
     --------
     >>> parse_claim_expression("'a' * 50000000")
     Traceback (most recent call last):
-    aidcalc.errors.ClaimExpressionError: 'a' * 50000000: the text 'a' stands in arithmetic; ...
+    aidcalc.errors.ClaimExpressionError: "'a' * 50000000": the text 'a' stands in arithmetic ...
 
     """
     if not isinstance(text, str):
@@ -245,7 +249,7 @@ def parse_claim_expression(text: str) -> ast.Expression:
         tree = ast.parse(text.strip(), mode="eval")
     except (SyntaxError, ValueError, RecursionError, MemoryError) as err:
         why = getattr(err, "msg", None) or type(err).__name__
-        raise ClaimExpressionError(f"{text} does not parse ({why}); write {_ACCEPTED}") from None
+        raise ClaimExpressionError(f"{_shown(text)} does not parse ({why}); write {_ACCEPTED}") from None
     count = sum(1 for _ in ast.walk(tree))
     if count > MAX_EXPRESSION_NODES:
         raise ClaimExpressionError(f"{_shown(text)} has {count} parts, more than "
@@ -255,7 +259,7 @@ def parse_claim_expression(text: str) -> ast.Expression:
 
 
 def _fail(text, why):
-    raise ClaimExpressionError(f"{text}: {why}; write {_ACCEPTED}")
+    raise ClaimExpressionError(f"{_shown(text)}: {why}; write {_ACCEPTED}")
 
 
 def _check_number(node, text) -> float | None:
