@@ -3,7 +3,7 @@ import csv
 import pytest
 
 from aidcalc.audit import evaluate, implied_rates, load_claims, run_audit
-from aidcalc.errors import UnknownReferenceError
+from aidcalc.errors import AidcalcError, ClaimExpressionError, UnknownReferenceError
 from aidcalc.io import load_table
 
 AUDIT = run_audit().table.set_index("id")
@@ -61,8 +61,47 @@ def test_a_claim_naming_an_unknown_row_is_refused(data_copy):
 
 def test_expressions_allow_only_arithmetic_and_the_named_functions():
     assert evaluate("2 / 4") == 0.5
+    assert evaluate("-(2 - 4) * 3") == 6
     with pytest.raises(ValueError, match="not allowed"):
         evaluate("__import__('os')")
+
+
+REFUSED = [
+    ("__import__('os').system('true')", "not allowed"),
+    ("O0035 / 0", "divides by zero"),
+    ("O0035 / (L0002 - L0002)", "cannot divide by zero"),
+    ("O0035 +", "does not parse"),
+    ("'a' * 50000000", "stands in arithmetic"),
+    (" + ".join(["O0035"] * 200_000), "longer than 500 characters"),
+    ("-" * 300 + "1", "more than 200"),
+    ("(" * 240 + "1" + ")" * 240, "does not parse"),
+    ("O0035 ** 2", "not allowed"),
+    ("[O0035][0]", "not allowed"),
+    ("(lambda: 1)()", "not allowed"),
+    ("max()", "at least one argument"),
+    ("convert(L0002, 'USD')", "takes 3 arguments"),
+    ("convert(2, 'USD', '1961-01-01')", "must be a row id"),
+    ("rate('GBP', 'USD', '1961-01-01')", "not a currency"),
+    ("population('1961-02-30')", "not a day of the calendar"),
+    ("population(L0002)", "quoted date"),
+    (" * ".join(["L0002"] * 45), "not a finite number"),
+    ("L0002.real", "not allowed"),
+    ("x", "not a row id"),
+]
+
+
+@pytest.mark.parametrize(("expression", "why"), REFUSED, ids=[e[:40] for e, _ in REFUSED])
+def test_an_expression_outside_the_claim_language_is_refused_quickly_with_a_short_message(expression, why):
+    with pytest.raises(ClaimExpressionError) as err:
+        evaluate(expression)
+    assert isinstance(err.value, AidcalcError)
+    assert why in str(err.value)
+    assert len(str(err.value)) < 1000
+
+
+def test_a_row_that_does_not_exist_is_named():
+    with pytest.raises(UnknownReferenceError, match="'L9999'"):
+        evaluate("L9999 + 1")
 
 
 def test_implied_rates_cover_each_plan_without_overlap():

@@ -76,3 +76,32 @@ def test_evidence_holds_every_row_of_every_evidence_table():
     evidence = load_evidence()
     assert len(evidence) == sum(len(load_table(name)) for name in EVIDENCE_TABLES)
     assert evidence["id"].is_unique
+
+
+def _append_to_line(path, line, text):
+    lines = path.read_text(encoding="utf-8").split("\n")
+    lines[line - 1] += text
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda p: _append_to_line(p, 4, ",stray"), r"line 4: 28 cells where the header has 27 \(extra cells \['stray'\]\)"),
+        (lambda p: _append_to_line(p, 1, ",id"), r"line 1, column 'id': the column 'id' stands 2 times"),
+        (lambda p: p.write_text("", encoding="utf-8"), r"line 1: the file is empty"),
+        (lambda p: p.write_text(p.read_text(encoding="utf-8").replace("L0003,", "L0003\0,"), encoding="utf-8"),
+         r"line 4.*"),
+    ],
+    ids=["a row with an extra cell", "a column twice in the header", "an empty file", "a NUL character"],
+)
+def test_a_file_that_is_not_a_table_of_its_schema_is_refused_naming_the_line(data_copy, change, expected):
+    change(data_copy / "loans.csv")
+    with pytest.raises(DataValidationError, match=expected):
+        load_table("loans", data_copy)
+
+
+def test_a_byte_order_mark_and_blank_lines_are_read_as_nothing(data_copy):
+    path = data_copy / "loans.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes() + b"\n\n")
+    assert load_table("loans", data_copy).equals(load_table("loans"))
