@@ -73,3 +73,80 @@ def test_nothing_is_written_without_an_output_folder(tmp_path):
     written = save_figure(fig, tmp_path, "chart")
     assert [p.name for p in written] == ["chart.png", "chart.svg"]
     assert all(p.stat().st_size > 1000 for p in written)
+
+
+def test_importing_the_charts_changes_no_matplotlib_setting():
+    code = ("import matplotlib, json; before = dict(matplotlib.rcParams); import aidcalc.charts; "
+            "print(json.dumps(sorted(k for k, v in matplotlib.rcParams.items() if before[k] != v)))")
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def _overlaps(fig):
+    """Pairs of tick labels or annotations whose drawn boxes intersect."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    texts = [t for ax in fig.axes for t in ax.get_xticklabels() if t.get_text()]
+    texts += [t for ax in fig.axes for t in ax.texts]
+    boxes = [matplotlib.text.Text.get_window_extent(t, renderer) for t in texts]
+    return [(texts[i].get_text(), texts[j].get_text()) for i in range(len(boxes)) for j in range(i + 1, len(boxes))
+            if boxes[i].overlaps(boxes[j])]
+
+
+def _every_chart():
+    from aidcalc.charts import plot_corroboration, plot_per_capita, plot_tonnage
+    from aidcalc.corroborate import corroborate
+    from aidcalc.population import add_per_capita
+    from aidcalc.ranges import aggregate_loans_with_range
+
+    rubles = aggregate_loans_with_range(to="RUB", military=load_table("arms_shipments"))
+    usd = aggregate_loans_with_range()
+    yield "aid by plan, rubles with military", plot_aid_by_plan(rubles.table, ylabel=rubles.unit)
+    yield "aid by plan, USD", plot_aid_by_plan(usd.table, ylabel=usd.unit)
+    yield "per head", plot_per_capita(add_per_capita(usd.table, ["committed"]), ylabel="USD per person")
+    yield "implied rates", plot_implied_rates(run_audit().conversions)
+    yield "corroboration", plot_corroboration(corroborate())
+    from aidcalc.aggregate import aggregate_tonnage
+
+    yield "tonnage", plot_tonnage(aggregate_tonnage(load_table("arms_shipments")).table, title="t")
+
+
+@pytest.mark.parametrize(("name", "fig"), list(_every_chart()), ids=lambda v: v if isinstance(v, str) else "")
+def test_no_two_labels_of_a_chart_overlap(name, fig):
+    assert _overlaps(fig) == [], name
+
+
+def test_the_per_head_chart_draws_one_bar_per_plan_and_lender_and_names_the_lender():
+    from aidcalc.charts import plot_per_capita
+
+    table = pd.DataFrame({"plan": [3, 3, 4], "lender": ["China", "Soviet bloc", "China"],
+                          "committed_per_capita": [70.0, 40.0, 400.0]})
+    fig = plot_per_capita(table, ylabel="USD per person")
+    assert sorted(p.get_height() for p in _bars(fig)) == [40.0, 70.0, 400.0]
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["China", "Soviet bloc"]
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["3rd plan\n1961-65", "4th plan\n1966-70"]
+
+
+def test_whiskers_end_at_the_low_and_high_of_each_total():
+    # sixth plan: 225 million rubles / 0.735 (R048), between / 0.75 and / 0.72
+    table = pd.DataFrame({"plan": [6], "lender": ["China"], "committed": [225e6 / 0.735], "requested": [np.nan],
+                          "committed_low": [225e6 / 0.75], "committed_high": [225e6 / 0.72],
+                          "committed_note": ["rests on interval rate rows R048"]})
+    fig = plot_aid_by_plan(table, ylabel="USD")
+    segments = [seg for c in fig.axes[0].collections if hasattr(c, "get_segments") for seg in c.get_segments()]
+    ends = sorted(y for seg in segments for _, y in seg)
+    assert ends[0] == pytest.approx(225e6 / 0.75) and ends[-1] == pytest.approx(225e6 / 0.72)
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert any(text.startswith("range:") for text in legend)
+    assert any("R048" in t.get_text() for t in fig.texts)  # the dagger's note under the chart
+
+
+def test_each_bar_of_the_svg_names_the_rows_and_lines_behind_it(tmp_path):
+    from aidcalc.ranges import aggregate_loans_with_range
+
+    fig = plot_aid_by_plan(aggregate_loans_with_range().table, ylabel="USD")
+    svg = next(p for p in save_figure(fig, tmp_path, "aid") if p.suffix == ".svg").read_text()
+    assert "<title>China, 3: 348 m; rows: L0015 (line 1761); L0021 (line 2727)" in svg

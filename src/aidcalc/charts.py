@@ -1,7 +1,16 @@
-"""Publication-grade charts: titled, units on the axes, a source line, readable in greyscale."""
+"""Publication-grade charts: titled, units on the axes, a source line, readable in greyscale.
+
+Every function applies the house style inside itself (``matplotlib.rc_context``), so importing
+this module changes nothing in the caller's matplotlib settings. Ranges are drawn as whiskers
+with a legend line saying what they span; bars carry, as SVG tooltips, the evidence rows and
+source lines behind them (see :func:`save_figure`).
+"""
 
 from __future__ import annotations
 
+import functools
+import html
+import re
 from pathlib import Path
 
 import matplotlib
@@ -10,15 +19,29 @@ import numpy as np
 import pandas as pd
 
 #: Fills and hatches that stay distinct when printed in black and white.
-GREYS = ["#1a1a1a", "#8c8c8c", "#d9d9d9", "#5a5a5a", "#bdbdbd"]
-HATCHES = ["", "//", "..", "xx", "\\\\"]
+GREYS = ["#1a1a1a", "#8c8c8c", "#ffffff", "#5a5a5a", "#d9d9d9", "#bdbdbd"]
+HATCHES = ["", "//", "..", "xx", "\\\\", "oo"]
 SOURCE_LINE = "Source: Marku, Sino-Albanian Relations During the Cold War (thesis); aidcalc data/"
-
-plt.rcParams.update({
+DAGGER = "\u2020"
+#: The thin line from a label to its point.
+LEADER = {"arrowstyle": "-", "linewidth": 0.4, "color": "#666666"}
+RANGE_LABEL = "range: rate intervals, judged readings, restatements"
+#: The house style, applied inside each plot function.
+STYLE = {
     "figure.dpi": 110, "savefig.dpi": 200, "font.size": 10, "axes.titlesize": 12,
     "axes.spines.top": False, "axes.spines.right": False, "axes.grid": True,
     "axes.grid.axis": "y", "axes.axisbelow": True, "grid.color": "#e0e0e0", "svg.fonttype": "none",
-})
+    "hatch.linewidth": 0.6,
+}
+
+
+def styled(func):
+    """Run a plot function inside the house style, leaving the caller's settings as they were."""
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with matplotlib.rc_context(STYLE):
+            return func(*args, **kwargs)
+    return wrapper
 
 
 def add_source(fig, text: str = SOURCE_LINE) -> None:
@@ -41,63 +64,240 @@ def format_amount(value: float) -> str:
     return f"{value:.3g}"
 
 
+def plan_tick(plan) -> str:
+    """Return a plan's label on two lines, so that six of them fit side by side.
+
+    Examples
+    --------
+    >>> plan_tick(3).split()
+    ['3rd', 'plan', '1961-65']
+
+    """
+    from aidcalc.plans import plan_label
+
+    return plan_label(plan).replace(" plan ", " plan\n")
+
+
+def _tooltip(fig, artist, text: str) -> None:
+    """Register an SVG tooltip for ``artist`` (written by :func:`save_figure`)."""
+    if not isinstance(text, str) or not text:
+        return
+    tips = fig.__dict__.setdefault("_aidcalc_tooltips", {})
+    gid = f"aidcalc-{len(tips) + 1}"
+    artist.set_gid(gid)
+    tips[gid] = text
+
+
+def _column(table, name):
+    return table[name].to_numpy(dtype=float) if name in table else None
+
+
+@styled
 def plot_grouped_bars(table: pd.DataFrame, category: str, series: list[str], *, title: str,
-                      ylabel: str, labels: dict | None = None, source: str = SOURCE_LINE):
+                      ylabel: str, labels: dict | None = None, source: str = SOURCE_LINE,
+                      range_label: str = RANGE_LABEL, tick_labels=None):
     """Draw grouped bars: one group per ``category`` value, one bar per column in ``series``.
 
-    Missing values are left blank, not drawn as zero, and the bars carry their value.
+    Missing values are left blank, not drawn as zero, and the bars carry their value. For a
+    series ``s``, columns ``s_low`` and ``s_high`` are drawn as whiskers (a missing central value
+    with a range gets the whisker only), ``s_evidence`` becomes the bar's SVG tooltip, and
+    ``s_note`` puts a dagger over the bar and the note under the chart.
+
+    Parameters
+    ----------
+    table : DataFrame
+        One row per category.
+    category : str
+        The column naming each group (its values label the x axis unless ``tick_labels``).
+    series : list of str
+        The columns drawn as bars, in the unit ``ylabel`` names.
+    title, ylabel, source : str
+        Title, value-axis label (with its unit) and source line.
+    labels : dict, optional
+        Legend names of the series.
+    range_label : str
+        Legend line for the whiskers.
+    tick_labels : list of str, optional
+        The x tick labels (default: the category values).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
     """
     labels = labels or {}
-    fig, ax = plt.subplots(figsize=(8, 4.6))
-    x = np.arange(len(table))
+    n = len(table)
+    fig, ax = plt.subplots(figsize=(max(8, 1.3 * n + 2), 4.8))
+    x = np.arange(n)
     width = 0.8 / max(len(series), 1)
+    notes, whiskers = [], False
     for k, col in enumerate(series):
         vals = table[col].to_numpy(dtype=float)
+        low, high = _column(table, f"{col}_low"), _column(table, f"{col}_high")
+        evidence = table[f"{col}_evidence"].tolist() if f"{col}_evidence" in table else [None] * n
+        note = table[f"{col}_note"].tolist() if f"{col}_note" in table else [""] * n
+        pos = x + (k - (len(series) - 1) / 2) * width
         known = ~np.isnan(vals)  # a missing value gets no bar, never a zero-height one
-        bars = ax.bar((x + (k - (len(series) - 1) / 2) * width)[known], vals[known],
-                      width, label=labels.get(col, col), color=GREYS[k % len(GREYS)],
-                      hatch=HATCHES[k % len(HATCHES)], edgecolor="black", linewidth=0.6)
-        for bar, v in zip(bars, vals[known], strict=True):
-            ax.annotate(format_amount(v), (bar.get_x() + bar.get_width() / 2, bar.get_height()),
-                        ha="center", va="bottom", fontsize=7, xytext=(0, 1),
+        bars = ax.bar(pos[known], vals[known], width, label=labels.get(col, col),
+                      color=GREYS[k % len(GREYS)], hatch=HATCHES[k % len(HATCHES)],
+                      edgecolor="black", linewidth=0.6)
+        for bar, i in zip(bars, np.flatnonzero(known), strict=True):
+            _tooltip(fig, bar, f"{labels.get(col, col)}, {table[category].iloc[i]}: "
+                               f"{format_amount(vals[i])}; rows: {evidence[i]}" if evidence[i] else "")
+        top = vals.copy()
+        if low is not None and high is not None:
+            ranged = ~np.isnan(low) & ~np.isnan(high) & ((low != high) | ~known)
+            if ranged.any():
+                whiskers = True
+                centre = np.where(known, vals, (low + high) / 2)
+                ax.errorbar(pos[ranged], centre[ranged],
+                            yerr=[centre[ranged] - low[ranged], high[ranged] - centre[ranged]],
+                            fmt="none", ecolor="black", elinewidth=0.9, capsize=3, zorder=4)
+                top = np.fmax(top, high)
+        for i in np.flatnonzero(known):
+            text = format_amount(vals[i])
+            if isinstance(note[i], str) and note[i]:
+                notes.append(note[i])
+                text += " " + DAGGER * (notes.index(note[i]) + 1)
+            ax.annotate(text, (pos[i], top[i]), ha="center", va="bottom", fontsize=7, xytext=(0, 2),
                         textcoords="offset points")
-    ax.set_xticks(x, table[category].astype(str), rotation=0)
+    ax.set_xticks(x, tick_labels if tick_labels is not None else table[category].astype(str))
     ax.set_title(title, loc="left")
     ax.set_ylabel(ylabel)
     ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: format_amount(v)))
-    ax.legend(frameon=False, fontsize=8)
-    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    handles, names = ax.get_legend_handles_labels()
+    if whiskers:
+        handles.append(matplotlib.lines.Line2D([], [], color="black", marker="|", markersize=10,
+                                               linestyle="-", linewidth=0.9))
+        names.append(range_label)
+    ax.set_xlim(-0.7, n - 0.3)
+    ax.set_ylim(0, max(np.nanmax([ax.get_ylim()[1], 0]), 1) * 1.12)  # room for the value labels
+    ax.legend(handles, names, frameon=False, fontsize=8, loc="upper left")
+    unique = list(dict.fromkeys(notes))
+    footer = "\n".join(f"{DAGGER * (k + 1)} {t}" for k, t in enumerate(unique))
+    bottom = 0.05 + 0.035 * len(unique)
+    if footer:
+        fig.text(0.01, 0.03, footer, ha="left", va="bottom", fontsize=7.5)
+    fig.tight_layout(rect=(0, bottom, 1, 1))
     add_source(fig, source)
     return fig
 
 
 def plot_aid_by_plan(table: pd.DataFrame, *, ylabel: str,
-                     title: str = "Aid committed to Albania by five-year plan", source: str = SOURCE_LINE):
-    """Draw, per plan, the aid each lender committed beside what Albania requested in all.
+                     title: str = "Aid committed to Albania by five-year plan", source: str = SOURCE_LINE,
+                     range_label: str = RANGE_LABEL):
+    """Draw, per plan, the aid each lender committed, with its range, beside what Albania requested.
 
     Parameters
     ----------
     table : DataFrame
-        ``aggregate_loans(...).table``: one row per plan and lender with ``committed`` and
-        ``requested`` in the unit that ``ylabel`` names.
+        ``aggregate_loans(...).table`` or ``aggregate_loans_with_range(...).table``: one row per
+        plan and lender with ``committed`` and ``requested`` (and, if present, their ``_low``,
+        ``_high``, ``_evidence`` and ``committed_note``) in the unit that ``ylabel`` names.
     ylabel : str
         The unit and basis of the amounts, e.g. ``Aggregation.unit``.
-    title, source : str
-        The chart's title, and the source line under it.
+    title, source, range_label : str
+        The chart's title, the source line under it, and the legend line for the whiskers.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
 
     """
-    from aidcalc.plans import plan_label
+    frame = table.assign(lender=table["lender"].astype(str))
+    pieces = {}
+    for lender, rows in frame.groupby("lender", sort=True):
+        rows = rows.set_index("plan")
+        for suffix in ("", "_low", "_high", "_evidence", "_note"):
+            if f"committed{suffix}" in rows:
+                pieces[f"{lender}{suffix}"] = rows[f"committed{suffix}"]
+    requested = frame.groupby("plan")
+    pieces["requested by Albania"] = requested["requested"].sum(min_count=1)
+    for suffix in ("_low", "_high"):
+        if f"requested{suffix}" in frame:
+            pieces[f"requested by Albania{suffix}"] = requested[f"requested{suffix}"].sum(min_count=1)
+    if "requested_evidence" in frame:
+        pieces["requested by Albania_evidence"] = requested["requested_evidence"].agg(
+            lambda v: "; ".join(t for t in v if isinstance(t, str) and t))
+    chart = pd.DataFrame(pieces).sort_index().rename_axis("plan").reset_index()
+    series = [c for c in chart.columns if c != "plan" and not re.search(r"_(low|high|evidence|note)$", c)]
+    return plot_grouped_bars(chart, "plan", series, title=title, ylabel=ylabel, source=source,
+                             range_label=range_label, tick_labels=[plan_tick(p) for p in chart["plan"]])
 
-    committed = table.pivot_table(index="plan", columns="lender", values="committed",
-                                  aggfunc=lambda v: v.sum(min_count=1))
-    requested = table.groupby("plan")["requested"].sum(min_count=1).rename("requested by Albania")
-    chart = committed.join(requested, how="outer").reset_index()
-    chart.columns.name = None
-    chart["plan"] = chart["plan"].map(plan_label)
-    series = [c for c in chart.columns if c != "plan"]
-    return plot_grouped_bars(chart, "plan", series, title=title, ylabel=ylabel, source=source)
+
+def plot_per_capita(table: pd.DataFrame, *, ylabel: str, column: str = "committed_per_capita",
+                    title: str = "Aid committed per inhabitant, by plan and lender",
+                    source: str = SOURCE_LINE):
+    """Draw per-head aid: one group per plan, one bar per lender (named in the legend), with ranges.
+
+    Parameters
+    ----------
+    table : DataFrame
+        A plan table with ``plan``, ``lender`` and ``column`` (and ``column_low``/``_high``),
+        as :func:`aidcalc.population.add_per_capita` gives it.
+    ylabel : str
+        The unit per person, e.g. ``"USD per person"``.
+    column, title, source : str
+        The column drawn, the title and the source line.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    """
+    frame = table.assign(lender=table["lender"].astype(str))
+    pieces = {}
+    for lender, rows in frame.groupby("lender", sort=True):
+        rows = rows.set_index("plan")
+        for suffix in ("", "_low", "_high"):
+            if f"{column}{suffix}" in rows:
+                pieces[f"{lender}{suffix}"] = rows[f"{column}{suffix}"]
+    chart = pd.DataFrame(pieces).sort_index().rename_axis("plan").reset_index()
+    series = [c for c in chart.columns if c != "plan" and not re.search(r"_(low|high)$", c)]
+    return plot_grouped_bars(chart, "plan", series, title=title, ylabel=ylabel, source=source,
+                             tick_labels=[plan_tick(p) for p in chart["plan"]])
 
 
+def place_labels(ax, points, texts, fontsize: float = 7) -> list:
+    """Annotate points so that no two labels overlap: each label tries offsets until it fits.
+
+    Returns the annotation artists.
+    """
+    fig = ax.figure
+    renderer = fig.canvas.get_renderer()
+    offsets = [(dx, dy) for step in range(1, 8) for dx, dy in
+               ((6, 6 * step - 2), (6, -10 * step), (-6, 6 * step - 2), (-6, -10 * step))]
+    # labels keep clear of each other and of every point
+    marks = ax.transData.transform(np.asarray(points, dtype=float).reshape(-1, 2))
+    boxes = [matplotlib.transforms.Bbox([[mx - 6, my - 6], [mx + 6, my + 6]]) for mx, my in marks]
+    placed = []
+    for (px, py), text in zip(points, texts, strict=True):
+        for dx, dy in offsets:
+            ann = ax.annotate(text, (px, py), xytext=(dx, dy), textcoords="offset points", fontsize=fontsize,
+                              ha="left" if dx > 0 else "right", va="bottom",
+                              arrowprops=LEADER)
+            box = matplotlib.text.Text.get_window_extent(ann, renderer)  # the text, not its leader
+            if not any(box.overlaps(b) for b in boxes):
+                break
+            ann.remove()
+        else:  # no free place near the point: keep the farthest try rather than lose the label
+            ann = ax.annotate(text, (px, py), xytext=offsets[-1], textcoords="offset points",
+                              fontsize=fontsize, arrowprops=LEADER)
+            box = matplotlib.text.Text.get_window_extent(ann, renderer)
+        boxes.append(box)
+        placed.append(ann)
+    return placed
+
+
+def _log_ticks(ax, axis: str = "y") -> None:
+    ticks = [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16]
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    target.set_major_locator(matplotlib.ticker.FixedLocator(ticks))
+    target.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+    target.set_minor_formatter(matplotlib.ticker.NullFormatter())
+
+
+@styled
 def plot_implied_rates(conversions: pd.DataFrame, *, source: str = SOURCE_LINE,
                        title: str = "Exchange rates implied by the sources' own conversions"):
     """Draw each conversion's implied rate over the official rate of its date (log scale).
@@ -105,10 +305,14 @@ def plot_implied_rates(conversions: pd.DataFrame, *, source: str = SOURCE_LINE,
     Parameters
     ----------
     conversions : DataFrame
-        ``run_audit().conversions``: ``date``, ``line``, ``from_currency``, ``to_currency`` and
-        ``implied_over_official``; rows without a ratio are left out.
+        ``run_audit().conversions``: ``id``, ``date``, ``line``, ``from_currency``,
+        ``to_currency`` and ``implied_over_official``; rows without a ratio are left out.
     source, title : str
         The source line under the chart, and its title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
 
     """
     from aidcalc.dates import decimal_years, parse_dates
@@ -116,32 +320,101 @@ def plot_implied_rates(conversions: pd.DataFrame, *, source: str = SOURCE_LINE,
     conv = conversions.dropna(subset=["implied_over_official"])
     year = decimal_years(parse_dates(conv["date"]))
     pair = (conv["from_currency"] + " per " + conv["to_currency"]).fillna("rate printed in the source")
-    fig, ax = plt.subplots(figsize=(8, 4.6))
+    fig, ax = plt.subplots(figsize=(10.5, 5))
     ax.axhline(1, color="black", linewidth=1, label="official rate of the date")
     markers = "os^Dv<>p"
     for k, label in enumerate(pd.unique(pair)):  # every pair drawn, markers reused past eight
         sel = (pair == label).to_numpy()
-        ax.scatter(year[sel], conv["implied_over_official"][sel], marker=markers[k % len(markers)],
-                   facecolors="none", edgecolors="black", s=60, label=label)
-    for x, y, line in zip(year, conv["implied_over_official"], conv["line"], strict=True):
-        ax.annotate(f"line {line}", (x, y), fontsize=7, xytext=(4, 3), textcoords="offset points")
+        points = ax.scatter(year[sel], conv["implied_over_official"][sel], marker=markers[k % len(markers)],
+                            facecolors="none", edgecolors="black", s=60, label=label)
+        _tooltip(fig, points, "; ".join(f"{c} (line {n})" for c, n in zip(conv["id"][sel], conv["line"][sel],
+                                                                          strict=True)))
     ax.set_yscale("log")
-    ax.yaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
-    ax.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+    _log_ticks(ax)
+    ratios = conv["implied_over_official"].to_numpy(dtype=float)
+    ax.set_ylim(min(0.2, ratios.min() / 1.5), max(5, ratios.max() * 1.5))
     ax.set_title(title, loc="left")
     ax.set_xlabel("year of the conversion")
     ax.set_ylabel("implied rate / official rate (log scale)")
-    ax.legend(frameon=False, fontsize=8)
+    ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
     fig.tight_layout(rect=(0, 0.04, 1, 1))
+    place_labels(ax, list(zip(year, ratios, strict=True)), [f"line {n}" for n in conv["line"]])
     add_source(fig, source)
     return fig
 
 
+@styled
+def plot_corroboration(links: pd.DataFrame, *, source: str = "Sources: data/independent.csv and "
+                       "data/sources.csv (independent); Marku thesis (aidcalc data/)",
+                       title: str = "The thesis against independent sources, in US dollars"):
+    """Draw each comparable link: the thesis value against the independent one, log-log, with the diagonal.
+
+    Parameters
+    ----------
+    links : DataFrame
+        ``aidcalc.corroborate.corroborate()``: ``thesis_usd``, ``independent_usd``,
+        ``alternative_ratio``, ``verdict``, ``independent_id``, ``thesis_id``.
+    source, title : str
+        The source line and the title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    """
+    rows = links[(links["verdict"] != "not comparable") & links["thesis_usd"].notna()
+                 & links["independent_usd"].notna()]
+    fig, ax = plt.subplots(figsize=(8, 6))
+    ind = rows["independent_usd"].to_numpy(dtype=float)
+    default = rows["thesis_usd"].to_numpy(dtype=float)
+    alt = (rows["alternative_ratio"] * rows["independent_usd"]).to_numpy(dtype=float)
+    span = np.concatenate([ind, default, alt[~np.isnan(alt)]])
+    lo, hi = span.min() / 2, span.max() * 2
+    ax.plot([lo, hi], [lo, hi], color="black", linewidth=0.8, label="agreement (thesis = independent)")
+    dots = ax.scatter(ind, default, color="black", s=45, zorder=3, label="thesis, default reading")
+    pairs = zip(rows["thesis_id"], rows["independent_id"], rows["thesis_line"], strict=True)
+    _tooltip(fig, dots, "; ".join(f"{a} vs {b} (line {n})" for a, b, n in pairs))
+    has_alt = ~np.isnan(alt)
+    if has_alt.any():
+        ax.scatter(ind[has_alt], alt[has_alt], facecolors="none", edgecolors="black", s=45, zorder=3,
+                   label="thesis, rejected reading (scenario)")
+        for x, y0, y1 in zip(ind[has_alt], default[has_alt], alt[has_alt], strict=True):
+            ax.plot([x, x], [y0, y1], color="#8c8c8c", linewidth=0.6, linestyle=":")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlim(lo, hi)
+    ax.set_ylim(lo, hi)
+    for axis in (ax.xaxis, ax.yaxis):
+        axis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: format_amount(v)))
+    ax.grid(True, which="major", axis="both")
+    ax.set_xlabel("independent figure (USD, at the rates of the comparison; log scale)")
+    ax.set_ylabel("thesis figure (USD at the row's date; log scale)")
+    ax.set_title(title, loc="left")
+    ax.legend(frameon=False, fontsize=8, loc="upper left")
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    # one label per thesis row: the independent figures held against it sit close together
+    where = pd.DataFrame({"thesis": rows["thesis_id"].to_numpy(), "source": rows["independent_id"].to_numpy(),
+                          "x": np.log(ind), "y": np.log(default)})
+    grouped = where.groupby("thesis", sort=True).agg(x=("x", "mean"), y=("y", "mean"),
+                                                     sources=("source", lambda v: ", ".join(sorted(v))))
+    place_labels(ax, list(zip(np.exp(grouped["x"]), np.exp(grouped["y"]), strict=True)),
+                 [f"{t} vs {s}" for t, s in zip(grouped.index, grouped["sources"], strict=True)])
+    add_source(fig, source)
+    return fig
+
+
+@styled
 def plot_tonnage(table: pd.DataFrame, *, title: str, source: str = SOURCE_LINE):
     """Draw arms tonnage by year.
 
     Delivered loads are bars, their running sum a line; requests, promises and the source's
-    own cumulative statements are markers.
+    own cumulative statements are markers; where an ``expected_high`` differs (a load read two
+    ways), its whisker shows the other reading.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
     """
     fig, ax = plt.subplots(figsize=(8, 4.6))
     years = table["year"].to_numpy(dtype=int)
@@ -150,13 +423,21 @@ def plot_tonnage(table: pd.DataFrame, *, title: str, source: str = SOURCE_LINE):
                linewidth=0.6, label="delivered in the year (sum of loads)")
         ax.plot(years, table["delivered_cumulative"], color="black", marker="o",
                 label="delivered, cumulative sum of loads")
-    styles = {"requested": ("s", "none", "requested"), "agreed": ("D", GREYS[2], "agreed"),
+    styles = {"requested": ("s", "none", "requested"), "agreed": ("D", GREYS[4], "agreed"),
               "expected": ("^", "none", "expected"), "promised": ("v", GREYS[3], "promised"),
               "stated_total": ("*", "black", "source's own cumulative total")}
     for col, (marker, face, label) in styles.items():
         if col in table and table[col].notna().any():
             ax.scatter(years, table[col], marker=marker, facecolors=face, edgecolors="black",
                        s=70 if marker != "*" else 160, zorder=3, label=label)
+            if f"{col}_high" in table:
+                mid, high = table[col].to_numpy(dtype=float), table[f"{col}_high"].to_numpy(dtype=float)
+                low = table[f"{col}_low"].to_numpy(dtype=float)
+                moved = ~np.isnan(mid) & ((high != mid) | (low != mid))
+                if moved.any():
+                    yerr = [mid[moved] - low[moved], high[moved] - mid[moved]]
+                    ax.errorbar(years[moved], mid[moved], yerr=yerr, fmt="none", ecolor="black",
+                                elinewidth=0.9, capsize=3, label=f"{label}: range of the judged readings")
     ax.set_title(title, loc="left")
     ax.set_xlabel("year")
     ax.set_ylabel("metric tonnes (t)")
@@ -170,15 +451,24 @@ def plot_tonnage(table: pd.DataFrame, *, title: str, source: str = SOURCE_LINE):
 def save_figure(fig, output_dir: str | Path | None, name: str) -> list[Path]:
     """Save ``fig`` as ``name.png`` and ``name.svg`` in ``output_dir``; return the paths.
 
-    With no ``output_dir`` (a notebook opened in JupyterLab) nothing is written.
+    The SVG carries a ``<title>`` tooltip on every bar or point that names the evidence rows and
+    source lines behind it. With no ``output_dir`` (a notebook opened in JupyterLab) nothing is
+    written.
     """
     if not output_dir:
         return []
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = [out / f"{name}.png", out / f"{name}.svg"]
-    for path in paths:
-        fig.savefig(path, bbox_inches="tight")
+    with matplotlib.rc_context(STYLE):
+        for path in paths:
+            fig.savefig(path, bbox_inches="tight")
+    tips = fig.__dict__.get("_aidcalc_tooltips", {})
+    if tips:
+        svg = paths[1].read_text(encoding="utf-8")
+        for gid, text in tips.items():
+            svg = svg.replace(f'<g id="{gid}">', f'<g id="{gid}"><title>{html.escape(text)}</title>', 1)
+        paths[1].write_text(svg, encoding="utf-8")
     return paths
 
 

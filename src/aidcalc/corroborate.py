@@ -79,7 +79,8 @@ def corroborate(data=None) -> pd.DataFrame:
         ``*_ratio`` to the independent figure, ``tolerance``, ``verdict`` (of the default
         reading: agrees, contradicts, not comparable), ``supported_reading`` (default,
         alternative, either, neither, not comparable), ``detail``, and both figures in USD
-        at the event's date (``independent_usd``, ``thesis_usd``) for charts.
+        at the thesis row's date (``thesis_usd``; ``independent_usd`` valued at the rates of the
+        comparison, so that their ratio is the verdict's) for charts.
 
     Raises
     ------
@@ -126,9 +127,10 @@ def corroborate(data=None) -> pd.DataFrame:
                 supported = "alternative"
             detail = "; ".join(f"{k}: {readings[k]:,.0f} {row['unit']} = {ratios[k]:.3f} x the independent "
                                f"figure ({verdicts[k]})" for k in readings if not np.isnan(ratios[k]))
-            usd_on = row["date"] if isinstance(row["date"], str) else on
-            independent_usd = _value(pd.Series({"unit": row["unit"], "vintage": row["vintage"],
-                                                "amount": row["amount"]}), "USD", None, usd_on, rates)
+            thesis_usd = _value(thesis, "USD", None, on, rates)
+            # the independent figure valued at the rates of the comparison, so that a point lies
+            # off the diagonal exactly by the ratio of the verdict
+            independent_usd = thesis_usd / ratios["default"] if ratios["default"] else np.nan
             out.append({
                 "independent_id": row["id"], "source_id": row["source_id"], "locator": row["locator"],
                 "figure_text": row["figure_text"], "amount": float(row["amount"]), "unit": row["unit"],
@@ -139,7 +141,6 @@ def corroborate(data=None) -> pd.DataFrame:
                 "alternative_ratio": ratios.get(alt_name, np.nan), "tolerance": tolerance,
                 "verdict": verdicts["default"], "supported_reading": supported,
                 "detail": detail or f"not comparable: {row['relation']} only, or units that do not convert",
-                "independent_usd": independent_usd,
-                "thesis_usd": _value(thesis, "USD", None, on, rates),
+                "independent_usd": independent_usd, "thesis_usd": thesis_usd,
             })
     return pd.DataFrame(out)

@@ -143,7 +143,8 @@ def aggregate_loans_with_range(loans: pd.DataFrame | None = None, to: str = "USD
     Aggregation
         ``table`` as that of ``aggregate_loans``, plus, per measure m (``requested``,
         ``committed``): ``m_low`` and ``m_high``; ``m_low_by`` and ``m_high_by`` naming the
-        readings that set each bound; ``m_note`` where a total rests on an interval rate.
+        readings that set each bound; ``m_evidence``, the rows behind it with their lines;
+        ``committed_note`` where a total rests on an interval rate.
         ``readings`` (an attribute of the result) is the long table of every move.
 
     Examples
@@ -207,6 +208,13 @@ def aggregate_loans_with_range(loans: pd.DataFrame | None = None, to: str = "USD
         table[f"{m}_high"] = (centre + up.reindex(table.index).fillna(0)).where(has)
         table[f"{m}_low_by"] = _names(rows[rows["move"] < 0], table.index)
         table[f"{m}_high_by"] = _names(rows[rows["move"] > 0], table.index)
+    # the rows behind each bar, for a reader to get from a chart to the line in the source
+    behind = counted.assign(ref=counted["id"].astype(str) + " (line " + counted["line"].astype(str) + ")")
+    refs = behind.groupby(["plan_assigned", "lender", "measure"], observed=True)["ref"].agg("; ".join)
+    for m in MEASURES:
+        mine = refs[refs.index.get_level_values("measure") == m].droplevel("measure")
+        mine.index = mine.index.set_names(KEY)
+        table[f"{m}_evidence"] = mine.reindex(table.index).fillna("").to_numpy()
     notes = _interval_rows(counted, options["rates"])
     table["committed_note"] = [
         f"rests on interval rate rows {', '.join(sorted(notes[k]))}" if k in notes else ""
