@@ -149,4 +149,4 @@ def test_each_bar_of_the_svg_names_the_rows_and_lines_behind_it(tmp_path):
 
     fig = plot_aid_by_plan(aggregate_loans_with_range().table, ylabel="USD")
     svg = next(p for p in save_figure(fig, tmp_path, "aid") if p.suffix == ".svg").read_text()
-    assert "<title>China, 3: 348 m; rows: L0015 (line 1761); L0021 (line 2727)" in svg
+    assert "<title>China, 3rd plan 1961-65: 348 m; rows: L0015 (line 1761); L0021 (line 2727)" in svg

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import html
 import re
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -92,23 +93,113 @@ def _column(table, name):
     return table[name].to_numpy(dtype=float) if name in table else None
 
 
+def _look(k: int) -> tuple[str, str]:
+    """Return the fill and hatch of the ``k``-th series: no two of the first 36 alike in greyscale.
+
+    Examples
+    --------
+    >>> len({_look(k) for k in range(36)})
+    36
+
+    """
+    return GREYS[k % len(GREYS)], HATCHES[(k + k // len(GREYS)) % len(HATCHES)]
+
+
+def wrap_tick(text, width: int = 14) -> str:
+    r"""Return a category label broken onto lines of about ``width`` characters (plan labels: two lines).
+
+    Examples
+    --------
+    >>> wrap_tick("3rd plan 1961-65")
+    '3rd plan\n1961-65'
+    >>> wrap_tick("1961")
+    '1961'
+
+    """
+    text = str(text)
+    if "\n" in text:
+        return text
+    if re.fullmatch(r"\S+ plan \S+", text):
+        return text.replace(" plan ", " plan\n")
+    return textwrap.fill(text, width, break_long_words=False, break_on_hyphens=False)
+
+
+def _spread(table: pd.DataFrame, category: str, series: list[str], by: str, labels: dict):
+    """One row per ``category``, one column per ``series`` and value of ``by`` (with its ranges)."""
+    frame = table.assign(**{by: table[by].astype(str)})
+    order = pd.unique(frame[category])
+    pieces, names, wide = {}, {}, []
+    for col in series:
+        for value, rows in frame.groupby(by, sort=True):
+            name = value if len(series) == 1 else f"{value}: {labels.get(col, col)}"
+            groups = rows.groupby(category, sort=False)
+            for suffix in ("", "_low", "_high"):
+                if f"{col}{suffix}" in rows:
+                    pieces[f"{name}{suffix}"] = groups[f"{col}{suffix}"].sum(min_count=1)
+            for suffix in ("_evidence", "_note"):
+                if f"{col}{suffix}" in rows:
+                    pieces[f"{name}{suffix}"] = groups[f"{col}{suffix}"].agg(
+                        lambda v: "; ".join(dict.fromkeys(t for t in v if isinstance(t, str) and t)))
+            names[name] = name
+            wide.append(name)
+    chart = pd.DataFrame(pieces).reindex(order).rename_axis(category).reset_index()
+    return chart, wide, names
+
+
+def _halo(artists) -> None:
+    """Outline lines in white, so that a whisker stays visible over a black bar."""
+    from matplotlib import patheffects
+
+    for artist in artists:
+        artist.set_path_effects([patheffects.withStroke(linewidth=2.6, foreground="white")])
+
+
+def _declutter_values(ax, texts, bars) -> None:
+    """Turn upright any value label that runs into another label or a neighbouring bar."""
+    ax.figure.canvas.draw()  # settle the layout: boxes measured before a draw are stale
+    renderer = ax.figure.canvas.get_renderer()
+    for text in texts:
+        box = matplotlib.text.Text.get_window_extent(text, renderer)
+        others = [matplotlib.text.Text.get_window_extent(t, renderer) for t in texts if t is not text]
+        others += [b.get_window_extent(renderer) for b in bars if b is not text.bar]
+        if any(box.overlaps(o) for o in others):
+            text.set_rotation(90)
+            text.set_ha("center")
+            text.set_va("bottom")
+
+
+def _untangle_ticks(ax) -> None:
+    """Slant the x tick labels if, even on two lines, they run into each other."""
+    ax.figure.canvas.draw()  # the tick labels exist, at their places, only once drawn
+    renderer = ax.figure.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in ax.get_xticklabels() if t.get_text()]
+    if any(a.overlaps(b) for a, b in zip(boxes, boxes[1:], strict=False)):
+        for t in ax.get_xticklabels():
+            t.set_rotation(30)
+            t.set_ha("right")
+            t.set_rotation_mode("anchor")
+
+
 @styled
 def plot_grouped_bars(table: pd.DataFrame, category: str, series: list[str], *, title: str,
                       ylabel: str, labels: dict | None = None, source: str = SOURCE_LINE,
-                      range_label: str = RANGE_LABEL, tick_labels=None):
+                      range_label: str = RANGE_LABEL, tick_labels=None, by: str | None = None):
     """Draw grouped bars: one group per ``category`` value, one bar per column in ``series``.
 
     Missing values are left blank, not drawn as zero, and the bars carry their value. For a
     series ``s``, columns ``s_low`` and ``s_high`` are drawn as whiskers (a missing central value
     with a range gets the whisker only), ``s_evidence`` becomes the bar's SVG tooltip, and
-    ``s_note`` puts a dagger over the bar and the note under the chart.
+    ``s_note`` puts a dagger over the bar and the note under the chart. With ``by`` (or when
+    ``category`` repeats and the table has a ``lender`` column), each group has one bar per value
+    of ``by`` and series, named in the legend.
 
     Parameters
     ----------
     table : DataFrame
-        One row per category.
+        One row per category (or per category and ``by``).
     category : str
-        The column naming each group (its values label the x axis unless ``tick_labels``).
+        The column naming each group (its values label the x axis unless ``tick_labels``;
+        long labels are wrapped, plan labels onto two lines).
     series : list of str
         The columns drawn as bars, in the unit ``ylabel`` names.
     title, ylabel, source : str
@@ -119,49 +210,78 @@ def plot_grouped_bars(table: pd.DataFrame, category: str, series: list[str], *, 
         Legend line for the whiskers.
     tick_labels : list of str, optional
         The x tick labels (default: the category values).
+    by : str, optional
+        A column whose values become bars of their own within each group, e.g. ``"lender"``.
 
     Returns
     -------
     matplotlib.figure.Figure
 
+    Examples
+    --------
+    >>> table = pd.DataFrame({"plan": ["3rd plan 1961-65"] * 2, "lender": ["China", "Soviet bloc"],
+    ...                       "v": [70.0, 40.0]})
+    >>> fig = plot_grouped_bars(table, "plan", ["v"], title="t", ylabel="USD per person", by="lender")
+    >>> [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    ['China', 'Soviet bloc']
+
     """
-    labels = labels or {}
+    labels = dict(labels or {})
+    if by is None and "lender" in table and table[category].duplicated().any():
+        by = "lender"  # one row per category and lender: one bar each, never two under one label
+    if by is not None:
+        table, series, names = _spread(table, category, series, by, labels)
+        labels.update(names)
     n = len(table)
-    fig, ax = plt.subplots(figsize=(max(8, 1.3 * n + 2), 4.8))
+    ticks = [wrap_tick(t) for t in (tick_labels if tick_labels is not None else table[category])]
+    fig, ax = plt.subplots(figsize=(min(16, max(8, n * max(1.3, 0.35 * len(series)) + 2)), 4.8))
     x = np.arange(n)
     width = 0.8 / max(len(series), 1)
-    notes, whiskers = [], False
+    notes, whiskers, values, drawn = [], False, [], []
     for k, col in enumerate(series):
+        name = labels.get(col, col)
         vals = table[col].to_numpy(dtype=float)
         low, high = _column(table, f"{col}_low"), _column(table, f"{col}_high")
         evidence = table[f"{col}_evidence"].tolist() if f"{col}_evidence" in table else [None] * n
         note = table[f"{col}_note"].tolist() if f"{col}_note" in table else [""] * n
         pos = x + (k - (len(series) - 1) / 2) * width
         known = ~np.isnan(vals)  # a missing value gets no bar, never a zero-height one
-        bars = ax.bar(pos[known], vals[known], width, label=labels.get(col, col),
-                      color=GREYS[k % len(GREYS)], hatch=HATCHES[k % len(HATCHES)],
+        fill, hatch = _look(k)
+        bars = ax.bar(pos[known], vals[known], width, label=name, color=fill, hatch=hatch,
                       edgecolor="black", linewidth=0.6)
-        for bar, i in zip(bars, np.flatnonzero(known), strict=True):
-            _tooltip(fig, bar, f"{labels.get(col, col)}, {table[category].iloc[i]}: "
-                               f"{format_amount(vals[i])}; rows: {evidence[i]}" if evidence[i] else "")
+        drawn += list(bars)
+        bar_of = dict(zip(np.flatnonzero(known), bars, strict=True))
+        where = [ticks[i].replace("\n", " ") for i in range(n)]
+        for i, bar in bar_of.items():
+            if isinstance(evidence[i], str) and evidence[i]:
+                _tooltip(fig, bar, f"{name}, {where[i]}: {format_amount(vals[i])}; rows: {evidence[i]}")
         top = vals.copy()
         if low is not None and high is not None:
             ranged = ~np.isnan(low) & ~np.isnan(high) & ((low != high) | ~known)
             if ranged.any():
                 whiskers = True
                 centre = np.where(known, vals, (low + high) / 2)
-                ax.errorbar(pos[ranged], centre[ranged],
-                            yerr=[centre[ranged] - low[ranged], high[ranged] - centre[ranged]],
-                            fmt="none", ecolor="black", elinewidth=0.9, capsize=3, zorder=4)
+                drawn_range = ax.errorbar(pos[ranged], centre[ranged],
+                                          yerr=[centre[ranged] - low[ranged], high[ranged] - centre[ranged]],
+                                          fmt="none", ecolor="black", elinewidth=0.9, capsize=3, zorder=4)
+                _halo([*drawn_range.lines[1], *drawn_range.lines[2]])
                 top = np.fmax(top, high)
-        for i in np.flatnonzero(known):
-            text = format_amount(vals[i])
+                for i in np.flatnonzero(ranged & ~known):  # a range without a central value: its tooltip
+                    if isinstance(evidence[i], str) and evidence[i]:
+                        _tooltip(fig, drawn_range.lines[2][0], f"{name}, {where[i]}: {format_amount(low[i])}"
+                                 f" to {format_amount(high[i])}; rows: {evidence[i]}")
+        for i in np.flatnonzero(known | ~np.isnan(top)):
+            text = format_amount(vals[i]) if known[i] else ""
             if isinstance(note[i], str) and note[i]:
                 notes.append(note[i])
-                text += " " + DAGGER * (notes.index(note[i]) + 1)
-            ax.annotate(text, (pos[i], top[i]), ha="center", va="bottom", fontsize=7, xytext=(0, 2),
-                        textcoords="offset points")
-    ax.set_xticks(x, tick_labels if tick_labels is not None else table[category].astype(str))
+                text = f"{text} {DAGGER * (list(dict.fromkeys(notes)).index(note[i]) + 1)}".strip()
+            if not text:
+                continue
+            label = ax.annotate(text, (pos[i], top[i]), ha="center", va="bottom", fontsize=7, xytext=(0, 2),
+                                textcoords="offset points")
+            label.bar = bar_of.get(i)
+            values.append(label)
+    ax.set_xticks(x, ticks)
     ax.set_title(title, loc="left")
     ax.set_ylabel(ylabel)
     ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: format_amount(v)))
@@ -178,6 +298,9 @@ def plot_grouped_bars(table: pd.DataFrame, category: str, series: list[str], *, 
     bottom = 0.05 + 0.035 * len(unique)
     if footer:
         fig.text(0.01, 0.03, footer, ha="left", va="bottom", fontsize=7.5)
+    fig.tight_layout(rect=(0, bottom, 1, 1))
+    _untangle_ticks(ax)
+    _declutter_values(ax, values, drawn)
     fig.tight_layout(rect=(0, bottom, 1, 1))
     add_source(fig, source)
     return fig
@@ -258,33 +381,79 @@ def plot_per_capita(table: pd.DataFrame, *, ylabel: str, column: str = "committe
                              tick_labels=[plan_tick(p) for p in chart["plan"]])
 
 
-def place_labels(ax, points, texts, fontsize: float = 7) -> list:
-    """Annotate points so that no two labels overlap: each label tries offsets until it fits.
+def _crosses(start, end, box, samples: int = 24) -> bool:
+    """Whether the straight line from ``start`` to ``end`` (pixels) passes through ``box``."""
+    t = np.linspace(0, 1, samples)[:, None]
+    line = np.asarray(start) + t * (np.asarray(end) - np.asarray(start))
+    x, y = line[:, 0], line[:, 1]
+    return bool(((x > box.x0) & (x < box.x1) & (y > box.y0) & (y < box.y1)).any())
 
-    Returns the annotation artists.
+
+def place_labels(ax, points, texts, fontsize: float = 7, avoid=()) -> list:
+    """Annotate points so that no label overlaps another, a point, the legend or a leader line.
+
+    Each label tries offsets farther and farther from its point (a thin leader line joins
+    them) and takes the first place inside the axes that is free; with none free it takes the
+    place with the fewest conflicts. Call it once the layout is final (after ``tight_layout``).
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        The axes holding the points.
+    points : list of (x, y)
+        The points, in data coordinates.
+    texts : list of str
+        One label per point.
+    fontsize : float
+        Font size of the labels, in points.
+    avoid : list of matplotlib.transforms.Bbox, optional
+        Further areas to keep clear, in display pixels.
+
+    Returns
+    -------
+    list of matplotlib.text.Annotation
+
     """
     fig = ax.figure
+    fig.canvas.draw()  # settle the limits and layout, so that the boxes below are those drawn
     renderer = fig.canvas.get_renderer()
-    offsets = [(dx, dy) for step in range(1, 8) for dx, dy in
-               ((6, 6 * step - 2), (6, -10 * step), (-6, 6 * step - 2), (-6, -10 * step))]
-    # labels keep clear of each other and of every point
-    marks = ax.transData.transform(np.asarray(points, dtype=float).reshape(-1, 2))
-    boxes = [matplotlib.transforms.Bbox([[mx - 6, my - 6], [mx + 6, my + 6]]) for mx, my in marks]
-    placed = []
-    for (px, py), text in zip(points, texts, strict=True):
+    frame = ax.get_window_extent(renderer)
+    scale = fig.dpi / 72  # pixels per point
+    xy = np.asarray(points, dtype=float).reshape(-1, 2)
+    marks = ax.transData.transform(xy) if len(xy) else np.empty((0, 2))
+    half = 5 * scale
+    blocked = [matplotlib.transforms.Bbox([[mx - half, my - half], [mx + half, my + half]])
+               for mx, my in marks]
+    if ax.get_legend() is not None:
+        blocked.append(ax.get_legend().get_window_extent(renderer))
+    blocked += list(avoid)
+    offsets = [(dx * s, dy) for step in range(1, 9) for s in (1, 2) if s == 1 or step > 2
+               for dx, dy in ((6, 6 * step - 2), (6, -10 * step), (-6, 6 * step - 2), (-6, -10 * step),
+                              (12 * step, -4), (-12 * step, -4))]
+    placed, boxes, leaders = [], [], []
+    for (px, py), (mx, my), text in zip(xy, marks, texts, strict=True):
+        best = None
         for dx, dy in offsets:
             ann = ax.annotate(text, (px, py), xytext=(dx, dy), textcoords="offset points", fontsize=fontsize,
-                              ha="left" if dx > 0 else "right", va="bottom",
-                              arrowprops=LEADER)
+                              ha="left" if dx > 0 else "right", va="bottom", arrowprops=LEADER)
+            ann.update_positions(renderer)
             box = matplotlib.text.Text.get_window_extent(ann, renderer)  # the text, not its leader
-            if not any(box.overlaps(b) for b in boxes):
+            end = (mx + dx * scale, my + dy * scale)
+            conflicts = (sum(box.overlaps(b) for b in boxes + blocked)
+                         + sum(_crosses((mx, my), end, b) for b in boxes)
+                         + sum(_crosses(s, e, box) for s, e in leaders)
+                         + 2 * (not frame.contains(box.x0, box.y0) or not frame.contains(box.x1, box.y1)))
+            if best is None or conflicts < best[0]:
+                if best is not None:
+                    best[1].remove()
+                best = (conflicts, ann, box, end)
+            else:
+                ann.remove()
+            if conflicts == 0:
                 break
-            ann.remove()
-        else:  # no free place near the point: keep the farthest try rather than lose the label
-            ann = ax.annotate(text, (px, py), xytext=offsets[-1], textcoords="offset points",
-                              fontsize=fontsize, arrowprops=LEADER)
-            box = matplotlib.text.Text.get_window_extent(ann, renderer)
+        _, ann, box, end = best
         boxes.append(box)
+        leaders.append(((mx, my), end))
         placed.append(ann)
     return placed
 
