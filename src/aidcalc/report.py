@@ -30,7 +30,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
-import html
 import json
 import os
 import re
@@ -43,7 +42,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from aidcalc import paths
@@ -401,7 +400,7 @@ def _tail(log: Path, lines: int = 12) -> str:
 
 
 def _render_notebook_html(executed: Path, job: Job, digest: str) -> Path:
-    """Write the HTML page of an executed notebook beside it (swappable for ``aidcalc.pages``).
+    """Write the HTML page of an executed notebook beside it, as an article (:mod:`aidcalc.pages`).
 
     Parameters
     ----------
@@ -418,13 +417,10 @@ def _render_notebook_html(executed: Path, job: Job, digest: str) -> Path:
         The page written.
 
     """
-    import nbformat
-    from nbconvert import HTMLExporter
+    from aidcalc import pages
 
-    body, _ = HTMLExporter().from_notebook_node(nbformat.read(executed, as_version=4))
-    page = executed.with_suffix(".html")
-    page.write_text(body, encoding="utf-8")
-    return page
+    return pages.write_page(executed, parameter_set=job.parameter_set, params=job.parameters,
+                            data_digest=digest, run_date=date.today().isoformat())
 
 
 def _run_job(job: Job, notebooks_dir: str, staging: str, digest: str) -> tuple[Job, float, list[str]]:
@@ -695,7 +691,7 @@ def _version() -> str:
 
 
 def _render_index(run: Path, manifest: dict) -> None:
-    """Write the run's ``index.html`` (swappable for ``aidcalc.pages``).
+    """Write the run's ``index.html``, the landing page (:func:`aidcalc.pages.write_index`).
 
     Parameters
     ----------
@@ -706,7 +702,9 @@ def _render_index(run: Path, manifest: dict) -> None:
         data digest and run date.
 
     """
-    write_index(run)
+    from aidcalc import pages
+
+    pages.write_index(run, manifest.get("runs", {}), generated=manifest.get("created"))
 
 
 def new_run_id() -> str:
@@ -791,36 +789,3 @@ def _read_manifest(path: Path) -> dict:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-
-
-def write_index(reports_dir: Path | str | None = None) -> Path:
-    """Write ``index.html`` in a reports folder, linking every run folder's files.
-
-    Parameters
-    ----------
-    reports_dir : path, optional
-        The folder holding ``<notebook>/<parameter-set>/``; defaults to ``reports/``.
-
-    Returns
-    -------
-    Path
-        The ``index.html`` written.
-
-    """
-    reports_dir = Path(reports_dir or paths.REPORTS_DIR)
-    items = []
-    folders = [p for p in reports_dir.glob("*/*") if p.is_dir() and not p.parent.name.startswith(".")
-               and not p.name.startswith(".")]
-    for folder in sorted(folders):
-        links = " · ".join(
-            f'<a href="{html.escape(str(f.relative_to(reports_dir)))}">{html.escape(f.name)}</a>'
-            for f in sorted(folder.iterdir()) if not f.name.startswith(".")
-        )
-        name = f"{html.escape(folder.parent.name)}</b> / {html.escape(folder.name)}"
-        items.append(f"<li><b>{name}: {links}</li>")
-    page = ("<!doctype html><meta charset='utf-8'><title>aidcalc reports</title>"
-            "<h1>aidcalc reports</h1><p>Chinese and Soviet-bloc aid to Albania, 1947-1978. "
-            "Regenerate with <code>make report</code>.</p><ul>" + "\n".join(items) + "</ul>")
-    index = reports_dir / "index.html"
-    index.write_text(page, encoding="utf-8")
-    return index
