@@ -316,7 +316,7 @@ def plot_aid_by_plan(table: pd.DataFrame, *, ylabel: str,
     table : DataFrame
         ``aggregate_loans(...).table`` or ``aggregate_loans_with_range(...).table``: one row per
         plan and lender with ``committed`` and ``requested`` (and, if present, their ``_low``,
-        ``_high``, ``_evidence`` and ``committed_note``) in the unit that ``ylabel`` names.
+        ``_high``, ``_evidence`` and ``_note``) in the unit that ``ylabel`` names.
     ylabel : str
         The unit and basis of the amounts, e.g. ``Aggregation.unit``.
     title, source, range_label : str
@@ -339,9 +339,10 @@ def plot_aid_by_plan(table: pd.DataFrame, *, ylabel: str,
     for suffix in ("_low", "_high"):
         if f"requested{suffix}" in frame:
             pieces[f"requested by Albania{suffix}"] = requested[f"requested{suffix}"].sum(min_count=1)
-    if "requested_evidence" in frame:
-        pieces["requested by Albania_evidence"] = requested["requested_evidence"].agg(
-            lambda v: "; ".join(t for t in v if isinstance(t, str) and t))
+    for suffix in ("_evidence", "_note"):
+        if f"requested{suffix}" in frame:
+            pieces[f"requested by Albania{suffix}"] = requested[f"requested{suffix}"].agg(
+                lambda v: "; ".join(dict.fromkeys(t for t in v if isinstance(t, str) and t)))
     chart = pd.DataFrame(pieces).sort_index().rename_axis("plan").reset_index()
     series = [c for c in chart.columns if c != "plan" and not re.search(r"_(low|high|evidence|note)$", c)]
     return plot_grouped_bars(chart, "plan", series, title=title, ylabel=ylabel, source=source,
