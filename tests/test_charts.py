@@ -186,3 +186,23 @@ def test_each_bar_of_the_svg_names_the_rows_and_lines_behind_it(tmp_path):
     fig = plot_aid_by_plan(aggregate_loans_with_range().table, ylabel="USD")
     svg = next(p for p in save_figure(fig, tmp_path, "aid") if p.suffix == ".svg").read_text()
     assert "<title>China, 3rd plan 1961-65: 348 m; rows: L0015 (line 1761); L0021 (line 2727)" in svg
+
+
+def test_every_chart_of_a_notebook_is_shown_not_only_the_first(tmp_path):
+    # the inline backend turns interactive mode on when the first figure is drawn; restoring the
+    # house style must not turn it off again, or the second chart of a notebook is never shown
+    import nbformat
+    import papermill
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(
+        "import pandas as pd\nfrom aidcalc.charts import plot_grouped_bars\n"
+        "table = pd.DataFrame({'plan': ['1st'], 'v': [1.0]})"),
+        nbformat.v4.new_code_cell("fig = plot_grouped_bars(table, 'plan', ['v'], title='a', ylabel='u')"),
+        nbformat.v4.new_code_cell("fig = plot_grouped_bars(table, 'plan', ['v'], title='b', ylabel='u')")]
+    nbformat.write(nb, tmp_path / "in.ipynb")
+    papermill.execute_notebook(str(tmp_path / "in.ipynb"), str(tmp_path / "out.ipynb"), kernel_name="python3",
+                               progress_bar=False, log_output=False)
+    cells = nbformat.read(tmp_path / "out.ipynb", as_version=4).cells
+    shown = [any("image/png" in o.get("data", {}) for o in c.outputs) for c in cells[1:]]
+    assert shown == [True, True]

@@ -41,12 +41,26 @@ def styled(func):
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         with matplotlib.rc_context(STYLE):
-            return func(*args, **kwargs)
+            fig = func(*args, **kwargs)
+            # a backend chosen on this first figure (a notebook's inline one) turns interactive
+            # mode on; restoring the settings must not turn it off, or later charts stay hidden
+            interactive = matplotlib.is_interactive()
+        matplotlib.interactive(interactive)
+        return fig
     return wrapper
 
 
 def add_source(fig, text: str = SOURCE_LINE) -> None:
-    """Write the source line under the chart."""
+    """Write the source line under the chart, at its bottom left, in small grey type.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The chart.
+    text : str
+        The line, by default :data:`SOURCE_LINE`.
+
+    """
     fig.text(0.01, 0.005, text, ha="left", va="bottom", fontsize=7.5, color="#444444")
 
 
@@ -168,6 +182,21 @@ def _declutter_values(ax, texts, bars) -> None:
             text.set_va("bottom")
 
 
+def _clear_legend(ax, artists) -> None:
+    """Move the legend out to the right of the axes if anything drawn runs under it."""
+    legend = ax.get_legend()
+    ax.figure.canvas.draw()
+    renderer = ax.figure.canvas.get_renderer()
+    box = legend.get_window_extent(renderer)
+    for artist in artists:
+        extent = (matplotlib.text.Text.get_window_extent(artist, renderer)
+                  if isinstance(artist, matplotlib.text.Text) else artist.get_window_extent(renderer))
+        if box.overlaps(extent):
+            legend.set_loc("upper left")
+            legend.set_bbox_to_anchor((1.01, 1), transform=ax.transAxes)
+            return
+
+
 def _untangle_ticks(ax) -> None:
     """Slant the x tick labels if, even on two lines, they run into each other."""
     ax.figure.canvas.draw()  # the tick labels exist, at their places, only once drawn
@@ -271,7 +300,7 @@ def plot_grouped_bars(table: pd.DataFrame, category: str, series: list[str], *, 
                         _tooltip(fig, drawn_range.lines[2][0], f"{name}, {where[i]}: {format_amount(low[i])}"
                                  f" to {format_amount(high[i])}; rows: {evidence[i]}")
         for i in np.flatnonzero(known | ~np.isnan(top)):
-            text = format_amount(vals[i]) if known[i] else ""
+            text = format_amount(vals[i]) if known[i] else f"{format_amount(low[i])}-{format_amount(high[i])}"
             if isinstance(note[i], str) and note[i]:
                 notes.append(note[i])
                 text = f"{text} {DAGGER * (list(dict.fromkeys(notes)).index(note[i]) + 1)}".strip()
@@ -301,6 +330,7 @@ def plot_grouped_bars(table: pd.DataFrame, category: str, series: list[str], *, 
     fig.tight_layout(rect=(0, bottom, 1, 1))
     _untangle_ticks(ax)
     _declutter_values(ax, values, drawn)
+    _clear_legend(ax, values + drawn + [c for c in ax.collections])
     fig.tight_layout(rect=(0, bottom, 1, 1))
     add_source(fig, source)
     return fig
@@ -581,6 +611,15 @@ def plot_tonnage(table: pd.DataFrame, *, title: str, source: str = SOURCE_LINE):
     own cumulative statements are markers; where an ``expected_high`` differs (a load read two
     ways), its whisker shows the other reading.
 
+    Parameters
+    ----------
+    table : DataFrame
+        ``aggregate_tonnage(...).table`` (or ``with_judged_range`` of it): ``year`` and, in
+        metric tonnes, any of ``delivered``, ``delivered_cumulative``, ``requested``, ``agreed``,
+        ``expected``, ``promised``, ``stated_total`` (with ``_low``/``_high``).
+    title, source : str
+        The chart's title and the source line under it.
+
     Returns
     -------
     matplotlib.figure.Figure
@@ -622,8 +661,36 @@ def save_figure(fig, output_dir: str | Path | None, name: str) -> list[Path]:
     """Save ``fig`` as ``name.png`` and ``name.svg`` in ``output_dir``; return the paths.
 
     The SVG carries a ``<title>`` tooltip on every bar or point that names the evidence rows and
-    source lines behind it. With no ``output_dir`` (a notebook opened in JupyterLab) nothing is
-    written.
+    source lines behind it: the first child of the ``<g id="...">`` of each artist registered in
+    ``fig._aidcalc_tooltips`` (gid -> text). A browser shows it on hover when the SVG is opened
+    itself or inlined (not through ``<img>``). With no ``output_dir`` (a notebook opened in
+    JupyterLab) nothing is written.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The chart.
+    output_dir : str or Path, optional
+        The folder, created if missing; empty or None: nothing is written.
+    name : str
+        The file name without suffix.
+
+    Returns
+    -------
+    list of Path
+        ``[name.png, name.svg]``, or ``[]`` without an ``output_dir``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> table = pd.DataFrame({"plan": [3], "lender": ["China"], "committed": [348e6], "requested": [None],
+    ...                       "committed_evidence": ["L0021 (line 2727)"]})
+    >>> fig = plot_aid_by_plan(table, ylabel="USD")
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     svg = save_figure(fig, folder, "aid")[1].read_text()
+    >>> "<title>China, 3rd plan 1961-65: 348 m; rows: L0021 (line 2727)</title>" in svg
+    True
+
     """
     if not output_dir:
         return []
@@ -643,7 +710,14 @@ def save_figure(fig, output_dir: str | Path | None, name: str) -> list[Path]:
 
 
 def save_table(table: pd.DataFrame, output_dir: str | Path | None, name: str) -> Path | None:
-    """Write ``table`` as ``name.csv`` in ``output_dir`` (nothing without an ``output_dir``)."""
+    """Write ``table`` as ``name.csv`` in ``output_dir`` (nothing without an ``output_dir``).
+
+    Returns
+    -------
+    Path or None
+        The file written, or None without an ``output_dir``.
+
+    """
     if not output_dir:
         return None
     path = Path(output_dir) / f"{name}.csv"
