@@ -4,8 +4,10 @@ import pandas as pd
 import pytest
 
 from aidcalc import paths
+from aidcalc.check import validate_all
+from aidcalc.context import load_evidence, load_table
 from aidcalc.errors import DataValidationError, UnknownParameterError
-from aidcalc.io import EVIDENCE_TABLES, load_evidence, load_table, validate_all
+from aidcalc.io import EVIDENCE_TABLES
 
 
 def _edit_row(path, row_id, **changes):

@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from aidcalc.io import load_table
+from aidcalc.context import load_table
 from aidcalc.population import add_per_capita, interpolate_population
 
 

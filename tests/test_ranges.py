@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aidcalc.io import load_table
+from aidcalc.context import load_table
 from aidcalc.ranges import aggregate_loans_with_range, sensitivity
 from aidcalc.scenarios import apply_alternatives, parse_alternative
 

@@ -12,8 +12,8 @@ from aidcalc.aggregate import (
     aggregate_projects,
     aggregate_tonnage,
 )
+from aidcalc.context import load_table
 from aidcalc.errors import MissingColumnError, UnknownParameterError
-from aidcalc.io import load_table
 
 LOANS = load_table("loans")
 ARMS = load_table("arms_shipments")

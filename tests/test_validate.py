@@ -14,10 +14,11 @@ from support import requires_seeds
 
 from aidcalc import paths
 from aidcalc.audit import load_claims
+from aidcalc.check import validate_all
 from aidcalc.cli import main
-from aidcalc.context import DataContext
+from aidcalc.context import DataContext, load_table
 from aidcalc.errors import AidcalcError, ClaimExpressionError, DataValidationError
-from aidcalc.io import load_table, read_table, table_names, validate_all
+from aidcalc.io import read_table, table_names
 
 
 def _rows(path):

@@ -161,7 +161,7 @@ def aggregate_loans(loans: pd.DataFrame, to: str = "USD", receiver: str = "Alban
     Parameters
     ----------
     loans : DataFrame
-        ``data/loans.csv`` as :func:`aidcalc.io.load_table` returns it.
+        ``data/loans.csv`` as :func:`aidcalc.load_table` returns it.
     to : str
         Target currency; options (``rate_type``, ``basis``, ``via``, ``price_year``) are
         passed to :func:`aidcalc.convert`.
@@ -187,7 +187,7 @@ def aggregate_loans(loans: pd.DataFrame, to: str = "USD", receiver: str = "Alban
 
     Examples
     --------
-    >>> from aidcalc.io import load_table
+    >>> from aidcalc import load_table
     >>> agg = aggregate_loans(load_table("loans"), to="RUB")
     >>> first = agg.table.set_index(["plan", "lender"]).loc[(1, "Soviet bloc")]
     >>> round(float(first["committed"]))  # 254 million old rubles / 4.444 (gold basis)
@@ -263,7 +263,7 @@ def aggregate_projects(projects: pd.DataFrame, receiver: str = "Albania", *, dat
 
     Examples
     --------
-    >>> from aidcalc.io import load_table
+    >>> from aidcalc import load_table
     >>> table = aggregate_projects(load_table("projects")).table.set_index("plan")
     >>> table.loc[4, ["committed", "committed_cumulative", "stated_total"]].tolist()  # 29 + 18
     [18.0, 47.0, 45.0]
@@ -297,7 +297,7 @@ def aggregate_tonnage(arms: pd.DataFrame, receiver: str = "Albania", by: str = "
     Parameters
     ----------
     arms : DataFrame
-        ``data/arms_shipments.csv`` as :func:`aidcalc.io.load_table` returns it.
+        ``data/arms_shipments.csv`` as :func:`aidcalc.load_table` returns it.
     receiver : str
         Only shipments to this receiver are summed.
     by : {"year", "plan"}
@@ -323,7 +323,7 @@ def aggregate_tonnage(arms: pd.DataFrame, receiver: str = "Albania", by: str = "
 
     Examples
     --------
-    >>> from aidcalc.io import load_table
+    >>> from aidcalc import load_table
     >>> table = aggregate_tonnage(load_table("arms_shipments"), by="plan").table.set_index("plan")
     >>> table.loc[4, ["delivered", "delivered_cumulative"]].tolist()  # 19,000 + 80,000 + 1,400 t
     [100400.0, 100400.0]

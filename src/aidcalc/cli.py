@@ -133,7 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
 def print_aggregation(args: argparse.Namespace) -> None:
     """Print the table of an aggregation, then how many rows it counted and why it left the rest out."""
     from aidcalc import aggregate
-    from aidcalc.io import load_table
+    from aidcalc.context import load_table
     from aidcalc.ranges import aggregate_loans_with_range
 
     table = None
@@ -200,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "aggregate":
             print_aggregation(args)
         elif args.command == "validate":
-            from aidcalc.io import validate_all
+            from aidcalc.check import validate_all
 
             for name, rows in validate_all().items():
                 print(f"{name}: {rows} rows valid")

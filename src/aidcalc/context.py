@@ -201,3 +201,72 @@ def load_rate_table(data=None):
 
     """
     return open_data(data).rates
+
+
+def validate_table(name: str, data=None) -> None:
+    """Check one table against its schema, foreign keys included.
+
+    Parameters
+    ----------
+    name : str
+        Resource name in ``data/datapackage.json`` (e.g. ``"loans"``).
+    data : DataContext or path, optional
+        The data to read (:func:`aidcalc.open_data`); defaults to the packaged tables.
+
+    Raises
+    ------
+    DataValidationError
+        Naming the file, each bad line and column, and what the schema accepts.
+
+    """
+    load_table(name, data)
+
+
+def load_table(name: str, data=None):
+    """Load one table after validating it against its schema.
+
+    Parameters
+    ----------
+    name : str
+        Resource name in ``data/datapackage.json``: an evidence table (``loans``,
+        ``arms_shipments``, ``projects``, ``specialists``, ``trade``, ``other_figures``)
+        or a reference table (``rates``, ``redenominations``, ``cpi_u``, ``plans``,
+        ``population``, ``sources``, ``claims``).
+    data : DataContext or path, optional
+        The data to read (:func:`aidcalc.open_data`); defaults to the packaged tables.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One column per schema field, typed from the schema; empty cells stay missing
+        (``<NA>`` / ``NaN``), never zero. A fresh copy: changing it changes nothing else.
+
+    Raises
+    ------
+    DataValidationError
+        If any row breaks the schema; nothing is dropped silently.
+    UnknownParameterError
+        If ``name`` is not a table of the data package.
+
+    Examples
+    --------
+    >>> loans = load_table("loans")
+    >>> row = loans.set_index("id").loc["L0002"]
+    >>> float(row["amount"]), row["unit"], int(row["plan"])
+    (254000000.0, 'RUB', 1)
+
+    """
+    return open_data(data).table(name)
+
+
+def load_evidence(data=None):
+    """Load every evidence table into one frame, with a ``table`` column naming its file.
+
+    Examples
+    --------
+    >>> evidence = load_evidence()
+    >>> sorted(evidence["table"].unique())[:2]
+    ['arms_shipments', 'loans']
+
+    """
+    return open_data(data).evidence()

@@ -15,7 +15,7 @@ same parsed cells, so whatever validates also loads, and nothing loads that thes
 
 Each check returns ``(line, column, message)`` problems, the message naming the value and what
 would be accepted; the caller raises one :class:`~aidcalc.errors.DataValidationError` for all.
-:func:`check_source_lines` (run by :func:`aidcalc.io.validate_all`) holds the ``line`` of each
+:func:`check_source_lines` (run by :func:`aidcalc.check.validate_all`) holds the ``line`` of each
 evidence row and claim against the length of its source file, where that file is at hand.
 """
 
