@@ -184,3 +184,19 @@ def test_log_ticks_of_the_implied_rates_are_readable_numbers():
     assert _pairs_overlapping(_boxes(fig, labels + [t for t in ax.get_xticklabels() if t.get_text()])) == []
     legend = ax.get_legend().get_window_extent(fig.canvas.get_renderer())
     assert not any(b.overlaps(legend) for b in _boxes(fig, labels))
+
+
+def test_the_legend_covers_no_bar_whisker_or_value_label():
+    table = _plan_table()
+    table.loc[3, "committed_high"] = 960e6  # a whisker that reaches the top, where the legend sits
+    fig = plot_aid_by_plan(table, ylabel="USD")
+    ax = fig.axes[0]
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    legend = ax.get_legend().get_window_extent(renderer)
+    assert not any(legend.overlaps(b) for b in _boxes(fig, list(ax.texts)))
+    assert not any(legend.overlaps(p.get_window_extent(renderer)) for p in _bars(fig))
+    for whiskers in (c for c in ax.collections if hasattr(c, "get_segments")):
+        tops = [ax.transData.transform(seg)[:, 1].max() for seg in whiskers.get_segments()]
+        xs = [ax.transData.transform(seg)[0, 0] for seg in whiskers.get_segments()]
+        assert not any(legend.x0 <= x <= legend.x1 and top >= legend.y0 for x, top in zip(xs, tops, strict=True))

@@ -173,6 +173,8 @@ def _declutter_values(ax, texts, bars) -> None:
     ax.figure.canvas.draw()  # settle the layout: boxes measured before a draw are stale
     renderer = ax.figure.canvas.get_renderer()
     for text in texts:
+        text.set_rotation(0)
+    for text in texts:
         box = matplotlib.text.Text.get_window_extent(text, renderer)
         others = [matplotlib.text.Text.get_window_extent(t, renderer) for t in texts if t is not text]
         others += [b.get_window_extent(renderer) for b in bars if b is not text.bar]
@@ -182,19 +184,42 @@ def _declutter_values(ax, texts, bars) -> None:
             text.set_va("bottom")
 
 
-def _clear_legend(ax, artists) -> None:
-    """Move the legend out to the right of the axes if anything drawn runs under it."""
+def _under_legend(ax, artists) -> bool:
+    """Whether anything of ``artists`` is drawn under the legend (or within 6 points of it)."""
     legend = ax.get_legend()
     ax.figure.canvas.draw()
     renderer = ax.figure.canvas.get_renderer()
-    box = legend.get_window_extent(renderer)
+    box = legend.get_window_extent(renderer).padded(6 * ax.figure.dpi / 72)  # and a little room around it
     for artist in artists:
-        extent = (matplotlib.text.Text.get_window_extent(artist, renderer)
-                  if isinstance(artist, matplotlib.text.Text) else artist.get_window_extent(renderer))
-        if box.overlaps(extent):
-            legend.set_loc("upper left")
-            legend.set_bbox_to_anchor((1.01, 1), transform=ax.transAxes)
+        if isinstance(artist, matplotlib.collections.LineCollection):  # whiskers: each line on its own
+            segments = [ax.transData.transform(seg) for seg in artist.get_segments() if len(seg) > 1]
+            hit = any(_crosses(seg[0], seg[-1], box) for seg in segments)
+        elif isinstance(artist, matplotlib.text.Text):
+            hit = box.overlaps(matplotlib.text.Text.get_window_extent(artist, renderer))
+        else:
+            hit = box.overlaps(artist.get_window_extent(renderer))
+        if hit:
+            return True
+    return False
+
+
+def _clear_legend(ax, values, bars) -> None:
+    """Keep the legend clear of the bars, whiskers and value labels.
+
+    The top of the value axis is raised until they pass under the legend, else the legend goes
+    out to the right. Value labels that run into each other or a neighbouring bar are turned
+    upright (:func:`_declutter_values`).
+    """
+    for _ in range(6):
+        _declutter_values(ax, values, bars)
+        if not _under_legend(ax, values + bars + list(ax.collections)):
             return
+        low, high = ax.get_ylim()
+        ax.set_ylim(low, high * 1.15)
+    ax.get_legend().set_loc("upper left")
+    ax.get_legend().set_bbox_to_anchor((1.01, 1), transform=ax.transAxes)
+    ax.figure.tight_layout(rect=(0, ax.figure._aidcalc_bottom, 1, 1))
+    _declutter_values(ax, values, bars)
 
 
 def _untangle_ticks(ax) -> None:
@@ -329,9 +354,8 @@ def plot_grouped_bars(table: pd.DataFrame, category: str, series: list[str], *, 
         fig.text(0.01, 0.03, footer, ha="left", va="bottom", fontsize=7.5)
     fig.tight_layout(rect=(0, bottom, 1, 1))
     _untangle_ticks(ax)
-    _declutter_values(ax, values, drawn)
-    _clear_legend(ax, values + drawn + [c for c in ax.collections])
-    fig.tight_layout(rect=(0, bottom, 1, 1))
+    fig._aidcalc_bottom = bottom  # the room kept for footnotes, for a new layout
+    _clear_legend(ax, values, drawn)
     add_source(fig, source)
     return fig
 
