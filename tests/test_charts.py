@@ -14,7 +14,7 @@ from aidcalc.charts import (
     save_figure,
     save_table,
 )
-from aidcalc.io import load_table
+from aidcalc.context import load_table
 
 matplotlib.use("Agg")
 
