@@ -200,3 +200,10 @@ def test_the_legend_covers_no_bar_whisker_or_value_label():
         tops = [ax.transData.transform(seg)[:, 1].max() for seg in whiskers.get_segments()]
         xs = [ax.transData.transform(seg)[0, 0] for seg in whiskers.get_segments()]
         assert not any(legend.x0 <= x <= legend.x1 and top >= legend.y0 for x, top in zip(xs, tops, strict=True))
+
+
+def test_drawing_a_chart_leaves_the_callers_matplotlib_settings_as_they_were():
+    before = dict(matplotlib.rcParams)
+    plot_aid_by_plan(_plan_table(), ylabel="USD")
+    changed = [k for k, v in matplotlib.rcParams.items() if before[k] != v]
+    assert changed == []
