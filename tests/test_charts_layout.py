@@ -207,3 +207,12 @@ def test_drawing_a_chart_leaves_the_callers_matplotlib_settings_as_they_were():
     plot_aid_by_plan(_plan_table(), ylabel="USD")
     changed = [k for k, v in matplotlib.rcParams.items() if before[k] != v]
     assert changed == []
+
+
+def test_a_year_without_a_delivery_gets_no_flat_bar():
+    from aidcalc.charts import plot_tonnage
+
+    table = pd.DataFrame({"year": [1967, 1968, 1969], "delivered": [np.nan, 99_000.0, 0.0],
+                          "delivered_cumulative": [0.0, 99_000.0, 99_000.0]})
+    fig = plot_tonnage(table, title="t")
+    assert [p.get_height() for p in fig.axes[0].patches] == [99_000.0]

@@ -652,7 +652,9 @@ def plot_tonnage(table: pd.DataFrame, *, title: str, source: str = SOURCE_LINE):
     fig, ax = plt.subplots(figsize=(8, 4.6))
     years = table["year"].to_numpy(dtype=int)
     if "delivered" in table:
-        ax.bar(years, table["delivered"].fillna(0), color=GREYS[1], edgecolor="black",
+        loads = table["delivered"].to_numpy(dtype=float)
+        some = ~np.isnan(loads) & (loads != 0)  # a year without a load gets no bar, not a flat line
+        ax.bar(years[some], loads[some], color=GREYS[1], edgecolor="black",
                linewidth=0.6, label="delivered in the year (sum of loads)")
         ax.plot(years, table["delivered_cumulative"], color="black", marker="o",
                 label="delivered, cumulative sum of loads")
