@@ -216,3 +216,15 @@ def test_a_year_without_a_delivery_gets_no_flat_bar():
                           "delivered_cumulative": [0.0, 99_000.0, 99_000.0]})
     fig = plot_tonnage(table, title="t")
     assert [p.get_height() for p in fig.axes[0].patches] == [99_000.0]
+
+
+def test_each_point_of_the_implied_rates_has_its_own_tooltip(tmp_path):
+    conversions = pd.DataFrame({"id": ["C001", "C002"], "date": ["1962-01", "1970-10"], "line": [3821, 5881],
+                                "from_currency": ["RUB", "RUB"], "to_currency": ["USD", "USD"],
+                                "implied_over_official": [1.0, 0.9]})
+    fig = plot_implied_rates(conversions)
+    svg = next(p for p in save_figure(fig, tmp_path, "rates") if p.suffix == ".svg").read_text()
+    titles = re.findall(r"<title>([^<]*)</title>", svg)
+    assert [t.split(":")[0] for t in titles if t.startswith("C0")] == ["C001 (line 3821)", "C002 (line 5881)"]
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["official rate of the date",
+                                                                            "RUB per USD"]

@@ -547,12 +547,14 @@ def plot_implied_rates(conversions: pd.DataFrame, *, source: str = SOURCE_LINE,
     fig, ax = plt.subplots(figsize=(10.5, 5))
     ax.axhline(1, color="black", linewidth=1, label="official rate of the date")
     markers = "os^Dv<>p"
+    ratio = conv["implied_over_official"].to_numpy(dtype=float)
     for k, label in enumerate(pd.unique(pair)):  # every pair drawn, markers reused past eight
-        sel = (pair == label).to_numpy()
-        points = ax.scatter(year[sel], conv["implied_over_official"][sel], marker=markers[k % len(markers)],
-                            facecolors="none", edgecolors="black", s=60, label=label)
-        _tooltip(fig, points, "; ".join(f"{c} (line {n})" for c, n in zip(conv["id"][sel], conv["line"][sel],
-                                                                          strict=True)))
+        # one artist, and so one tooltip, per point
+        for n, i in enumerate(np.flatnonzero((pair == label).to_numpy())):
+            point = ax.scatter(year[i:i + 1], ratio[i:i + 1], marker=markers[k % len(markers)], s=60,
+                               facecolors="none", edgecolors="black", label=label if n == 0 else "_nolegend_")
+            _tooltip(fig, point, f"{conv['id'].iloc[i]} (line {conv['line'].iloc[i]}): {label}, implied rate "
+                                 f"{ratio[i]:.3g} times the official rate of {conv['date'].iloc[i]}")
     ax.set_yscale("log")
     _log_ticks(ax)
     ratios = conv["implied_over_official"].to_numpy(dtype=float)
@@ -595,9 +597,12 @@ def plot_corroboration(links: pd.DataFrame, *, source: str = "Sources: data/inde
     span = np.concatenate([ind, default, alt[~np.isnan(alt)]])
     lo, hi = span.min() / 2, span.max() * 2
     ax.plot([lo, hi], [lo, hi], color="black", linewidth=0.8, label="agreement (thesis = independent)")
-    dots = ax.scatter(ind, default, color="black", s=45, zorder=3, label="thesis, default reading")
     pairs = zip(rows["thesis_id"], rows["independent_id"], rows["thesis_line"], strict=True)
-    _tooltip(fig, dots, "; ".join(f"{a} vs {b} (line {n})" for a, b, n in pairs))
+    for n, (a, b, line) in enumerate(pairs):  # one artist, one tooltip, per point
+        dot = ax.scatter(ind[n:n + 1], default[n:n + 1], color="black", s=45, zorder=3,
+                         label="thesis, default reading" if n == 0 else "_nolegend_")
+        _tooltip(fig, dot, f"{a} (line {line}) vs {b}: {format_amount(default[n])} against "
+                           f"{format_amount(ind[n])}")
     has_alt = ~np.isnan(alt)
     if has_alt.any():
         ax.scatter(ind[has_alt], alt[has_alt], facecolors="none", edgecolors="black", s=45, zorder=3,
