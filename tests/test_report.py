@@ -10,7 +10,9 @@ import yaml
 
 from aidcalc import paths
 from aidcalc.errors import ReportError, UnknownParameterError
-from aidcalc.report import data_digest, load_jobs, run_reports, validate_parameters
+from aidcalc.report import run_reports
+from aidcalc.report_config import load_jobs, validate_parameters
+from aidcalc.report_tree import data_digest
 
 NOTEBOOKS = sorted(p.name for p in paths.NOTEBOOKS_DIR.glob("*.ipynb"))
 

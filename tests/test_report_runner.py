@@ -13,10 +13,11 @@ import pytest
 import yaml
 from nbformat.v4 import new_code_cell, new_notebook
 
-from aidcalc import cli, paths, report
+from aidcalc import cli, paths, report_tree
 from aidcalc.context import DataContext
 from aidcalc.errors import ReportError, ReportLockedError
-from aidcalc.report import SWAP_STEPS, data_digest, run_reports
+from aidcalc.report import run_reports
+from aidcalc.report_tree import SWAP_STEPS, data_digest
 
 #: The tiny notebooks write what they were given, and which data they read, into output_dir.
 WRITE = ('import os, pathlib\n'
@@ -159,7 +160,7 @@ def test_a_notebook_dropped_from_the_config_leaves_the_reports(tiny):
 @pytest.mark.parametrize("step", SWAP_STEPS)
 def test_a_run_interrupted_at_any_step_of_the_swap_leaves_one_run_and_the_next_run_works(
         tiny, monkeypatch, step, when):
-    original = getattr(report, step)
+    original = getattr(report_tree, step)
 
     def interrupted(*args, **kwargs):
         if inspect.stack()[1].function != "_swap":  # _relink also repairs at the start of a run
@@ -168,7 +169,7 @@ def test_a_run_interrupted_at_any_step_of_the_swap_leaves_one_run_and_the_next_r
             original(*args, **kwargs)
         raise KeyboardInterrupt(f"{when} {step}")
 
-    monkeypatch.setattr(report, step, interrupted)
+    monkeypatch.setattr(report_tree, step, interrupted)
     tiny.configure("two")
     with pytest.raises(KeyboardInterrupt):
         tiny.run(only=["a"])
@@ -178,7 +179,7 @@ def test_a_run_interrupted_at_any_step_of_the_swap_leaves_one_run_and_the_next_r
     assert tags in (old, new)
     assert tags == (new if SWAP_STEPS.index(step) + (when == "after") > SWAP_STEPS.index("_switch") else old)
 
-    monkeypatch.setattr(report, step, original)
+    monkeypatch.setattr(report_tree, step, original)
     tiny.configure("three")
     tiny.run()
     assert check_consistent(tiny.reports) == {"a/default": "three", "a/extra": "three-extra",
@@ -261,7 +262,7 @@ def test_a_new_notebook_linked_before_a_switch_that_never_came_is_cleaned_by_the
     def interrupted(*args):
         raise KeyboardInterrupt("before the switch")
 
-    monkeypatch.setattr(report, "_switch", interrupted)
+    monkeypatch.setattr(report_tree, "_switch", interrupted)
     with pytest.raises(KeyboardInterrupt):
         tiny.run(only=["c"])
     assert check_consistent(tiny.reports, new_links={"c"})["a/default"] == "one"

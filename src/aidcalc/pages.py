@@ -109,6 +109,14 @@ def _read(executed_ipynb):
     return nbformat.read(str(executed_ipynb), as_version=4)
 
 
+def _read_or_none(executed_ipynb):
+    """Read a notebook for the landing page; None where it is not one (a folder from an older run)."""
+    try:
+        return _read(executed_ipynb)
+    except Exception:  # nbformat raises OSError, ValueError or a jsonschema error for a non-notebook
+        return None
+
+
 def _text(output) -> str:
     """Every string an output holds (stream text, each mime bundle, error text)."""
     parts = [output.get("text", "")]
@@ -556,8 +564,8 @@ def render_index(reports_dir, manifest: dict | None = None, *, generated: str | 
         first = folders[0]
         ipynb = next(iter(sorted(first.glob("*.ipynb"))), None)
         title, summary = stem.replace("_", " "), ""
-        if ipynb:
-            nb = _read(ipynb)
+        nb = _read_or_none(ipynb) if ipynb else None
+        if nb is not None:
             heading, summary = title_and_summary(nb)
             title = heading or title
         set_rows = []
@@ -565,8 +573,8 @@ def render_index(reports_dir, manifest: dict | None = None, *, generated: str | 
             key = f"{stem}/{folder.name}"
             info = manifest.get(key, {})
             nb_path = next(iter(sorted(folder.glob("*.ipynb"))), None)
-            nb = _read(nb_path) if nb_path else None
-            rows = parameters(nb_path, nb, info.get("parameters")) if nb_path else []
+            nb = _read_or_none(nb_path) if nb_path else None
+            rows = parameters(nb_path, nb, info.get("parameters")) if nb is not None else []
             digest = info.get("data_digest") or (data_digest_of(nb) if nb else None)
             date = info.get("run_date") or (run_date_of(nb) if nb else None)
             digests.update([digest] if digest else [])
@@ -576,7 +584,7 @@ def render_index(reports_dir, manifest: dict | None = None, *, generated: str | 
             links = _grouped_links(folder, f"{stem}/{folder.name}/")
             set_rows.append(f"<tr><td><strong>{e(folder.name)}</strong></td><td>{e(given)}</td>"
                             f"<td>{links}</td></tr>")
-        params = {r["name"]: r["value"] for r in parameters(ipynb)} if ipynb else {}
+        params = {r["name"]: r["value"] for r in parameters(ipynb, nb)} if nb is not None else {}
         chart = main_chart(first)
         page = next(iter(sorted(first.glob("*.html"))), None)
         figure = ""

@@ -28,12 +28,8 @@ next run starts.
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import hashlib
 import json
 import os
-import re
-import secrets
 import shutil
 import signal
 import sys
@@ -41,277 +37,26 @@ import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 from aidcalc import paths
-from aidcalc.errors import ReportConfigError, ReportError, ReportLockedError, UnknownParameterError
+from aidcalc.errors import ReportError, UnknownParameterError
+from aidcalc.report_config import CONFIG, DIGEST_PARAMETER, KERNEL, Job, _plan
+from aidcalc.report_tree import (
+    RUNS,
+    _carry_over,
+    _clean_leftovers,
+    _current_run,
+    _read_manifest,
+    _relink,
+    _remove,
+    _run_lock,
+    _swap,
+    data_digest,
+    new_run_id,
+)
 
-#: The parameters every report notebook declares, with the values each accepts.
-PARAMETERS = {
-    "currency": ("USD", "RUB", "CNY"),
-    "price_basis": ("nominal", "constant"),
-    "rate_basis": ("official", "source_implied"),
-}
-CONFIG = "reports.yaml"
-#: What a parameter set may be called: it becomes a folder name and part of a URL.
-SET_NAME = re.compile(r"[A-Za-z0-9_-]+")
-#: The notebook parameter that receives the digest of the data snapshot, when a notebook declares it.
-DIGEST_PARAMETER = "data_digest"
-RUNS = ".runs"
-CURRENT = ".current"
-LOCK = ".lock"
-#: The kernel every run uses: the one ipykernel registers wherever it is installed, so the
-#: runner works without the project's own ``aidcalc`` kernelspec that the notebooks name.
-KERNEL = "python3"
-
-
-@dataclass(frozen=True)
-class Job:
-    """One notebook run: which notebook, under which parameter set, with which values."""
-
-    notebook: str
-    parameter_set: str
-    parameters: dict = field(default_factory=dict)
-    declared: tuple = field(default=(), compare=False)
-
-    @property
-    def stem(self) -> str:
-        """The notebook's name without ``.ipynb``: its folder under ``reports/``."""
-        return Path(self.notebook).stem
-
-    @property
-    def folder(self) -> str:
-        """Where the run's files go under ``reports/``."""
-        return f"{self.stem}/{self.parameter_set}"
-
-
-def validate_parameters(params: dict) -> dict:
-    """Check report parameters' values; return them, or raise naming the value and the choices.
-
-    Examples
-    --------
-    >>> validate_parameters({"currency": "USD", "plan_range": [1, 6]})["plan_range"]
-    [1, 6]
-    >>> validate_parameters({"currency": "EUR"})  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    aidcalc.errors.UnknownParameterError: currency='EUR' is not accepted; choose one of USD, RUB, CNY ...
-
-    """
-    for name, allowed in PARAMETERS.items():
-        if name in params and params[name] not in allowed:
-            extra = f" (data/rates.csv has no {params[name]} rates)" if name == "currency" else ""
-            raise UnknownParameterError(
-                f"{name}={params[name]!r} is not accepted; choose one of {', '.join(allowed)}{extra}"
-            )
-    if "price_year" in params:
-        year = params["price_year"]
-        if not isinstance(year, int) or not 1945 <= year <= 1990:
-            raise UnknownParameterError(
-                f"price_year={year!r} is not accepted; give a year from 1945 to 1990 (data/cpi_u.csv)"
-            )
-    if params.get("price_basis") == "constant" and params.get("currency", "USD") != "USD":
-        raise UnknownParameterError(
-            "price_basis='constant' needs currency='USD': constant prices are US CPI-U dollars"
-        )
-    if "plan_range" in params:
-        pr = params["plan_range"]
-        if not (isinstance(pr, list | tuple) and len(pr) == 2 and all(isinstance(p, int) for p in pr)
-                and 1 <= pr[0] <= pr[1] <= 7):
-            raise UnknownParameterError(
-                f"plan_range={pr!r} is not accepted; give [first, last] plan numbers from 1 to 7"
-            )
-    if "include_military" in params and not isinstance(params["include_military"], bool):
-        raise UnknownParameterError(
-            f"include_military={params['include_military']!r} is not accepted; give true or false"
-        )
-    return params
-
-
-# -- the config ------------------------------------------------------------------------------
-
-_SHAPE = ("a mapping with `notebooks:` (a list of notebook files) and, optionally, "
-          "`parameter_sets:` (a mapping from set name to parameter values)")
-
-
-def _read_config(config: Path) -> dict:
-    """Read the report config; raise naming the file and what is expected unless it has the right shape."""
-    import yaml
-
-    if not config.is_file():
-        raise ReportConfigError(f"no report config at {config}; give --config a YAML file holding {_SHAPE}")
-    try:
-        spec = yaml.safe_load(config.read_text(encoding="utf-8"))
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
-        raise ReportConfigError(f"{config}{where} is not valid YAML ({problem}); it should hold {_SHAPE}") \
-            from None
-    if not isinstance(spec, dict):
-        raise ReportConfigError(f"{config} holds a {type(spec).__name__}; it should hold {_SHAPE}")
-    if not isinstance(spec.get("notebooks"), list) or not spec["notebooks"]:
-        raise ReportConfigError(f"{config}: `notebooks:` should be a non-empty list of notebook files "
-                                f"(such as 01_aid_by_plan.ipynb), not {spec.get('notebooks')!r}")
-    sets = spec.get("parameter_sets", {"default": {}})
-    if not isinstance(sets, dict):
-        raise ReportConfigError(f"{config}: `parameter_sets:` should be a mapping from set name to its "
-                                f"values (default: {{}}), not a {type(sets).__name__}")
-    spec["parameter_sets"] = sets
-    return spec
-
-
-def _choices(names) -> str:
-    return ", ".join(names) or "(none)"
-
-
-def _declared(notebook: Path) -> tuple[str, ...]:
-    """Return the names the notebook's ``parameters`` cell declares."""
-    import nbformat
-    from papermill.translators import PythonTranslator
-
-    try:
-        nb = nbformat.read(notebook, as_version=4)
-        cell = next((c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])), None)
-        # read as Python whatever kernel the notebook names: the runner always uses python3
-        return tuple(p.name for p in PythonTranslator.inspect(cell)) if cell else ()
-    except Exception as err:  # not JSON, not nbformat, or a parameters cell that does not parse
-        raise ReportConfigError(f"{notebook} cannot be read as a notebook ({type(err).__name__}: {err}); "
-                                "fix or restore it") from None
-
-
-def _plan(config: Path, only: list[str] | None) -> tuple[list[Job], list[str]]:
-    """Return the jobs to run and the stems of every notebook the config lists, checked."""
-    spec = _read_config(config)
-    notebooks, seen = [], set()
-    for entry in spec["notebooks"]:
-        if not isinstance(entry, str) or not entry.strip():
-            raise ReportConfigError(f"{config}: `notebooks:` lists {entry!r}; give notebook file names")
-        name = entry if entry.endswith(".ipynb") else f"{entry}.ipynb"
-        if Path(name).stem in seen:
-            raise UnknownParameterError(f"{config}: `notebooks:` lists {Path(name).stem} twice; list each "
-                                        "notebook once (its parameter sets say how often it runs)")
-        seen.add(Path(name).stem)
-        notebooks.append(name)
-    available = sorted(p.name for p in config.parent.glob("*.ipynb"))
-    for name in notebooks:
-        if not (config.parent / name).is_file():
-            raise UnknownParameterError(
-                f"{config}: `notebooks:` lists {name}, which is not in {config.parent}; "
-                f"choose from {_choices(available)}")
-    stems = [Path(n).stem for n in notebooks]
-
-    def known(name, where: str) -> str:
-        stem = Path(str(name)).stem if str(name).endswith(".ipynb") else str(name)
-        if stem not in stems:
-            raise UnknownParameterError(f"{where} names {name!r}, which {config} does not list; "
-                                        f"choose from {_choices(stems)}")
-        return stem
-
-    chosen = {known(n, "--only") for n in only} if only else set(stems)
-
-    sets = {}
-    for set_name, entry in spec["parameter_sets"].items():
-        if not isinstance(set_name, str) or not SET_NAME.fullmatch(set_name):
-            raise UnknownParameterError(
-                f"{config}: parameter set {set_name!r} is not a plain name; use letters, digits, "
-                "'_' and '-' only (it becomes a folder name, reports/<notebook>/<set>/)")
-        if entry is not None and not isinstance(entry, dict):
-            raise ReportConfigError(
-                f"{config}: parameter set {set_name!r} is a {type(entry).__name__}; write it as a mapping "
-                "of parameter names to values, e.g. `currency: RUB`, with `notebooks: [...]` to limit it")
-        entry = dict(entry or {})
-        targets = entry.pop("notebooks", None)
-        if targets is not None and not isinstance(targets, list):
-            raise ReportConfigError(f"{config}: `notebooks:` of parameter set {set_name!r} should be a list "
-                                    f"of notebook names, not {targets!r}")
-        where = f"{config}: parameter set {set_name!r}"
-        sets[set_name] = (entry, {known(t, where) for t in targets} if targets else set(stems))
-
-    jobs = []
-    for name in notebooks:
-        stem = Path(name).stem
-        if stem not in chosen:
-            continue
-        declared = _declared(config.parent / name)
-        for set_name, (values, targets) in sets.items():
-            if stem not in targets:
-                continue
-            unknown = sorted(set(values) - set(declared))
-            if unknown:
-                raise UnknownParameterError(
-                    f"{config}: parameter set {set_name!r} gives {unknown} to {name}, whose "
-                    f"parameters cell declares only {sorted(declared)}"
-                )
-            try:
-                validate_parameters(values)
-            except UnknownParameterError as err:
-                raise UnknownParameterError(f"{config}: parameter set {set_name!r} for {name}: {err}") \
-                    from None
-            jobs.append(Job(name, set_name, dict(values), declared))
-    return jobs, stems
-
-
-def load_jobs(config: Path | str | None = None, only: list[str] | None = None) -> list[Job]:
-    """Read the report config (``notebooks/reports.yaml``) into jobs, checking every parameter.
-
-    Every notebook runs with the ``default`` set; a further set runs for the notebooks it lists.
-    Everything is checked here, before any kernel starts.
-
-    Parameters
-    ----------
-    config : path, optional
-        The report config; defaults to ``notebooks/reports.yaml``.
-    only : list of str, optional
-        Notebook names (with or without ``.ipynb``) to keep; the config must list them.
-
-    Returns
-    -------
-    list of Job
-        One per notebook and parameter set, in the config's order.
-
-    Raises
-    ------
-    ReportConfigError
-        The config is missing, not YAML, or not shaped as expected (named in the message).
-    UnknownParameterError
-        An unknown or duplicate notebook, a set name that is not plain, an unknown parameter
-        name (not in the notebook's ``parameters`` cell) or a bad value.
-
-    """
-    config = Path(config or paths.NOTEBOOKS_DIR / CONFIG)
-    return _plan(config, list(only) if only else None)[0]
-
-
-# -- data snapshot ---------------------------------------------------------------------------
-
-def data_digest(path: Path | str) -> str:
-    """Return the digest of a data folder: sha256 over its files' sorted relative names and bytes.
-
-    The same 16 hex digits ``DataContext.digest`` gives, so a notebook's printed digest and the
-    run manifest agree.
-
-    Parameters
-    ----------
-    path : path
-        The data folder.
-
-    Returns
-    -------
-    str
-        The first 16 hex digits of the sha256.
-
-    """
-    path = Path(path)
-    digest = hashlib.sha256()
-    for f in sorted(p for p in path.rglob("*") if p.is_file()):
-        digest.update(str(f.relative_to(path)).encode() + b"\0" + f.read_bytes())
-    return digest.hexdigest()[:16]
-
-
-# -- the workers -----------------------------------------------------------------------------
 
 def _die_with_parent(parent: int) -> None:
     # Linux only: without it, a SIGKILLed runner leaves its workers (and their kernels) running
@@ -509,26 +254,6 @@ def _execute(todo: list[Job], notebooks_dir: Path, staging: Path, snapshot: Path
 
 # -- the reports folder ----------------------------------------------------------------------
 
-@contextlib.contextmanager
-def _run_lock(reports_dir: Path):
-    """Hold ``reports/.lock`` for the run; refuse, naming the holder, when another run has it."""
-    fd = os.open(reports_dir / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "unknown"
-            raise ReportLockedError(
-                f"another aidcalc report is running (pid {holder}) on {reports_dir}; wait for it to "
-                f"finish, or stop it (kill {holder}) and run again") from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-        yield fd
-        os.ftruncate(fd, 0)
-    finally:
-        os.close(fd)
-
-
 def _raise_interrupt(signum, frame):
     raise KeyboardInterrupt(f"signal {signum}")
 
@@ -545,140 +270,6 @@ def _signals_interrupt():
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
-
-
-def _remove(path: Path) -> None:
-    if path.is_symlink() or path.is_file():
-        path.unlink(missing_ok=True)
-    elif path.exists():
-        shutil.rmtree(path, ignore_errors=True)
-
-
-def _current_run(reports_dir: Path) -> Path | None:
-    """Return the run folder ``.current`` points at, if it points at one."""
-    link = reports_dir / CURRENT
-    if link.is_symlink() and link.resolve().is_dir():
-        return reports_dir / os.readlink(link)
-    return None
-
-
-def _visible(folder: Path) -> list[str]:
-    return sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
-
-
-def _clean_leftovers(reports_dir: Path) -> None:
-    """Remove what interrupted runs left: staging and temporary entries, runs never made current."""
-    for pattern in (".staging-*", ".tmp-*", ".old-*"):
-        for leftover in reports_dir.glob(pattern):
-            _remove(leftover)
-    current = _current_run(reports_dir)
-    for run in (reports_dir / RUNS).glob("*"):
-        if current is None or run.name != current.name:
-            _remove(run)
-    ignore = reports_dir / ".gitignore"
-    if not ignore.exists():  # the links, lock and runs are outputs, never to be committed
-        ignore.write_text("# written by aidcalc report: everything here is generated\n*\n")
-
-
-def _promote(reports_dir: Path, staging: Path, run_id: str) -> Path:
-    """Swap step 1: move the finished staging tree to ``.runs/<id>`` (not yet visible)."""
-    run = reports_dir / RUNS / run_id
-    run.parent.mkdir(exist_ok=True)
-    staging.rename(run)
-    return run
-
-
-def _link_new_entries(reports_dir: Path, run: Path) -> None:
-    """Swap step 2: link the run's notebooks that have no entry yet (they resolve after the switch)."""
-    for name in _visible(run):
-        entry = reports_dir / name
-        if not entry.exists() and not entry.is_symlink():
-            os.symlink(f"{CURRENT}/{name}", entry)
-
-
-def _switch(reports_dir: Path, run_id: str) -> None:
-    """Swap step 3, the atomic one: point ``.current`` at the new run."""
-    tmp = reports_dir / f".tmp-{run_id}-current"
-    tmp.unlink(missing_ok=True)
-    os.symlink(f"{RUNS}/{run_id}", tmp)
-    os.replace(tmp, reports_dir / CURRENT)
-
-
-def _relink(reports_dir: Path) -> None:
-    """Swap step 4: make every top-level entry a link into ``.current`` and drop links to nothing.
-
-    Also repairs the folder when a run was stopped between its steps, and turns the folders of
-    the runner before this design (real directories) into links.
-    """
-    current = _current_run(reports_dir)
-    if current is None:
-        return
-    names = set(_visible(current))
-    for name in sorted(names):
-        entry, target = reports_dir / name, f"{CURRENT}/{name}"
-        if entry.is_symlink() and os.readlink(entry) == target:
-            continue
-        tmp = reports_dir / f".tmp-link-{name}"
-        tmp.unlink(missing_ok=True)
-        os.symlink(target, tmp)
-        if entry.is_dir() and not entry.is_symlink():
-            # a directory cannot be replaced atomically: set it aside, link, then remove it
-            old = reports_dir / f".old-{name}"
-            _remove(old)
-            entry.rename(old)
-            os.replace(tmp, entry)
-            _remove(old)
-        else:
-            os.replace(tmp, entry)
-    for entry in reports_dir.iterdir():
-        if (entry.is_symlink() and entry.name not in names
-                and os.readlink(entry).startswith(f"{CURRENT}/")):
-            entry.unlink()
-
-
-def _prune(reports_dir: Path) -> None:
-    """Swap step 5: remove the runs that are no longer current."""
-    current = _current_run(reports_dir)
-    for run in (reports_dir / RUNS).glob("*"):
-        if current is not None and run.name != current.name:
-            _remove(run)
-
-
-#: The swap, in order; a run stopped after any of them leaves a complete, consistent reports/.
-SWAP_STEPS = ("_promote", "_link_new_entries", "_switch", "_relink", "_prune")
-
-
-def _swap(reports_dir: Path, staging: Path, run_id: str) -> None:
-    run = _promote(reports_dir, staging, run_id)
-    _link_new_entries(reports_dir, run)
-    _switch(reports_dir, run_id)
-    _relink(reports_dir)
-    _prune(reports_dir)
-
-
-def _carry_over(reports_dir: Path, staging: Path, stems: list[str], previous: dict) -> dict:
-    """Hard-link the previous reports of notebooks not run into ``staging``; return their manifest entries."""
-    carried = {}
-    for stem in stems:
-        source = reports_dir / stem
-        # a folder without a set folder in it (emptied by hand, say) is no report to keep
-        if (staging / stem).exists() or not source.is_dir() or not any(p.is_dir() for p in source.iterdir()):
-            continue
-
-        def link(src, dst):
-            try:
-                os.link(src, dst)
-            except OSError:  # a file system without hard links: copy
-                shutil.copy2(src, dst)
-
-        shutil.copytree(source.resolve(), staging / stem, copy_function=link)
-        for folder in sorted(p for p in (staging / stem).iterdir() if p.is_dir()):
-            key = f"{stem}/{folder.name}"
-            # reports of the runner before manifests: what they were run with is not known
-            entry = previous.get(key) or {"notebook": f"{stem}.ipynb", "parameter_set": folder.name,
-                                          "parameters": None, "data_digest": None, "run_date": None}
-            carried[key] = dict(entry, carried_over=True)
-    return carried
 
 
 def _version() -> str:
@@ -705,11 +296,6 @@ def _render_index(run: Path, manifest: dict) -> None:
     from aidcalc import pages
 
     pages.write_index(run, manifest.get("runs", {}), generated=manifest.get("created"))
-
-
-def new_run_id() -> str:
-    """Return a fresh, sortable name for a run folder (``.runs/<id>``)."""
-    return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{os.getpid()}-{secrets.token_hex(3)}"
 
 
 def run_reports(config: Path | str | None = None, reports_dir: Path | str | None = None,
@@ -784,8 +370,3 @@ def run_reports(config: Path | str | None = None, reports_dir: Path | str | None
     return timings
 
 
-def _read_manifest(path: Path) -> dict:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}

@@ -93,7 +93,7 @@ def start_report(**params) -> ReportSession:
     ('RUB', [3, 4, 5])
 
     """
-    from aidcalc.report import validate_parameters
+    from aidcalc.report_config import validate_parameters
 
     validate_parameters(params)
     data = open_data()
