@@ -282,7 +282,7 @@ def _version() -> str:
 
 
 def _render_index(run: Path, manifest: dict) -> None:
-    """Write the run's ``index.html``, the landing page (:func:`aidcalc.pages.write_index`).
+    """Write the run's ``index.html``, the landing page (:func:`aidcalc.landing.write_index`).
 
     Parameters
     ----------
@@ -293,9 +293,9 @@ def _render_index(run: Path, manifest: dict) -> None:
         data digest and run date.
 
     """
-    from aidcalc import pages
+    from aidcalc import landing
 
-    pages.write_index(run, manifest.get("runs", {}), generated=manifest.get("created"))
+    landing.write_index(run, manifest.get("runs", {}), generated=manifest.get("created"))
 
 
 def run_reports(config: Path | str | None = None, reports_dir: Path | str | None = None,
