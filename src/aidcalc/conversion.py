@@ -29,7 +29,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from aidcalc.conversion_core import convert_groups, convert_one, prepare_inputs, read_scalar
+from aidcalc.conversion_core import convert_groups
+from aidcalc.conversion_inputs import prepare_inputs, read_scalar
+from aidcalc.conversion_scalar import convert_one
 from aidcalc.errors import UnknownParameterError
 from aidcalc.rates import RateTable
 from aidcalc.units import check_currency
