@@ -29,7 +29,7 @@ from aidcalc.pages import (
 
 
 def _col(frame, base: str):
-    """Find the column ``base``, or ``base_<UNIT>`` as :func:`aidcalc.present.to_csv` names it."""
+    """Find the column ``base``, or ``base_<UNIT>`` as :func:`aidcalc.export.to_csv` names it."""
     if base in frame:
         return base, ""
     for name in frame.columns:

@@ -38,11 +38,16 @@ class ReportSession:
 
         return save_figure(fig, self.output_dir, name)
 
-    def save_table(self, table, name: str) -> Path | None:
-        """Save a table as CSV into ``output_dir`` (nothing without one)."""
-        from aidcalc.charts import save_table
+    def save_table(self, table, name: str, unit: str | None = None, **kinds) -> Path | None:
+        """Save a table as CSV into ``output_dir`` (nothing without one), rounded, the unit in its headers.
 
-        return save_table(table, self.output_dir, name)
+        ``unit`` and ``kinds`` are those of :func:`aidcalc.export.to_csv`.
+        """
+        if not self.output_dir:
+            return None
+        from aidcalc.export import to_csv
+
+        return to_csv(table, Path(self.output_dir) / f"{name}.csv", unit, **kinds)
 
     def show(self, table, **kwargs) -> None:
         """Display ``table`` formatted for people (:func:`aidcalc.present.format_table`).

@@ -1,0 +1,38 @@
+"""CSV outputs: floats rounded to what they mean, the unit in each money column's name."""
+
+import re
+
+import pandas as pd
+import pytest
+import test_present
+
+from aidcalc import export
+
+USD = test_present.USD
+
+
+@pytest.fixture
+def by_plan():
+    return test_present.by_plan.__wrapped__()
+
+
+def test_csv_rounds_to_meaning_and_names_the_unit(tmp_path, by_plan):
+    path = export.to_csv(by_plan, tmp_path / "sub" / "aid_by_plan.csv", USD)
+    text = path.read_text()
+    head = text.splitlines()[0].split(",")
+    assert head[:4] == ["plan", "lender", "committed_USD", "committed_low_USD"]
+    assert "committed_per_capita_USD" in head and "population" in head
+    assert "348095835" in text and "3.1445" in text and "198.03" in text
+    assert not re.search(r"\d\.\d{5,}", text)  # no float noise
+    assert not re.search(r"\b\d+\.0\b", text)  # no '.0' on whole numbers
+    back = pd.read_csv(path)
+    assert back["committed_rows"].tolist() == [1, 5, 4]
+
+
+def test_csv_tags_constant_dollars_and_tonnes(tmp_path):
+    t = pd.DataFrame({"plan": [3], "committed": [1.5e8]})
+    export.to_csv(t, tmp_path / "a.csv", "constant 1990 USD (official rates via USD, gold basis)")
+    assert (tmp_path / "a.csv").read_text().splitlines()[0] == "plan,committed_USD_constant_1990"
+    t = pd.DataFrame({"year": [1969], "expected": [266.21800000000002]})
+    export.to_csv(t, tmp_path / "t.csv", "t")
+    assert (tmp_path / "t.csv").read_text().splitlines() == ["year,expected_t", "1969,266.218"]
