@@ -298,3 +298,13 @@ def test_the_command_line_says_which_cell_is_wrong_instead_of_a_traceback(data_c
     err = capsys.readouterr().err
     assert "Traceback" not in err
     assert "loans.csv" in err and f"line {line}, column 'amount'" in err and repr(value) in err
+
+
+def test_the_standard_validator_agrees_with_the_package_and_catches_what_its_schema_forbids(data_copy):
+    from aidcalc.check import check_with_frictionless
+
+    check_with_frictionless(data_copy)  # the shipped data passes the reference validator too
+    path = data_copy / "plans.csv"
+    path.write_text(path.read_text().replace("1951,1955", "1951,x", 1))
+    with pytest.raises(DataValidationError, match=r"plans.csv.*line 2.*end_year.*Frictionless"):
+        check_with_frictionless(data_copy)

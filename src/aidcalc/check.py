@@ -14,8 +14,13 @@ from aidcalc.io import EVIDENCE_TABLES, row_lines
 from aidcalc.validate import check_source_lines
 
 
-def validate_all(data=None) -> dict:
+def validate_all(data=None, standard: bool = True) -> dict:
     """Validate every table of the data package; return the row count of each.
+
+    With ``standard`` (the default), the package is also checked by the Frictionless
+    validator, the reference implementation of its schema standard, so that the project's own
+    reader is never the only judge of its tables (ours is stricter: it refuses what pandas
+    could misread, and checks meaning).
 
     Beyond each table's own checks (:func:`read_table`), holds every claim against the
     evidence (:func:`aidcalc.audit.load_claims`) and the ``line`` of every evidence row and
@@ -44,4 +49,25 @@ def validate_all(data=None) -> dict:
                     raise DataValidationError(data.path / f"{name}.csv", problems)
     if "claims" in counts and set(EVIDENCE_TABLES) <= set(counts):
         load_claims(data)
+    if standard:
+        check_with_frictionless(data.path)
     return counts
+
+
+def check_with_frictionless(folder) -> None:
+    """Validate a data package with the Frictionless validator, foreign keys included.
+
+    Raises
+    ------
+    DataValidationError
+        Naming the file, each bad line and column, as Frictionless reports them.
+
+    """
+    import frictionless  # imported here: the package's own reader needs it not
+
+    report = frictionless.Package(str(folder / "datapackage.json")).validate()
+    for task in report.tasks:
+        problems = [(getattr(err, "row_number", None) or "-", getattr(err, "field_name", None),
+                     f"{err.title}: {err.note} (Frictionless)") for err in task.errors]
+        if problems:
+            raise DataValidationError(folder / f"{task.name}.csv", problems)
