@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from aidcalc import present
+from aidcalc import columns, present
 
 USD = "USD (official rates via USD, gold basis)"
 
@@ -82,7 +82,7 @@ def test_plans_are_labels_and_headers_are_words(by_plan):
     assert "3rd plan 1961-65" in cells(shown.html)
     assert "committed rows" in headers(shown.html)
     assert "granted share" in headers(shown.html)
-    assert present.header("committed_low") == "committed, low"
+    assert columns.header("committed_low") == "committed, low"
 
 
 def test_no_index_column_but_a_named_index_is_kept():

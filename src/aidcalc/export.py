@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from aidcalc.present import (
+from aidcalc.columns import (
     _integral,
     _missing,
     _numeric,
