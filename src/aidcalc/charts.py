@@ -168,6 +168,17 @@ def plot_grouped_bars(table: pd.DataFrame, category: str, series: list[str], *, 
     return fig
 
 
+def _by_lender(frame: pd.DataFrame, column: str, suffixes) -> dict:
+    """Spread a plan x lender table into one series per lender (and its low, high, ...) by plan."""
+    pieces = {}
+    for lender, rows in frame.groupby("lender", sort=True):
+        rows = rows.set_index("plan")
+        for suffix in suffixes:
+            if f"{column}{suffix}" in rows:
+                pieces[f"{lender}{suffix}"] = rows[f"{column}{suffix}"]
+    return pieces
+
+
 def plot_aid_by_plan(table: pd.DataFrame, *, ylabel: str,
                      title: str = "Aid committed to Albania by five-year plan", source: str = SOURCE_LINE,
                      range_label: str = RANGE_LABEL):
@@ -190,12 +201,7 @@ def plot_aid_by_plan(table: pd.DataFrame, *, ylabel: str,
 
     """
     frame = table.assign(lender=table["lender"].astype(str))
-    pieces = {}
-    for lender, rows in frame.groupby("lender", sort=True):
-        rows = rows.set_index("plan")
-        for suffix in ("", "_low", "_high", "_evidence", "_note"):
-            if f"committed{suffix}" in rows:
-                pieces[f"{lender}{suffix}"] = rows[f"committed{suffix}"]
+    pieces = _by_lender(frame, "committed", ("", "_low", "_high", "_evidence", "_note"))
     requested = frame.groupby("plan")
     pieces["requested by Albania"] = requested["requested"].sum(min_count=1)
     for suffix in ("_low", "_high"):
@@ -232,12 +238,7 @@ def plot_per_capita(table: pd.DataFrame, *, ylabel: str, column: str = "committe
 
     """
     frame = table.assign(lender=table["lender"].astype(str))
-    pieces = {}
-    for lender, rows in frame.groupby("lender", sort=True):
-        rows = rows.set_index("plan")
-        for suffix in ("", "_low", "_high"):
-            if f"{column}{suffix}" in rows:
-                pieces[f"{lender}{suffix}"] = rows[f"{column}{suffix}"]
+    pieces = _by_lender(frame, column, ("", "_low", "_high"))
     chart = pd.DataFrame(pieces).sort_index().rename_axis("plan").reset_index()
     series = [c for c in chart.columns if c != "plan" and not re.search(r"_(low|high)$", c)]
     return plot_grouped_bars(chart, "plan", series, title=title, ylabel=ylabel, source=source,

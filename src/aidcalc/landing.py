@@ -14,14 +14,13 @@ from pathlib import Path
 import pandas as pd
 
 from aidcalc.pages import (
-    CSS,
-    GENERATOR,
     PROJECT,
     _file_links,
     _read_or_none,
     _value,
     data_digest_of,
     first_sentences,
+    page_head,
     parameters,
     run_date_of,
     title_and_summary,
@@ -241,15 +240,7 @@ def render_index(reports_dir, manifest: dict | None = None, *, generated: str | 
     generated = generated or datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     made = ", ".join(sorted(dates)) or "unknown"
     data = ", ".join(f"<code>{e(d)}</code>" for d in sorted(digests)) or "unknown"
-    return f"""<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-{GENERATOR}
-<title>aidcalc reports · {e(PROJECT)}</title>
-<style>{CSS}</style>
-</head>
+    return f"""{page_head(f"aidcalc reports · {PROJECT}")}
 <body>
 <header>
 <p class="kicker">aidcalc reports</p>

@@ -103,6 +103,19 @@ td.num{white-space:nowrap}
 # reading an executed notebook
 
 
+def page_head(title: str) -> str:
+    """Return the start of a page up to ``</head>``: its title, the house style, nothing remote."""
+    return f"""<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+{GENERATOR}
+<title>{html.escape(title)}</title>
+<style>{CSS}</style>
+</head>"""
+
+
 def _read(executed_ipynb):
     import nbformat
 
@@ -341,15 +354,7 @@ def render_page(executed_ipynb, *, title: str | None = None, parameter_set: str 
     links = _file_links(path.parent, {path.with_suffix(".html").name})
     files = "".join(f'<li>{e(kind)}: <a href="{e(href)}">{e(name)}</a></li>' for kind, name, href in links)
     back = f'<a href="{e(index_href)}">All reports</a> · ' if index_href else ""
-    return f"""<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-{GENERATOR}
-<title>{e(title)} — {e(parameter_set)} · aidcalc</title>
-<style>{CSS}</style>
-</head>
+    return f"""{page_head(f"{title} — {parameter_set} · aidcalc")}
 <body>
 <header>
 <p class="kicker">{back}aidcalc report · {e(PROJECT)}</p>

@@ -5,24 +5,8 @@ and the charts (PNG, SVG) and tables (CSV) the notebook saves into its ``output_
 ``index.html`` links them all and ``manifest.json`` records the data digest, the parameters
 and the date of every run.
 
-The layout of ``reports/`` keeps one complete set of reports visible whatever moment a run is
-interrupted or killed::
-
-    reports/
-        .runs/<id>/            one complete tree: <notebook>/<set>/, index.html, manifest.json,
-                               .data/ (the snapshot of data/ the run read)
-        .current -> .runs/<id> the one atomic switch
-        index.html -> .current/index.html
-        manifest.json -> .current/manifest.json
-        <notebook> -> .current/<notebook>
-        .lock                  held (flock) by the run in progress
-
-A run builds its whole tree in ``reports/.staging-<id>/`` (the notebooks it runs, plus hard
-links to the previous run's folders of the notebooks it does not run), renames it into
-``.runs/`` and then replaces ``.current`` with ``os.replace`` of a fresh symlink: before that
-call readers see the previous run, after it the new one. Leftovers of an interrupted run
-(``.staging-*``, ``.tmp-*``, ``.old-*``, runs that never became current) are removed when the
-next run starts.
+The runs are switched into ``reports/`` as one tree (:mod:`aidcalc.report_tree`), so that
+whatever moment a run is interrupted or killed, the reports of the last good run stay whole.
 """
 
 from __future__ import annotations
