@@ -40,4 +40,4 @@ bench: $(STAMP)  ## Run the benchmarks; figures to benchmarks/results/latest.jso
 	$(BIN)/python benchmarks/run_benchmarks.py --report --out benchmarks/results/latest.json
 
 clean:  ## Remove .venv and the generated reports
-	rm -rf $(VENV) reports/*/ reports/index.html
+	rm -rf $(VENV) reports/
