@@ -315,7 +315,13 @@ def bench_aggregation(table, n: int = 1_000_000) -> dict:
     t_agg = best_of(lambda: aggregate_loans(loans, to="USD", rates=table))
     t_bounds = best_of(lambda: aggregate_loans(loans, to="USD", rates=table, bounds=True))
     t_floor = best_of(floor, repeat=5)
+    # every total with its full range: rate intervals, judged readings, valuations of one event
+    from aidcalc.ranges import aggregate_loans_with_range
+
+    t_range = best_of(lambda: aggregate_loans_with_range(loans, to="USD"), repeat=2)
     return {"aggregate_1e6_s": round(t_agg, 3), "aggregate_1e6_bounds_s": round(t_bounds, 3),
+            "aggregate_1e6_with_range_s": round(t_range, 3),
+            "aggregate_1e6_with_range_over_plain": ratio(t_range, t_agg),
             "aggregate_1e6_floor_s": round(t_floor, 4), "aggregate_1e6_ratio": ratio(t_agg, t_floor),
             "aggregate_1e6_bounds_over_plain": ratio(t_bounds, t_agg),
             "aggregate_1e6_profile": _profile_top(lambda: aggregate_loans(loans, to="USD", rates=table))}

@@ -66,8 +66,10 @@ def _valuations(counted: pd.DataFrame, loans: pd.DataFrame, to: str, rates, impl
     judged = pd.Series(ids).isin(set(judged_rows(loans))).to_numpy()
     main = pd.DataFrame({"same_as": ids, "pos": np.arange(len(ids)),
                          "main_unit": counted["unit"].to_numpy(dtype=object)})
-    columns = ["id", "same_as", "unit", "vintage", "amount", "figure_text"]
-    restated = loans.loc[loans["same_as"].notna(), columns]
+    restated = loans.loc[loans["same_as"].notna(), ["id", "same_as", "unit", "vintage", "amount"]]
+    # a restatement is named by the figure as the source writes it, else by its amount and unit
+    restated["figure_text"] = (loans.loc[restated.index, "figure_text"] if "figure_text" in loans
+                               else restated["amount"].astype(str) + " " + restated["unit"].astype(str))
     restated = restated.astype({"same_as": object, "unit": object}).merge(main[~judged], on="same_as")
     # a repeat in the same unit is the same valuation
     restated = restated[(restated["unit"] != restated["main_unit"]) & restated["unit"].isin(MONEY_UNITS)]
@@ -97,6 +99,22 @@ def _valuations(counted: pd.DataFrame, loans: pd.DataFrame, to: str, rates, impl
         seq = seq[sign * move[seq] > 0]
         target[pos[seq]], reason[pos[seq]] = move[seq], why[seq]
     return low, high, why_low, why_high
+
+
+#: The rows a tooltip names before it says how many more there are.
+SHOWN_ROWS = 12
+
+
+def _evidence(counted: pd.DataFrame) -> pd.Series:
+    """Per plan, lender and measure, the rows behind the total with their lines ("L0021 (line 2727)")."""
+    keys = ["plan_assigned", "lender", "measure"]
+    groups = counted.groupby(keys, observed=True)
+    first = groups.head(SHOWN_ROWS)  # a total of a million rows names its first few, then a count
+    lines = (" (line " + first["line"].astype(str) + ")") if "line" in first else ""
+    named = first.assign(ref=first["id"].astype(str) + lines)
+    refs = named.groupby(keys, observed=True)["ref"].agg("; ".join)
+    more = (groups.size() - SHOWN_ROWS).reindex(refs.index)
+    return refs.where(more <= 0, refs + "; and " + more.astype(str) + " more rows")
 
 
 def _interval_rows(counted: pd.DataFrame, table) -> dict:
@@ -209,8 +227,7 @@ def aggregate_loans_with_range(loans: pd.DataFrame | None = None, to: str = "USD
         table[f"{m}_low_by"] = _names(rows[rows["move"] < 0], table.index)
         table[f"{m}_high_by"] = _names(rows[rows["move"] > 0], table.index)
     # the rows behind each bar, for a reader to get from a chart to the line in the source
-    behind = counted.assign(ref=counted["id"].astype(str) + " (line " + counted["line"].astype(str) + ")")
-    refs = behind.groupby(["plan_assigned", "lender", "measure"], observed=True)["ref"].agg("; ".join)
+    refs = _evidence(counted)
     for m in MEASURES:
         mine = refs[refs.index.get_level_values("measure") == m].droplevel("measure")
         mine.index = mine.index.set_names(KEY)
