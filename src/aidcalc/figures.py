@@ -46,6 +46,11 @@ def scale_after(following: str) -> float:
     return _SCALES[match.group(1)] if match else 1
 
 
+#: Fractions written in words: "two thirds", "three quarters", "one fifth".
+_PARTS = {"third": 3, "thirds": 3, "quarter": 4, "quarters": 4, "fifth": 5, "fifths": 5}
+_FRACTION = re.compile(r"(one|two|three|four)[ -](thirds?|quarters?|fifths?)")
+
+
 def read_figure(text: str, following: str | None = None, separator: str | None = None) -> set[float]:
     r"""Every number a figure's text can mean, scale words applied.
 
@@ -69,6 +74,10 @@ def read_figure(text: str, following: str | None = None, separator: str | None =
     [1560000000.0]
     >>> sorted(read_figure("one and a half million"))
     [1500000.0]
+    >>> sorted(read_figure("two thirds"))  # a share, to six decimals
+    [0.666667]
+    >>> sorted(read_figure("two", following=" \nthirds of it"))  # broken over two lines
+    [0.666667]
     >>> sorted(read_figure("229.000 tons"))[:2]  # no scale word: the bare readings come first
     [229.0, 229000.0]
     >>> sorted(read_figure("229.000 tons", separator="thousands"))[:2]
@@ -83,6 +92,12 @@ def read_figure(text: str, following: str | None = None, separator: str | None =
     ([229000.0], [1880000000.0])
 
     """
+    # a fraction broken over two lines ("two" / "thirds of it") is read with the word that follows
+    after = following.split()[0].lower() if following and following.split() else ""
+    whole = f"{text.strip().lower()} {after}"
+    fraction = _FRACTION.fullmatch(text.strip().lower()) or _FRACTION.fullmatch(whole)
+    if fraction:  # "two thirds": the share as a number, to six decimals as every reading is
+        return {round(_UNITS[fraction.group(1)] / _PARTS[fraction.group(2)], 6)}
     # A range ("40-50%", "one to two million") is read as each of its ends.
     parts = re.split(r"\bto\b|(?<=\d)-(?=\d)", text.lower())
     scale_words = re.findall(r"thousand|million|billion", text.lower())
