@@ -102,3 +102,12 @@ def test_the_report_help_names_every_option():
     text = cli.build_parser()._subparsers._group_actions[0].choices["report"].format_help()
     for option in ("--config", "--only", "--jobs", "--reports-dir", "--no-progress"):
         assert option in text
+
+
+def test_the_audit_fits_100_columns_without_scientific_notation(capsys):
+    assert cli.main(["audit"]) == 0
+    out = capsys.readouterr().out
+    assert max(len(line) for line in out.splitlines()) <= 100
+    assert "e+0" not in out
+    # C001: 83 + 46 + 55 + 50 + 20 = 254 million, written in full
+    assert "stated 254,000,000 vs recomputed 254,000,000" in out

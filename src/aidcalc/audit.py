@@ -169,17 +169,32 @@ def _call(node, evidence, walk, data):
                                "population or max")
 
 
+def _figure(value: float) -> str:
+    """Write a value in full for a reader: thousands separators, never scientific notation.
+
+    Examples
+    --------
+    >>> _figure(254e6), _figure(168.609e6), _figure(4.0), _figure(0.8333333)
+    ('254,000,000', '168,609,000', '4', '0.833333')
+
+    """
+    if abs(value) >= 1000:
+        whole = abs(value - round(value)) < 1e-9 * abs(value)  # float noise of a whole figure
+        return f"{value:,.0f}" if whole else f"{value:,.2f}"
+    return f"{value:.6f}".rstrip("0").rstrip(".") if value else "0"
+
+
 def _verdict(stated: float, recomputed: float, relation: str, tolerance: float) -> tuple[str, str]:
     if relation == "eq":
         off = abs(stated / recomputed - 1) if recomputed else abs(stated)
         ok = off <= tolerance + 1e-12
         return ("consistent" if ok else "inconsistent",
-                f"stated {stated:,.6g} vs recomputed {recomputed:,.6g}: off by {off:.2%} "
+                f"stated {_figure(stated)} vs recomputed {_figure(recomputed)}: off by {off:.2%} "
                 f"(rounding allows {tolerance:.2%})")
     ok = {"lt": stated < recomputed, "le": stated <= recomputed * (1 + tolerance),
           "gt": stated > recomputed, "ge": stated >= recomputed * (1 - tolerance)}[relation]
     return ("consistent" if ok else "inconsistent",
-            f"stated {stated:,.6g} should be {_RELATIONS[relation]} {recomputed:,.6g}")
+            f"stated {_figure(stated)} should be {_RELATIONS[relation]} {_figure(recomputed)}")
 
 
 @dataclass

@@ -175,6 +175,19 @@ def print_aggregation(args: argparse.Namespace) -> None:
         print(result.excluded[["id", "line", "reason"]].to_string(index=False))
 
 
+def print_audit(audit, width: int = 100) -> None:
+    """Print each claim's verdict on one line and its detail wrapped under it, within ``width`` columns."""
+    import textwrap
+
+    for claim in audit.table.itertuples():
+        heading = f"{claim.id}  {claim.claim_type:<11} {claim.verdict}  "
+        heading += f"(line {claim.line}: {claim.figure_text})"
+        print(heading[:width])
+        indent = " " * 6
+        print(textwrap.fill(str(claim.detail), width=width, initial_indent=indent, subsequent_indent=indent))
+    print(f"\n{len(audit.table)} claims: " + ", ".join(f"{n} {v}" for v, n in audit.counts().items()))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the ``aidcalc`` command; return its exit code."""
     args = build_parser().parse_args(argv)
@@ -207,8 +220,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "audit":
             from aidcalc.audit import run_audit
 
-            audit = run_audit()
-            print(audit.table[["id", "claim_type", "verdict", "detail"]].to_string(index=False))
+            print_audit(run_audit())
     except AidcalcError as err:
         print(f"aidcalc: {err}", file=sys.stderr)
         return 2
