@@ -63,3 +63,20 @@ def test_an_edit_to_a_table_is_seen_by_the_next_load(data_copy):
     assert data.rates.rates.set_index("id").loc["R002", "currency_per_base"] == 4.00
     _set_rate(data_copy, "R002", "4.50")
     assert data.rates.rates.set_index("id").loc["R002", "currency_per_base"] == 4.50
+
+
+def test_an_unwritable_validation_cache_is_said_once_and_loading_still_works(tmp_path, monkeypatch, data_copy):
+    import warnings
+
+    from aidcalc import context
+
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache folder should be")
+    monkeypatch.setenv("AIDCALC_CACHE", str(blocked))
+    monkeypatch.setattr(context, "_WARNED", [])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        frame = open_data(data_copy).table("plans")
+    assert len(frame) == 7  # the seven plans, 1951-55 to 1981-85
+    said = [str(w.message) for w in caught if "validation cache" in str(w.message)]
+    assert len(said) == 1 and "AIDCALC_CACHE" in said[0]

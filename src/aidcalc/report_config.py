@@ -45,6 +45,20 @@ class Job:
         return f"{self.stem}/{self.parameter_set}"
 
 
+def _cpi_span() -> tuple[int, int]:
+    """Return the first and last year of the CPI-U table: the price years a report can take."""
+    from aidcalc.context import open_data
+
+    return open_data().rates.cpi_span
+
+
+def _plans() -> list[int]:
+    """Return the plan numbers of data/plans.csv."""
+    from aidcalc.context import open_data
+
+    return open_data().table("plans")["plan"].astype(int).tolist()
+
+
 def validate_parameters(params: dict) -> dict:
     """Check report parameters' values; return them, or raise naming the value and the choices.
 
@@ -66,9 +80,10 @@ def validate_parameters(params: dict) -> dict:
             )
     if "price_year" in params:
         year = params["price_year"]
-        if not isinstance(year, int) or not 1945 <= year <= 1990:
+        first, last = _cpi_span()
+        if not isinstance(year, int) or not first <= year <= last:
             raise UnknownParameterError(
-                f"price_year={year!r} is not accepted; give a year from 1945 to 1990 (data/cpi_u.csv)"
+                f"price_year={year!r} is not accepted; give a year from {first} to {last} (data/cpi_u.csv)"
             )
     if params.get("price_basis") == "constant" and params.get("currency", "USD") != "USD":
         raise UnknownParameterError(
@@ -77,9 +92,10 @@ def validate_parameters(params: dict) -> dict:
     if "plan_range" in params:
         pr = params["plan_range"]
         if not (isinstance(pr, list | tuple) and len(pr) == 2 and all(isinstance(p, int) for p in pr)
-                and 1 <= pr[0] <= pr[1] <= 7):
+                and min(_plans()) <= pr[0] <= pr[1] <= max(_plans())):
             raise UnknownParameterError(
-                f"plan_range={pr!r} is not accepted; give [first, last] plan numbers from 1 to 7"
+                f"plan_range={pr!r} is not accepted; give [first, last] plan numbers from {min(_plans())} to "
+                f"{max(_plans())} (data/plans.csv)"
             )
     if "include_military" in params and not isinstance(params["include_military"], bool):
         raise UnknownParameterError(
