@@ -64,7 +64,8 @@ class DataContext:
             digest.update(str(f.relative_to(self.path)).encode() + b"\0" + f.read_bytes())
         return digest.hexdigest()[:16]
 
-    def _cached(self, key: str, stamp: str, build):
+    def cached(self, key: str, stamp: str, build):
+        """Return what ``build()`` makes, made once per ``stamp`` (a digest of what it depends on)."""
         with self._lock:
             hit = self._frames.get(key)
             if hit is not None and hit[0] == stamp:
@@ -88,7 +89,7 @@ class DataContext:
         from aidcalc.io import read_table
 
         stamp = self.stamp(name)
-        frame = self._cached(f"table:{name}", stamp, lambda: self._validated(name, stamp, read_table))
+        frame = self.cached(f"table:{name}", stamp, lambda: self._validated(name, stamp, read_table))
         return frame.copy()
 
     def _validated(self, name, stamp, read_table):
@@ -114,7 +115,7 @@ class DataContext:
         from aidcalc.rates import RateTable
 
         stamp = "".join(self.stamp(n) for n in ("rates", "redenominations", "cpi_u"))
-        return self._cached("rates", stamp, lambda: RateTable.from_frames(
+        return self.cached("rates", stamp, lambda: RateTable.from_frames(
             self.table("rates"), self.table("redenominations"), self.table("cpi_u")))
 
     @cached_property

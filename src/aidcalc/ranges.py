@@ -27,7 +27,7 @@ import pandas as pd
 from aidcalc.aggregate import Aggregation, aggregate_loans
 from aidcalc.context import open_data
 from aidcalc.conversion import convert
-from aidcalc.rows import MONEY_UNITS, convert_rows
+from aidcalc.rows import MONEY_UNITS
 from aidcalc.scenarios import apply_alternatives, conversion_options, judged_rows
 from aidcalc.units import currency_code
 
@@ -63,14 +63,18 @@ def _valuations(counted: pd.DataFrame, loans: pd.DataFrame, to: str, rates, impl
     value = counted["value"].to_numpy(dtype=float)
     # a judged row's own alternative already spans the doubt about it: its valuations are not
     # added on top, so one event never moves a bound twice
-    judged = pd.Series(ids).isin(set(judged_rows(loans))).to_numpy()
-    main = pd.DataFrame({"same_as": ids, "pos": np.arange(len(ids)),
-                         "main_unit": counted["unit"].to_numpy(dtype=object)})
+    named = set(judged_rows(loans))
+    judged = pd.Series(ids).isin(named).to_numpy() if named else np.zeros(len(ids), dtype=bool)
     restated = loans.loc[loans["same_as"].notna(), ["id", "same_as", "unit", "vintage", "amount"]]
     # a restatement is named by the figure as the source writes it, else by its amount and unit
     restated["figure_text"] = (loans.loc[restated.index, "figure_text"] if "figure_text" in loans
                                else restated["amount"].astype(str) + " " + restated["unit"].astype(str))
-    restated = restated.astype({"same_as": object, "unit": object}).merge(main[~judged], on="same_as")
+    if len(restated):  # few rows restate another: find the rows they restate, not every row's id
+        main = pd.DataFrame({"same_as": ids, "pos": np.arange(len(ids)),
+                             "main_unit": counted["unit"].to_numpy(dtype=object)})
+        restated = restated.astype({"same_as": object, "unit": object}).merge(main[~judged], on="same_as")
+    else:
+        restated = restated.assign(pos=np.zeros(0, dtype=np.int64), main_unit=restated["unit"])
     # a repeat in the same unit is the same valuation
     restated = restated[(restated["unit"] != restated["main_unit"]) & restated["unit"].isin(MONEY_UNITS)]
     pos, move, why = [], [], []
@@ -198,7 +202,13 @@ def aggregate_loans_with_range(loans: pd.DataFrame | None = None, to: str = "USD
     other_basis = "source_implied" if rate_basis == "official" else "official"
     flipped = conversion_options(to, "constant" if price_year else "nominal", price_year or 1990,
                                  other_basis, data=data)
-    implied = convert_rows(counted, data=data, basis=basis, **flipped)["value"].to_numpy(dtype=float)
+    # the counted rows are converted already: their currency and day are at hand, so the other
+    # basis is one grouped conversion of the same columns
+    amounts = counted["amount"].to_numpy(dtype=float, na_value=np.nan)
+    other = convert(amounts, counted["currency"].array, counted["converted_at"].to_numpy(), to=flipped["to"],
+                    rate_type=flipped["rate_type"], price_year=flipped["price_year"], basis=basis,
+                    data=flipped["rates"], errors="coerce")
+    implied = np.asarray(other.value, dtype=float)
     low, high, why_low, why_high = _valuations(counted, loans, to, options["rates"], implied)
     table = central.table.set_index(KEY)
     readings = []
@@ -209,9 +219,9 @@ def aggregate_loans_with_range(loans: pd.DataFrame | None = None, to: str = "USD
     for moves_of, why in ((low, why_low), (high, why_high)):
         moved = np.flatnonzero(moves_of != 0)  # few rows have a second valuation
         readings.append(pd.DataFrame({
-            "plan": counted["plan_assigned"].to_numpy()[moved],
-            "lender": counted["lender"].to_numpy(dtype=object)[moved].astype(str),
-            "measure": counted["measure"].to_numpy(dtype=object)[moved].astype(str),
+            "plan": counted["plan_assigned"].array.take(moved).to_numpy(),
+            "lender": np.asarray(counted["lender"].array.take(moved), dtype=object).astype(str),
+            "measure": np.asarray(counted["measure"].array.take(moved), dtype=object).astype(str),
             "move": moves_of[moved], "reading": why[moved]}))
     readings = pd.concat(readings, ignore_index=True).dropna(subset=["move"])
     readings = readings[readings["move"].abs() > 1e-6]

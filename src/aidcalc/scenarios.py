@@ -33,8 +33,22 @@ def conversion_options(currency: str = "USD", price_basis: str = "nominal", pric
                "rate_type": ("official",), "rates": data.rates}
     if rate_basis == "source_implied":
         options["rate_type"] = ("source_implied", "official")
-        options["rates"] = data.rates.with_rates(implied_rates(data))
+        options["rates"] = implied_table(data)
     return options
+
+
+def implied_table(data=None):
+    """Return the rate table with the rates the sources' own conversions imply added (cached per data).
+
+    The implied rates come from the audit of every claim, so they are worked out once per
+    version of the evidence, claims and rates, and handed out from the data context's cache.
+    """
+    from aidcalc.io import EVIDENCE_TABLES
+
+    data = open_data(data)
+    names = (*EVIDENCE_TABLES, "claims", "rates", "redenominations", "cpi_u", "plans")
+    stamp = "".join(data.stamp(n) for n in names)
+    return data.cached("implied_rates", stamp, lambda: data.rates.with_rates(implied_rates(data)))
 
 
 def parse_alternative(text) -> dict:
