@@ -108,6 +108,18 @@ class Conversion:
         tuples[:] = [tuple(s.split()) for s in self._core.group_ids]
         return self._shaped(self._core.expand(tuples))
 
+    def categorical(self, what: str = "rate_ids") -> pd.Categorical:
+        """Per amount, the joined rate ids (``what="rate_ids"``) or the problem, as a categorical.
+
+        Built once per group of amounts, so it costs little however long the column: the form
+        to keep in a table of many rows.
+        """
+        per_group = self._core.group_ids if what == "rate_ids" else self._core.group_problem
+        if what == "problem" and self._core.row_problem is not None:  # row-level reasons: per amount
+            return pd.Categorical(self._core.expand(per_group))
+        codes, uniques = pd.factorize(per_group)
+        return pd.Categorical.from_codes(codes[self._core.groups], categories=uniques)
+
     def rate_id_strings(self):
         """Per amount, the ids of the rows used, joined by spaces."""
         return self._shaped(self._core.expand(self._core.group_ids))

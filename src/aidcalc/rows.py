@@ -75,19 +75,50 @@ def convert_rows(frame: pd.DataFrame, to: str = "USD", *, days: np.ndarray | Non
     when = effective_days(out, days)
     value = np.full(len(out), np.nan)
     low, high = np.full(len(out), np.nan), np.full(len(out), np.nan)
-    rate_rows = np.full(len(out), "", dtype=object)
-    problem = np.where(money, "", "not money").astype(object)
-    problem[money & np.isnat(when)] = "no date or period to convert at"
+    # rate ids and problems repeat across rows: kept as categoricals, numbered once per group
+    rate_rows = _Labels(len(out), "")
+    problem = _Labels(len(out), "")
+    problem.put(np.flatnonzero(~money), "not money")
+    problem.put(np.flatnonzero(money & np.isnat(when)), "no date or period to convert at")
     rows = np.flatnonzero(money & ~np.isnat(when))
     if len(rows):
         result = convert(out["amount"].to_numpy(dtype=float, na_value=np.nan)[rows],
                          out["currency"].array[rows], when[rows], to=to, errors="coerce",
                          data=data if rates is None else rates, **options)
-        value[rows], rate_rows[rows], problem[rows] = result.value, result.rate_id_strings(), result.problem
+        value[rows] = result.value
+        rate_rows.put_categorical(rows, result.categorical("rate_ids"))
+        problem.put_categorical(rows, result.categorical("problem"))
         if options.get("bounds"):
             low[rows], high[rows] = result.low, result.high
         out.attrs["label"] = result.label
-    out["converted_at"], out["value"], out["rate_rows"], out["problem"] = when, value, rate_rows, problem
+    out["converted_at"], out["value"] = when, value
+    out["rate_rows"], out["problem"] = rate_rows.categorical(), problem.categorical()
     if options.get("bounds"):
         out["value_low"], out["value_high"] = low, high
     return out
+
+
+class _Labels:
+    """A column of a few distinct texts over many rows, filled in parts and read as a categorical."""
+
+    def __init__(self, n: int, default: str):
+        self.names = [default]
+        self.codes = np.zeros(n, dtype=np.int32)
+
+    def _code(self, name: str) -> int:
+        if name not in self.names:
+            self.names.append(name)
+        return self.names.index(name)
+
+    def put(self, rows: np.ndarray, name: str) -> None:
+        """Give ``rows`` the text ``name``."""
+        self.codes[rows] = self._code(name)
+
+    def put_categorical(self, rows: np.ndarray, values: pd.Categorical) -> None:
+        """Give ``rows`` the texts of a categorical of the same length."""
+        remap = np.array([self._code(str(c)) for c in values.categories], dtype=np.int32)
+        self.codes[rows] = remap[values.codes]
+
+    def categorical(self) -> pd.Categorical:
+        """Return the column."""
+        return pd.Categorical.from_codes(self.codes, categories=self.names)
