@@ -8,6 +8,7 @@ Every function that reads reference data (rates, plans, population, claims, evid
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 import warnings
 from functools import cached_property
@@ -42,18 +43,31 @@ class DataContext:
                 "holding the aidcalc tables, such as the data/ folder of a checkout"
             )
         self._frames: dict[str, tuple[str, object]] = {}
+        self._stamps: dict[str, tuple] = {}
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"DataContext({str(self.path)!r})"
 
-    def stamp(self, name: str) -> str:
-        """Return a digest of all a table's validity depends on: itself, its schema, its references."""
+    def stamp(self, *names: str) -> str:
+        """Return a digest of all the tables' validity depends on: themselves, schemas, references.
+
+        The bytes are digested again only when a file's modification time, size or inode (or the
+        schema folder's) has changed since the last call, so asking costs a few ``stat`` calls.
+        """
         from aidcalc.io import table_files
 
-        digest = hashlib.sha256(name.encode())
-        for f in table_files(self.path, name):
+        hit = self._stamps.get(names)
+        if hit is not None and _signature(hit[0]) == hit[1]:
+            return hit[2]
+        files = tuple(dict.fromkeys(f for name in names for f in table_files(self.path, name)))
+        digest = hashlib.sha256(" ".join(names).encode())
+        for f in files:
             digest.update(f.read_bytes() if f.exists() else b"-")
+        files += (self.path / "schemas",)  # a schema added to the folder changes the signature
+        signature = _signature(files)
+        if signature is not None:
+            self._stamps[names] = (files, signature, digest.hexdigest())
         return digest.hexdigest()
 
     @property
@@ -114,7 +128,7 @@ class DataContext:
         """The rate, redenomination and CPI tables, prepared for conversion (read-only)."""
         from aidcalc.rates import RateTable
 
-        stamp = "".join(self.stamp(n) for n in ("rates", "redenominations", "cpi_u"))
+        stamp = self.stamp("rates", "redenominations", "cpi_u")
         return self.cached("rates", stamp, lambda: RateTable.from_frames(
             self.table("rates"), self.table("redenominations"), self.table("cpi_u")))
 
@@ -124,6 +138,14 @@ class DataContext:
         from aidcalc.io import table_names
 
         return table_names(self.path)
+
+
+def _signature(files) -> tuple | None:
+    """Return the modification time, size and inode of each file (None if one is missing)."""
+    try:
+        return tuple((st.st_mtime_ns, st.st_size, st.st_ino) for st in map(os.stat, files))
+    except OSError:
+        return None
 
 
 def open_data(path: str | Path | None = None) -> DataContext:

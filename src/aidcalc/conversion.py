@@ -235,45 +235,11 @@ def _rate_table(data):
             context = _DEFAULT[key] = open_data(None)
     else:
         context = data if isinstance(data, DataContext) else open_data(data)
-    return _fresh_rates(context)
+    return context.rates  # a few stat calls when nothing changed (DataContext.stamp)
 
 
 #: The default data context per (AIDCALC_DATA, working folder).
 _DEFAULT: dict = {}
-#: Per data context: the files its rate tables depend on, their stat signature, and the tables.
-_RATES: dict = {}
-_RATE_TABLES = ("rates", "redenominations", "cpi_u")
-
-
-def _signature(files) -> tuple | None:
-    try:
-        return tuple((s.st_mtime_ns, s.st_size, s.st_ino) for s in map(os.stat, files))
-    except OSError:
-        return None
-
-
-def _fresh_rates(context):
-    """Return the context's rate tables, asking it again only when a file they depend on has changed.
-
-    ``DataContext.rates`` digests the bytes of every file the tables depend on at each call
-    (about 0.3 ms), which would be most of a scalar conversion; here the files' modification
-    times, sizes and inodes (and the schema folder's, for added schemas) stand in for the bytes
-    between two calls, and any change hands the question back to the context.
-    """
-    hit = _RATES.get(context)
-    if hit is not None and _signature(hit[0]) == hit[1]:
-        return hit[2]
-    from aidcalc.io import table_files
-
-    files = tuple(dict.fromkeys(str(f) for name in _RATE_TABLES for f in table_files(context.path, name)))
-    files += (str(context.path / "schemas"),)
-    signature = _signature(files)
-    table = context.rates
-    if signature is not None:
-        _RATES[context] = (files, signature, table)
-    return table
-
-
 def _check_price_year(price_year, to, table):
     if price_year is None:
         return None

@@ -47,7 +47,7 @@ def implied_table(data=None):
 
     data = open_data(data)
     names = (*EVIDENCE_TABLES, "claims", "rates", "redenominations", "cpi_u", "plans")
-    stamp = "".join(data.stamp(n) for n in names)
+    stamp = data.stamp(*names)
     return data.cached("implied_rates", stamp, lambda: data.rates.with_rates(implied_rates(data)))
 
 
