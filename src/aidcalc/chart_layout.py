@@ -135,6 +135,20 @@ def wrap_tick(text, width: int = 14) -> str:
     return textwrap.fill(text, width, break_long_words=False, break_on_hyphens=False)
 
 
+def gather(groups, column: str, name: str) -> dict:
+    """Sum a series (and its low and high) per group, and join its evidence and notes, under ``name``."""
+    frame = groups.obj
+    pieces = {}
+    for suffix in ("", "_low", "_high"):
+        if f"{column}{suffix}" in frame:
+            pieces[f"{name}{suffix}"] = groups[f"{column}{suffix}"].sum(min_count=1)
+    for suffix in ("_evidence", "_note"):
+        if f"{column}{suffix}" in frame:
+            pieces[f"{name}{suffix}"] = groups[f"{column}{suffix}"].agg(
+                lambda v: "; ".join(dict.fromkeys(t for t in v if isinstance(t, str) and t)))
+    return pieces
+
+
 def _spread(table: pd.DataFrame, category: str, series: list[str], by: str, labels: dict):
     """One row per ``category``, one column per ``series`` and value of ``by`` (with its ranges)."""
     frame = table.assign(**{by: table[by].astype(str)})
@@ -143,14 +157,7 @@ def _spread(table: pd.DataFrame, category: str, series: list[str], by: str, labe
     for col in series:
         for value, rows in frame.groupby(by, sort=True):
             name = value if len(series) == 1 else f"{value}: {labels.get(col, col)}"
-            groups = rows.groupby(category, sort=False)
-            for suffix in ("", "_low", "_high"):
-                if f"{col}{suffix}" in rows:
-                    pieces[f"{name}{suffix}"] = groups[f"{col}{suffix}"].sum(min_count=1)
-            for suffix in ("_evidence", "_note"):
-                if f"{col}{suffix}" in rows:
-                    pieces[f"{name}{suffix}"] = groups[f"{col}{suffix}"].agg(
-                        lambda v: "; ".join(dict.fromkeys(t for t in v if isinstance(t, str) and t)))
+            pieces.update(gather(rows.groupby(category, sort=False), col, name))
             names[name] = name
             wide.append(name)
     chart = pd.DataFrame(pieces).reindex(order).rename_axis(category).reset_index()

@@ -33,6 +33,7 @@ from aidcalc.chart_layout import (  # noqa: F401  (the public names of the chart
     _untangle_ticks,
     add_source,
     format_amount,
+    gather,
     place_labels,
     plan_tick,
     save_figure,
@@ -172,10 +173,8 @@ def _by_lender(frame: pd.DataFrame, column: str, suffixes) -> dict:
     """Spread a plan x lender table into one series per lender (and its low, high, ...) by plan."""
     pieces = {}
     for lender, rows in frame.groupby("lender", sort=True):
-        rows = rows.set_index("plan")
-        for suffix in suffixes:
-            if f"{column}{suffix}" in rows:
-                pieces[f"{lender}{suffix}"] = rows[f"{column}{suffix}"]
+        pieces.update({k: v for k, v in gather(rows.groupby("plan"), column, lender).items()
+                       if k[len(lender):] in suffixes})
     return pieces
 
 
@@ -202,15 +201,7 @@ def plot_aid_by_plan(table: pd.DataFrame, *, ylabel: str,
     """
     frame = table.assign(lender=table["lender"].astype(str))
     pieces = _by_lender(frame, "committed", ("", "_low", "_high", "_evidence", "_note"))
-    requested = frame.groupby("plan")
-    pieces["requested by Albania"] = requested["requested"].sum(min_count=1)
-    for suffix in ("_low", "_high"):
-        if f"requested{suffix}" in frame:
-            pieces[f"requested by Albania{suffix}"] = requested[f"requested{suffix}"].sum(min_count=1)
-    for suffix in ("_evidence", "_note"):
-        if f"requested{suffix}" in frame:
-            pieces[f"requested by Albania{suffix}"] = requested[f"requested{suffix}"].agg(
-                lambda v: "; ".join(dict.fromkeys(t for t in v if isinstance(t, str) and t)))
+    pieces.update(gather(frame.groupby("plan"), "requested", "requested by Albania"))
     chart = pd.DataFrame(pieces).sort_index().rename_axis("plan").reset_index()
     series = [c for c in chart.columns if c != "plan" and not re.search(r"_(low|high|evidence|note)$", c)]
     return plot_grouped_bars(chart, "plan", series, title=title, ylabel=ylabel, source=source,
