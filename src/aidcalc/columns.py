@@ -12,7 +12,8 @@ import re
 import numpy as np
 import pandas as pd
 
-CURRENCIES = ("USD", "RUB", "CNY", "ALL")
+from aidcalc.units import MONEY_UNITS as CURRENCIES  # the money units, named in headers
+
 #: Text longer than this is set as a wrapping paragraph column.
 LONG_TEXT = 60
 

@@ -73,10 +73,7 @@ class DataContext:
     @property
     def digest(self) -> str:
         """A digest of every file of the data folder, to record which data a result used."""
-        digest = hashlib.sha256()
-        for f in sorted(p for p in self.path.rglob("*") if p.is_file()):
-            digest.update(str(f.relative_to(self.path)).encode() + b"\0" + f.read_bytes())
-        return digest.hexdigest()[:16]
+        return paths.folder_digest(self.path)
 
     def cached(self, key: str, stamp: str, build):
         """Return what ``build()`` makes, made once per ``stamp`` (a digest of what it depends on)."""

@@ -34,6 +34,20 @@ def data_dir(path: str | os.PathLike | None = None) -> Path:
     return Path(chosen).resolve()
 
 
+def folder_digest(path: str | os.PathLike) -> str:
+    """Return the first 16 hex digits of a sha256 over a folder's files: sorted names and bytes.
+
+    The digest of a data folder that a report page and the run manifest record.
+    """
+    import hashlib
+
+    path = Path(path)
+    digest = hashlib.sha256()
+    for f in sorted(p for p in path.rglob("*") if p.is_file()):
+        digest.update(str(f.relative_to(path)).encode() + b"\0" + f.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def cache_dir() -> Path:
     """Return the user cache folder (``$AIDCALC_CACHE``, else ``$XDG_CACHE_HOME/aidcalc``)."""
     if os.environ.get("AIDCALC_CACHE"):

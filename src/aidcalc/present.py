@@ -46,7 +46,6 @@ MISSING = "–"
 MINUS = "\u2212"
 #: Why a number is missing, unless the caller says otherwise.
 MISSING_NOTE = "no row of the source states this figure"
-#: Currency codes whose amounts are money (as in ``aidcalc.rows.MONEY_UNITS``).
 _CSS = """<style>
 table.aidcalc-table{border-collapse:collapse;margin:0.5rem 0;font-variant-numeric:tabular-nums;
   font-size:0.92rem;line-height:1.35}

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import json
 import os
 import secrets
@@ -30,6 +29,7 @@ import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
+from aidcalc import paths
 from aidcalc.errors import ReportLockedError
 
 RUNS = ".runs"
@@ -54,11 +54,7 @@ def data_digest(path: Path | str) -> str:
         The first 16 hex digits of the sha256.
 
     """
-    path = Path(path)
-    digest = hashlib.sha256()
-    for f in sorted(p for p in path.rglob("*") if p.is_file()):
-        digest.update(str(f.relative_to(path)).encode() + b"\0" + f.read_bytes())
-    return digest.hexdigest()[:16]
+    return paths.folder_digest(path)
 
 
 # -- the workers -----------------------------------------------------------------------------

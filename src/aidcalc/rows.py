@@ -12,9 +12,8 @@ from aidcalc.conversion import convert
 from aidcalc.dates import parse_dates
 from aidcalc.distinct import factorize_rows, map_distinct
 from aidcalc.io import float_column, require_columns
-from aidcalc.units import currency_code
+from aidcalc.units import MONEY_UNITS, currency_code
 
-MONEY_UNITS = ("RUB", "CNY", "ALL", "USD")
 SOVIET_BLOC = ("USSR", "Soviet bloc", "Poland", "Czechoslovakia", "GDR", "Hungary", "Romania",
                "Bulgaria")
 

@@ -46,6 +46,10 @@ def __getattr__(name):
 
 #: Currency codes, with their vintages, that the rate tables may hold.
 CURRENCIES = ("RUB_old", "RUB", "CNY_old", "CNY", "ALL_old", "ALL", "USD")
+#: The money units an evidence row may use: the currencies without their vintage.
+MONEY_UNITS = tuple(dict.fromkeys(c.removesuffix("_old") for c in CURRENCIES))
+#: The currencies that changed in a reform, so that an amount in them must say old or new.
+VINTAGED_UNITS = tuple(c.removesuffix("_old") for c in CURRENCIES if c.endswith("_old"))
 #: Unit codes that the evidence tables use for non-money quantities, with their pint unit.
 QUANTITY_UNITS = {"t": "tonne", "count": "count"}
 

@@ -31,14 +31,10 @@ from pathlib import Path
 import pandas as pd
 
 from aidcalc.errors import ClaimExpressionError
-from aidcalc.units import CURRENCIES
+from aidcalc.units import CURRENCIES, MONEY_UNITS, VINTAGED_UNITS
 
 #: Amounts at or above this are refused: more than any figure of the sources, in any unit.
 AMOUNT_LIMIT = 1e13
-#: The money units an evidence row may use: the currencies of the registry, without vintage.
-MONEY_UNITS = tuple(dict.fromkeys(c.removesuffix("_old") for c in CURRENCIES))
-#: The currencies that changed in a reform, so that an amount in them must say old or new.
-VINTAGED_UNITS = tuple(c.removesuffix("_old") for c in CURRENCIES if c.endswith("_old"))
 #: The non-money units an evidence row may use (as declared in schemas/evidence.json).
 QUANTITY_UNITS = ("t", "count", "pct", "times", "fraction", "rank", "years", "kWh", "km", "m")
 #: Row ids of the evidence tables, as ``same_as``, ``part_of`` and claim expressions name them.
