@@ -15,7 +15,7 @@ Every floor is the least work that gives the same numbers, prepared once outside
 * first conversion: a fresh interpreter to its first ``convert``, against ``import pandas``;
 * aggregation: ``aggregate_loans`` of 1e6 rows, against a ``groupby`` sum over pre-converted values;
 * report: ``aidcalc report``, against one trivial papermill run times the runs over the cores;
-* Dask: ``aidcalc.distributed.convert_dask`` over partitions generated lazily, reduced to a sum,
+* Dask: ``aidcalc.money.distributed.convert_dask`` over partitions generated lazily, reduced to a sum,
   with the peak resident memory of the process.
 
 Timings are wall-clock, the best of several runs, on this machine only.
@@ -294,8 +294,8 @@ def _profile_top(fn, limit: int = 12) -> list[str]:
 
 def bench_aggregation(table, n: int = 1_000_000) -> dict:
     """aggregate_loans against a groupby over the same rows, converted beforehand; with its profile."""
-    from aidcalc.aggregate import aggregate_loans
-    from aidcalc.dates import parse_dates
+    from aidcalc.evidence.aggregation import aggregate_loans
+    from aidcalc.money.dates import parse_dates
 
     loans = synthetic_loans(n)
     agg = aggregate_loans(loans, to="USD", rates=table)
@@ -316,7 +316,7 @@ def bench_aggregation(table, n: int = 1_000_000) -> dict:
     t_bounds = best_of(lambda: aggregate_loans(loans, to="USD", rates=table, bounds=True))
     t_floor = best_of(floor, repeat=5)
     # every total with its full range: rate intervals, judged readings, valuations of one event
-    from aidcalc.ranges import aggregate_loans_with_range
+    from aidcalc.evidence.ranges import aggregate_loans_with_range
 
     t_range = best_of(lambda: aggregate_loans_with_range(loans, to="USD"), repeat=2)
     return {"aggregate_1e6_s": round(t_agg, 3), "aggregate_1e6_bounds_s": round(t_bounds, 3),
@@ -332,7 +332,7 @@ def bench_report() -> dict:
     import nbformat
     import papermill
 
-    from aidcalc.report import run_reports
+    from aidcalc.report.runner import run_reports
 
     with tempfile.TemporaryDirectory() as out:  # the checkout's reports/ is left as it is
         start = time.perf_counter()
@@ -359,7 +359,7 @@ import resource, sys, time
 import numpy as np, pandas as pd, dask, dask.dataframe as dd
 sys.path.insert(0, {here!r})
 from run_benchmarks import synthetic_rows
-from aidcalc.distributed import convert_dask
+from aidcalc.money.distributed import convert_dask
 n, parts = {n}, {parts}
 size = n // parts
 def make(i, size=size):

@@ -7,10 +7,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tiny import TINY
 
-from aidcalc.aggregate import (
+from aidcalc.errors import DuplicateIdError
+from aidcalc.evidence.aggregation import (
     aggregate_loans,
 )
-from aidcalc.errors import DuplicateIdError
 
 LOANS = TINY.table("loans")
 

@@ -2,9 +2,9 @@ import csv
 
 import pytest
 
-from aidcalc.audit import evaluate, implied_rates, load_claims, run_audit
-from aidcalc.context import load_table
 from aidcalc.errors import AidcalcError, ClaimExpressionError, UnknownReferenceError
+from aidcalc.evidence.audit import evaluate, implied_rates, load_claims, run_audit
+from aidcalc.tables.context import load_table
 
 AUDIT = run_audit().table.set_index("id")
 

@@ -3,7 +3,7 @@
 For each page: no console error or uncaught exception, no request outside ``file:``/``data:``
 (nothing from the network), every link and image resolves (the file exists; an in-page anchor
 has its target), and the screenshot is not blank. Chromium is driven over the DevTools
-protocol (``websocket-client``). The reports are built once, by ``aidcalc.report.run_reports``,
+protocol (``websocket-client``). The reports are built once, by ``aidcalc.report.runner.run_reports``,
 into a temporary folder. Skipped, saying why, when Chromium is not installed; ``.ci/run``
 installs it, so CI always runs these tests.
 
@@ -27,7 +27,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from aidcalc import pages, paths
+from aidcalc import paths
+from aidcalc.publish import pages
 
 NOTEBOOKS = sorted(p.name for p in paths.NOTEBOOKS_DIR.glob("*.ipynb"))
 #: A second parameter set, so the index links more than one run of a notebook.
@@ -126,7 +127,7 @@ def chromium():
 @pytest.fixture(scope="session")
 def built(chromium, tmp_path_factory):
     """Every notebook on its defaults, and 01 with a second set, built once by the runner."""
-    from aidcalc.report import run_reports
+    from aidcalc.report.runner import run_reports
 
     out = tmp_path_factory.mktemp("browser-reports")
     sets = {"default": {}}

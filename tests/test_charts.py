@@ -3,9 +3,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from aidcalc.aggregate import aggregate_loans
-from aidcalc.audit import run_audit
-from aidcalc.charts import (
+from aidcalc.evidence.aggregation import aggregate_loans
+from aidcalc.evidence.audit import run_audit
+from aidcalc.publish.charts import (
     SOURCE_LINE,
     format_amount,
     plot_aid_by_plan,
@@ -14,7 +14,7 @@ from aidcalc.charts import (
     save_figure,
     save_table,
 )
-from aidcalc.context import load_table
+from aidcalc.tables.context import load_table
 
 matplotlib.use("Agg")
 
@@ -85,7 +85,7 @@ def test_nothing_is_written_without_an_output_folder(tmp_path):
 
 
 def test_importing_the_charts_changes_no_matplotlib_setting():
-    code = ("import matplotlib, json; before = dict(matplotlib.rcParams); import aidcalc.charts; "
+    code = ("import matplotlib, json; before = dict(matplotlib.rcParams); import aidcalc.publish.charts; "
             "print(json.dumps(sorted(k for k, v in matplotlib.rcParams.items() if before[k] != v)))")
     import subprocess
     import sys
@@ -107,12 +107,12 @@ def _overlaps(fig):
 
 def _chart(name):
     """Draw one chart of the reports on the real tables, as its notebook does."""
-    from aidcalc.aggregate import aggregate_projects, aggregate_tonnage
-    from aidcalc.charts import plot_corroboration, plot_per_capita, plot_tonnage
-    from aidcalc.corroborate import corroborate
-    from aidcalc.plans import plan_label
-    from aidcalc.population import add_per_capita
-    from aidcalc.ranges import aggregate_loans_with_range
+    from aidcalc.evidence.aggregation import aggregate_projects, aggregate_tonnage
+    from aidcalc.evidence.corroboration import corroborate
+    from aidcalc.evidence.plans import plan_label
+    from aidcalc.evidence.population import add_per_capita
+    from aidcalc.evidence.ranges import aggregate_loans_with_range
+    from aidcalc.publish.charts import plot_corroboration, plot_per_capita, plot_tonnage
 
     if name == "aid by plan, rubles with military":
         rubles = aggregate_loans_with_range(to="RUB", military=load_table("arms_shipments"))
@@ -156,7 +156,7 @@ def test_every_chart_keeps_a_title_a_unit_and_the_source_line(name):
 
 
 def test_the_per_head_chart_draws_one_bar_per_plan_and_lender_and_names_the_lender():
-    from aidcalc.charts import plot_per_capita
+    from aidcalc.publish.charts import plot_per_capita
 
     table = pd.DataFrame({"plan": [3, 3, 4], "lender": ["China", "Soviet bloc", "China"],
                           "committed_per_capita": [70.0, 40.0, 400.0]})
@@ -181,7 +181,7 @@ def test_whiskers_end_at_the_low_and_high_of_each_total():
 
 
 def test_each_bar_of_the_svg_names_the_rows_and_lines_behind_it(tmp_path):
-    from aidcalc.ranges import aggregate_loans_with_range
+    from aidcalc.evidence.ranges import aggregate_loans_with_range
 
     fig = plot_aid_by_plan(aggregate_loans_with_range().table, ylabel="USD")
     svg = next(p for p in save_figure(fig, tmp_path, "aid") if p.suffix == ".svg").read_text()
@@ -196,7 +196,7 @@ def test_every_chart_of_a_notebook_is_shown_not_only_the_first(tmp_path):
 
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(
-        "import pandas as pd\nfrom aidcalc.charts import plot_grouped_bars\n"
+        "import pandas as pd\nfrom aidcalc.publish.charts import plot_grouped_bars\n"
         "table = pd.DataFrame({'plan': ['1st'], 'v': [1.0]})"),
         nbformat.v4.new_code_cell("fig = plot_grouped_bars(table, 'plan', ['v'], title='a', ylabel='u')"),
         nbformat.v4.new_code_cell("fig = plot_grouped_bars(table, 'plan', ['v'], title='b', ylabel='u')")]

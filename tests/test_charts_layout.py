@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from aidcalc.charts import (
+from aidcalc.publish.charts import (
     DAGGER,
     SOURCE_LINE,
     plot_aid_by_plan,
@@ -96,7 +96,7 @@ def test_plan_labels_are_written_on_two_lines():
 
 
 def test_the_notebook_call_with_one_row_per_plan_and_lender_gives_one_bar_per_lender():
-    from aidcalc.plans import plan_label
+    from aidcalc.evidence.plans import plan_label
 
     table = _plan_table().assign(committed_per_capita=lambda t: t["committed"] / 1.6e6)
     fig = plot_grouped_bars(table.assign(plan=table["plan"].map(plan_label)), "plan", ["committed_per_capita"],
@@ -210,7 +210,7 @@ def test_drawing_a_chart_leaves_the_callers_matplotlib_settings_as_they_were():
 
 
 def test_a_year_without_a_delivery_gets_no_flat_bar():
-    from aidcalc.charts import plot_tonnage
+    from aidcalc.publish.charts import plot_tonnage
 
     table = pd.DataFrame({"year": [1967, 1968, 1969], "delivered": [np.nan, 99_000.0, 0.0],
                           "delivered_cumulative": [0.0, 99_000.0, 99_000.0]})

@@ -6,7 +6,7 @@ from aidcalc import cli
 
 
 def test_report_passes_its_options_to_run_reports():
-    with patch("aidcalc.report.run_reports", return_value={"a/default": 1.0}) as run:
+    with patch("aidcalc.report.runner.run_reports", return_value={"a/default": 1.0}) as run:
         assert cli.main(["report", "--jobs", "1", "--only", "01_aid_by_plan", "--no-progress"]) == 0
     run.assert_called_once_with(None, None, only=["01_aid_by_plan"], jobs=1, progress=False)
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from aidcalc import convert, open_data, run_audit
+from aidcalc import convert, load_rate_table, open_data, run_audit
 from aidcalc.errors import DataNotFoundError
 
 
@@ -29,14 +29,14 @@ def test_a_frame_changed_by_one_caller_is_unchanged_for_the_next():
     data = open_data()
     loans = data.table("loans")
     loans.loc[0, "amount"] = 99
-    rates = data.rates.rates
+    rates = load_rate_table(data).rates
     rates.loc[0, "currency_per_base"] = 99
     assert data.table("loans").loc[0, "amount"] == 6_000_000  # L0001: six million dollars
-    assert data.rates.rates.loc[0, "currency_per_base"] == 5.30  # R001
+    assert load_rate_table(data).rates.loc[0, "currency_per_base"] == 5.30  # R001
 
 
 def test_the_prepared_rate_arrays_cannot_be_written():
-    series = next(iter(open_data().rates._series.values()))
+    series = next(iter(load_rate_table()._series.values()))
     with pytest.raises(ValueError, match="read-only"):
         series.rate[0] = 99
 
@@ -60,15 +60,15 @@ def test_a_folder_without_tables_is_refused_naming_the_fix(tmp_path):
 
 def test_an_edit_to_a_table_is_seen_by_the_next_load(data_copy):
     data = open_data(data_copy)
-    assert data.rates.rates.set_index("id").loc["R002", "currency_per_base"] == 4.00
+    assert load_rate_table(data).rates.set_index("id").loc["R002", "currency_per_base"] == 4.00
     _set_rate(data_copy, "R002", "4.50")
-    assert data.rates.rates.set_index("id").loc["R002", "currency_per_base"] == 4.50
+    assert load_rate_table(data).rates.set_index("id").loc["R002", "currency_per_base"] == 4.50
 
 
 def test_an_unwritable_validation_cache_is_said_once_and_loading_still_works(tmp_path, monkeypatch, data_copy):
     import warnings
 
-    from aidcalc import context
+    from aidcalc.tables import context
 
     blocked = tmp_path / "not-a-folder"
     blocked.write_text("a file where the cache folder should be")

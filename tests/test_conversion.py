@@ -15,7 +15,7 @@ from aidcalc.errors import (
     UnknownCurrencyError,
     UnknownParameterError,
 )
-from aidcalc.rates import RateTable
+from aidcalc.money.rates import RateTable
 from aidcalc.units import Q_
 
 _TABLE = load_rate_table()

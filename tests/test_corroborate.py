@@ -5,8 +5,8 @@ import csv
 import pytest
 
 from aidcalc import convert, open_data
-from aidcalc.corroborate import corroborate
 from aidcalc.errors import UnknownReferenceError
+from aidcalc.evidence.corroboration import corroborate
 
 LINKS = corroborate().set_index(["independent_id", "thesis_id"])
 

@@ -10,7 +10,7 @@ from aidcalc.errors import MissingDateError, UnknownParameterError
 dd = pytest.importorskip("dask.dataframe", reason="dask is not installed: pip install 'aidcalc[dask]'")
 dask = pytest.importorskip("dask")
 
-from aidcalc.distributed import convert_dask  # noqa: E402
+from aidcalc.money.distributed import convert_dask  # noqa: E402
 
 
 def _frame(n=2_000, seed=7):

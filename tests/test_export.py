@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 import test_present
 
-from aidcalc import export
+from aidcalc.publish import export
 
 USD = test_present.USD
 

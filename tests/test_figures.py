@@ -1,6 +1,6 @@
 import pytest
 
-from aidcalc.figures import read_figure
+from aidcalc.evidence.figure_text import read_figure
 
 
 @pytest.mark.parametrize(

@@ -4,10 +4,10 @@ import pandas as pd
 import pytest
 
 from aidcalc import paths
-from aidcalc.check import validate_all
-from aidcalc.context import load_evidence, load_table
 from aidcalc.errors import DataValidationError, UnknownParameterError
-from aidcalc.io import EVIDENCE_TABLES
+from aidcalc.evidence.package_check import validate_all
+from aidcalc.tables.context import load_evidence, load_table
+from aidcalc.tables.reader import EVIDENCE_TABLES
 
 
 def _edit_row(path, row_id, **changes):

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from test_pages import executed_notebook
 
-from aidcalc import landing, pages
+from aidcalc.publish import landing, pages
 
 
 @pytest.fixture

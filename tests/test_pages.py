@@ -7,7 +7,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from aidcalc import pages
+from aidcalc.publish import pages
 
 STAGING = "/work/main/reports/.staging-abc123/01_aid_by_plan/rubles"
 # a 1x1 PNG

@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from aidcalc.plans import assign_plans, load_plans, plan_label
+from aidcalc.evidence.plans import assign_plans, load_plans, plan_label
 
 CASES = [
     # plan, period_start, period_end, date, expected plan, rule, remark fragment

@@ -2,8 +2,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from aidcalc.context import load_table
-from aidcalc.population import add_per_capita, interpolate_population
+from aidcalc.evidence.population import add_per_capita, interpolate_population
+from aidcalc.tables.context import load_table
 
 
 def test_population_is_interpolated_between_censuses_and_not_extrapolated():

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from aidcalc import columns, present
+from aidcalc.publish import columns
+from aidcalc.publish import tables as present
 
 USD = "USD (official rates via USD, gold basis)"
 

@@ -6,8 +6,8 @@ import re
 import pytest
 from support import following_text, requires_seeds, seed_lines
 
-from aidcalc.context import load_evidence, load_table
-from aidcalc.figures import read_figure
+from aidcalc.evidence.figure_text import read_figure
+from aidcalc.tables.context import load_evidence, load_table
 
 EVIDENCE = load_evidence()
 SOURCES = load_table("sources").set_index("id")["file"]

@@ -5,9 +5,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aidcalc.context import load_table
-from aidcalc.ranges import aggregate_loans_with_range, sensitivity
-from aidcalc.scenarios import apply_alternatives, parse_alternative
+from aidcalc.evidence.ranges import aggregate_loans_with_range, sensitivity
+from aidcalc.evidence.readings import apply_alternatives, parse_alternative
+from aidcalc.tables.context import load_table
 
 LOANS = load_table("loans")
 TABLE = aggregate_loans_with_range().table.set_index(["plan", "lender"])
@@ -98,7 +98,7 @@ def test_low_central_high_are_ordered_and_no_row_vanishes_for_any_subset(ids):
 
 def test_tonnage_keeps_the_thousands_reading_of_the_heavy_artillery_load_as_its_range():
     from aidcalc import aggregate_tonnage
-    from aidcalc.ranges import with_judged_range
+    from aidcalc.evidence.ranges import with_judged_range
 
     arms = load_table("arms_shipments")
     table = with_judged_range(aggregate_tonnage, arms, "plan", by="plan").table.set_index("plan")

@@ -6,14 +6,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aidcalc.aggregate import (
+from aidcalc.errors import MissingColumnError, UnknownParameterError
+from aidcalc.evidence.aggregation import (
     aggregate_items,
     aggregate_loans,
     aggregate_projects,
     aggregate_tonnage,
 )
-from aidcalc.context import load_table
-from aidcalc.errors import MissingColumnError, UnknownParameterError
+from aidcalc.tables.context import load_table
 
 LOANS = load_table("loans")
 ARMS = load_table("arms_shipments")

@@ -10,9 +10,9 @@ import yaml
 
 from aidcalc import paths
 from aidcalc.errors import ReportError, UnknownParameterError
-from aidcalc.report import run_reports
-from aidcalc.report_config import load_jobs, validate_parameters
-from aidcalc.report_tree import data_digest
+from aidcalc.report.config import load_jobs, validate_parameters
+from aidcalc.report.runner import run_reports
+from aidcalc.report.tree import data_digest
 
 NOTEBOOKS = sorted(p.name for p in paths.NOTEBOOKS_DIR.glob("*.ipynb"))
 

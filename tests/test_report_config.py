@@ -5,8 +5,8 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 from aidcalc.errors import ReportConfigError, ReportError, UnknownParameterError
-from aidcalc.report import run_reports
-from aidcalc.report_config import load_jobs
+from aidcalc.report.config import load_jobs
+from aidcalc.report.runner import run_reports
 
 
 def write_notebook(folder, stem, parameters='output_dir = ""\ntag = "x"\ncurrency = "USD"\n'):

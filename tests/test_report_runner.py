@@ -13,11 +13,12 @@ import pytest
 import yaml
 from nbformat.v4 import new_code_cell, new_notebook
 
-from aidcalc import cli, paths, report_tree
-from aidcalc.context import DataContext
+from aidcalc import cli, paths
 from aidcalc.errors import ReportError, ReportLockedError
-from aidcalc.report import run_reports
-from aidcalc.report_tree import SWAP_STEPS, data_digest
+from aidcalc.report import tree as report_tree
+from aidcalc.report.runner import run_reports
+from aidcalc.report.tree import SWAP_STEPS, data_digest
+from aidcalc.tables.context import DataContext
 
 #: The tiny notebooks write what they were given, and which data they read, into output_dir.
 WRITE = ('import os, pathlib\n'

@@ -1,6 +1,6 @@
 import pandas as pd
 
-from aidcalc.rows import lender_group
+from aidcalc.evidence.rows import lender_group
 
 
 def test_lenders_are_grouped_into_the_bloc_and_china():

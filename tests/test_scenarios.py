@@ -3,7 +3,7 @@
 import pytest
 
 from aidcalc import open_data
-from aidcalc.scenarios import conversion_options, implied_table
+from aidcalc.evidence.readings import conversion_options, implied_table
 
 
 def test_the_implied_rate_table_is_worked_out_once_per_version_of_the_data():

@@ -13,12 +13,12 @@ import pytest
 from support import requires_seeds
 
 from aidcalc import paths
-from aidcalc.audit import load_claims
-from aidcalc.check import validate_all
 from aidcalc.cli import main
-from aidcalc.context import DataContext, load_table
 from aidcalc.errors import AidcalcError, ClaimExpressionError, DataValidationError
-from aidcalc.io import read_table, table_names
+from aidcalc.evidence.audit import load_claims
+from aidcalc.evidence.package_check import validate_all
+from aidcalc.tables.context import DataContext, load_table
+from aidcalc.tables.reader import read_table, table_names
 
 
 def _rows(path):
@@ -258,10 +258,10 @@ def test_the_shipped_tables_pass_every_check():
 def test_a_table_that_passed_is_not_checked_again_until_its_bytes_change(data_copy, monkeypatch, tmp_path):
     monkeypatch.setenv("AIDCALC_CACHE", str(tmp_path / "cache"))
     calls = []
-    import aidcalc.validate
+    import aidcalc.tables.rules
 
-    real = aidcalc.validate.check_cells
-    monkeypatch.setattr(aidcalc.validate, "check_cells", lambda *a: calls.append(1) or real(*a))
+    real = aidcalc.tables.rules.check_cells
+    monkeypatch.setattr(aidcalc.tables.rules, "check_cells", lambda *a: calls.append(1) or real(*a))
     DataContext(data_copy).table("loans")
     assert len(calls) == 1
     DataContext(data_copy).table("loans")  # a new context: the digest is remembered on disk
@@ -301,7 +301,7 @@ def test_the_command_line_says_which_cell_is_wrong_instead_of_a_traceback(data_c
 
 
 def test_the_standard_validator_agrees_with_the_package_and_catches_what_its_schema_forbids(data_copy):
-    from aidcalc.check import check_with_frictionless
+    from aidcalc.evidence.package_check import check_with_frictionless
 
     check_with_frictionless(data_copy)  # the shipped data passes the reference validator too
     path = data_copy / "plans.csv"

@@ -9,20 +9,20 @@ from importlib import import_module
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "open_data": "context", "DataContext": "context", "load_rate_table": "context",
-    "convert": "conversion", "deflate_usd": "conversion",
-    "parse_dates": "dates",
+    "open_data": "tables.context", "DataContext": "tables.context", "load_rate_table": "money.rates",
+    "convert": "money.conversion", "deflate_usd": "money.conversion",
+    "parse_dates": "money.dates",
     "Q_": "units", "ureg": "units",
-    "load_table": "context", "load_evidence": "context", "validate_table": "context",
-    "validate_all": "check",
-    "assign_plans": "plans", "load_plans": "plans", "plan_label": "plans",
-    "aggregate_loans": "aggregate", "aggregate_projects": "aggregate",
-    "aggregate_tonnage": "aggregate", "aggregate_items": "aggregate",
-    "interpolate_population": "population", "add_per_capita": "population",
-    "run_audit": "audit", "load_claims": "audit",
-    "conversion_options": "scenarios", "sensitivity": "ranges",
-    "aggregate_loans_with_range": "ranges",
-    "run_reports": "report", "start_report": "session",
+    "load_table": "tables.context", "load_evidence": "tables.context", "validate_table": "tables.context",
+    "validate_all": "evidence.package_check",
+    "assign_plans": "evidence.plans", "load_plans": "evidence.plans", "plan_label": "evidence.plans",
+    "aggregate_loans": "evidence.aggregation", "aggregate_projects": "evidence.aggregation",
+    "aggregate_tonnage": "evidence.aggregation", "aggregate_items": "evidence.aggregation",
+    "interpolate_population": "evidence.population", "add_per_capita": "evidence.population",
+    "run_audit": "evidence.audit", "load_claims": "evidence.audit",
+    "conversion_options": "evidence.readings", "sensitivity": "evidence.ranges",
+    "aggregate_loans_with_range": "evidence.ranges",
+    "run_reports": "report.runner", "start_report": "report.session",
     "AidcalcError": "errors",
 }
 __all__ = sorted(_EXPORTS)

@@ -132,9 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def print_aggregation(args: argparse.Namespace) -> None:
     """Print the table of an aggregation, then how many rows it counted and why it left the rest out."""
-    from aidcalc import aggregate
-    from aidcalc.context import load_table
-    from aidcalc.ranges import aggregate_loans_with_range
+    from aidcalc.evidence import aggregation
+    from aidcalc.evidence.ranges import aggregate_loans_with_range
+    from aidcalc.tables.context import load_table
 
     table = None
     if args.what == "loans":
@@ -148,11 +148,11 @@ def print_aggregation(args: argparse.Namespace) -> None:
             table[col] = table[col] / 1e6
         table.columns = ["plan", "lender", "requested", "committed", "low", "high"]
     elif args.what == "projects":
-        result = aggregate.aggregate_projects(load_table("projects"))
+        result = aggregation.aggregate_projects(load_table("projects"))
     elif args.what == "tonnage":
-        result = aggregate.aggregate_tonnage(load_table("arms_shipments"), by=args.by)
+        result = aggregation.aggregate_tonnage(load_table("arms_shipments"), by=args.by)
     else:
-        result = aggregate.aggregate_items(load_table("arms_shipments"))
+        result = aggregation.aggregate_items(load_table("arms_shipments"))
     if table is not None:
         print(f"loans, millions of {result.unit}")
         print("low and high: the range of the committed total (readings below)")
@@ -193,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if args.command == "report":
-            from aidcalc.report import run_reports
+            from aidcalc.report.runner import run_reports
 
             try:
                 timings = run_reports(args.config, args.reports_dir, only=args.only, jobs=args.jobs,
@@ -204,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
             for folder, seconds in sorted(timings.items()):
                 print(f"{folder}: {seconds:.1f} s")
         elif args.command == "convert":
-            from aidcalc.conversion import convert
+            from aidcalc.money.conversion import convert
 
             result = convert(args.amount, args.currency, args.date, to=args.to,
                              rate_type=args.rate_type, basis=args.basis, via=args.via,
@@ -213,12 +213,12 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "aggregate":
             print_aggregation(args)
         elif args.command == "validate":
-            from aidcalc.check import validate_all
+            from aidcalc.evidence.package_check import validate_all
 
             for name, rows in validate_all().items():
                 print(f"{name}: {rows} rows valid")
         elif args.command == "audit":
-            from aidcalc.audit import run_audit
+            from aidcalc.evidence.audit import run_audit
 
             print_audit(run_audit())
     except AidcalcError as err:

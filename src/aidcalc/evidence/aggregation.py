@@ -1,0 +1,375 @@
+"""Aggregate the evidence by plan, lender and event, accounting for every input row.
+
+Every function returns an :class:`Aggregation`: the summary ``table``, the ``counted`` rows
+behind it, and the ``excluded`` rows, each with its ``reason``. Counted plus excluded is always
+the input, row for row.
+
+Commitment rules (no double counting):
+
+* a row with ``same_as`` repeats an earlier row (or restates it in another currency): excluded;
+* a row with ``part_of`` is a component of a stated total; when that total is counted, the
+  component is excluded ("included in the total of row X"), otherwise it is counted;
+* ``granted``, ``approved``, ``signed``, ``agreed``, ``added``, ``stated_total`` and
+  ``delivered`` (aid given, as the 1967 arms deliveries) are commitments; ``requested`` is a
+  request; promises, drafts, expectations, postponements,
+  refusals and cuts are neither and are excluded with their event named.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from aidcalc.distinct import map_distinct
+from aidcalc.errors import DuplicateIdError, UnknownParameterError
+from aidcalc.evidence.plans import assign_plans
+from aidcalc.evidence.rows import convert_rows, effective_days, lender_group
+from aidcalc.money.dates import calendar_years, parse_dates
+from aidcalc.tables.reader import require_columns
+
+COMMIT_EVENTS = ("granted", "approved", "signed", "agreed", "added", "stated_total", "delivered")
+REQUEST_EVENTS = ("requested",)
+#: The periods :func:`aggregate_tonnage` sums over.
+TONNAGE_PERIODS = ("year", "plan")
+#: The columns each aggregation reads (the evidence tables have them all).
+PLAN_COLUMNS = ("plan", "period_start", "period_end", "date")
+LOAN_COLUMNS = ("id", *PLAN_COLUMNS, "giver", "receiver", "event", "amount", "unit", "vintage", "same_as",
+                "part_of")
+PROJECT_COLUMNS = ("id", *PLAN_COLUMNS, "receiver", "event", "amount", "unit", "same_as")
+ITEM_COLUMNS = ("id", "receiver", "category", "item", "event", "amount", "unit", "same_as")
+
+
+@dataclass
+class Aggregation:
+    """A summary table with the rows it counted and the rows it left out, with reasons."""
+
+    table: pd.DataFrame
+    counted: pd.DataFrame
+    excluded: pd.DataFrame
+    unit: str = ""
+    n_input: int | None = None
+
+    def __post_init__(self):
+        self.check()
+
+    def check(self) -> None:
+        """Raise if counted + excluded rows are not exactly the input rows."""
+        rows = self.counted.index.append(self.excluded.index)
+        if rows.is_unique:  # the split of one frame: its row labels say no row is in both
+            ids = rows
+        else:  # the caller's index repeats labels: the evidence ids must be unique instead
+            ids = pd.Index(np.concatenate([self.counted["id"].to_numpy(dtype=object),
+                                           self.excluded["id"].to_numpy(dtype=object)]))
+        if not ids.is_unique:
+            raise AssertionError(f"rows both counted and excluded: {sorted(set(ids[ids.duplicated()]))}")
+        if self.n_input is not None and len(ids) != self.n_input:
+            raise AssertionError(f"{self.n_input} input rows but {len(ids)} counted or excluded")
+
+    @property
+    def reasons(self) -> pd.Series:
+        """How many rows each exclusion reason left out."""
+        return self.excluded["reason"].value_counts()
+
+
+def _split(frame: pd.DataFrame, reason: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
+    keep = pd.isna(reason)
+    return frame[keep], frame[~keep].assign(reason=reason[~keep])
+
+
+def _as_mask(mask) -> np.ndarray:
+    if isinstance(mask, pd.Series):  # a missing comparison (pd.NA) does not match
+        return mask.to_numpy(dtype=bool, na_value=False)
+    return np.asarray(mask, dtype=bool)
+
+
+def _first_reason(n: int, rules, reason: np.ndarray | None = None) -> np.ndarray:
+    """Apply (mask, reason) rules in order; each of ``n`` rows gets the first reason that matches.
+
+    A reason is a string; a ``(template, column)`` pair, filled with the row's value of the
+    column (once per distinct value, so cheap on long tables); or a function of the boolean
+    mask of the rows it applies to, returning their reasons. ``reason`` holds reasons already
+    given (``None`` for none), which stand. Returns the reasons, ``None`` where no rule matched.
+    """
+    reason = np.full(n, None, dtype=object) if reason is None else reason.copy()
+    open_rows = pd.isna(reason)
+    for mask, text in rules:
+        hit = _as_mask(mask) & open_rows
+        if not hit.any():
+            continue
+        if isinstance(text, tuple):
+            template, column = text
+            text = map_distinct(template.format, column[hit] if isinstance(column, pd.Categorical)
+                                else np.asarray(column, dtype=object)[hit])
+        elif callable(text):
+            text = text(hit)
+        reason[hit] = text
+        open_rows &= ~hit
+    return reason
+
+
+class _RowIds:
+    """Find the rows that ``same_as`` and ``part_of`` point at; the ids are indexed on first use."""
+
+    def __init__(self, frame: pd.DataFrame):
+        self.frame = frame
+        self._index = None
+
+    def positions(self, column: str) -> np.ndarray:
+        """Return, per row, the position of the row its ``column`` names (-1 for none or not found)."""
+        if self._index is None:
+            index = pd.Index(self.frame["id"].to_numpy(dtype=object))
+            if not index.is_unique:
+                shared = sorted(map(str, index[index.duplicated()].unique()))[:5]
+                raise DuplicateIdError(
+                    f"ids {', '.join(shared)} each name more than one input row, so rows that point at "
+                    "them (same_as, part_of) are ambiguous; give every row its own id"
+                )
+            self._index = index
+        refs = self.frame[column]
+        named = refs.notna().to_numpy()
+        found = np.full(len(refs), -1, dtype=np.int64)
+        found[named] = self._index.get_indexer(refs.to_numpy(dtype=object)[named])
+        return found
+
+
+def _repeat_reason(frame: pd.DataFrame, ids: _RowIds | None = None):
+    """Give a ``same_as`` row its reason: a repeat of row X, or a restatement in another unit."""
+    ids = _RowIds(frame) if ids is None else ids
+
+    def reason(hit):
+        target = frame["same_as"].to_numpy(dtype=object)[hit]
+        at = ids.positions("same_as")[hit]
+        units = frame["unit"].to_numpy(dtype=object)
+        same = np.zeros(len(target), dtype=bool)
+        found = at >= 0
+        same[found] = pd.Series(units[at[found]], dtype="string").eq(
+            pd.Series(units[hit][found], dtype="string")).to_numpy(dtype=bool, na_value=False)
+        kind = np.where(same, 0, np.where(found, 1, 2))
+        before = np.array(["repeats row ", "restates row ", "repeats row "], dtype=object)
+        after = np.array(["", " in another unit", " (not in this input)"], dtype=object)
+        return before[kind] + target + after[kind]
+    return reason
+
+
+def aggregate_loans(loans: pd.DataFrame, to: str = "USD", receiver: str = "Albania",
+                    military: pd.DataFrame | None = None, *, data=None, rates=None,
+                    **options) -> Aggregation:
+    """Sum loans and grants by plan, lender and measure (requested or committed).
+
+    Parameters
+    ----------
+    loans : DataFrame
+        ``data/loans.csv`` as :func:`aidcalc.load_table` returns it.
+    to : str
+        Target currency; options (``rate_type``, ``basis``, ``via``, ``price_year``) are
+        passed to :func:`aidcalc.convert`.
+    receiver : str
+        Only aid to this receiver is summed; the rest is excluded as comparison figures.
+    military : DataFrame, optional
+        ``data/arms_shipments.csv``: its money rows (values of arms) are added as military aid,
+        with ``lender`` suffixed " (military)"; its tonnage and item counts are excluded.
+    data : DataContext or path, optional
+        The data to read (plans, and rates unless ``rates`` is given); defaults to the packaged tables.
+    rates : RateTable, optional
+        Rates to convert at instead of those of ``data`` (e.g. with the source-implied rates added).
+    **options
+        ``rate_type``, ``basis``, ``via``, ``price_year`` of :func:`aidcalc.convert`.
+
+    Returns
+    -------
+    Aggregation
+        ``table`` has one row per plan and lender with ``requested``, ``committed`` (in
+        ``to``; missing where no row states one), their row counts (``requested_rows``,
+        ``committed_rows``; 0 where none), and ``granted_share`` = committed / requested
+        where both exist.
+
+    Examples
+    --------
+    >>> from aidcalc import load_table
+    >>> agg = aggregate_loans(load_table("loans"), to="RUB")
+    >>> first = agg.table.set_index(["plan", "lender"]).loc[(1, "Soviet bloc")]
+    >>> round(float(first["committed"]))  # 254 million old rubles / 4.444 (gold basis)
+    57155716
+
+    """
+    require_columns(loans, LOAN_COLUMNS, "aggregate_loans", "loans")
+    if military is not None:
+        require_columns(military, LOAN_COLUMNS, "aggregate_loans (military=)", "arms_shipments")
+    frame = loans if military is None else pd.concat([loans, military], ignore_index=True)
+    days = parse_dates(frame["date"])  # parsed once, used twice
+    rows = convert_rows(frame, to=to, days=days, data=data, rates=rates, **options)
+    rows = assign_plans(rows, days=days, data=data)
+    lender = lender_group(rows["giver"])
+    if military is not None:
+        is_arms = rows["id"].isin(military["id"]).to_numpy()
+        named = lender.astype(object)
+        lender = named.where(~is_arms, named + " (military)").astype("category")
+    rows["lender"] = lender
+    measures = ["", "committed", "requested"]
+    event = pd.Categorical(rows["event"])  # numbered once, read by two rules
+    measure = map_distinct(lambda e: 1 if e in COMMIT_EVENTS else 2 if e in REQUEST_EVENTS else 0,
+                           event).astype(np.int8)
+    rows["measure"] = pd.Categorical.from_codes(measure, categories=measures)
+    n, ids = len(rows), _RowIds(rows)
+    reason = _first_reason(n, [
+        (rows["receiver"] != receiver, f"receiver is not {receiver} (a comparison figure)"),
+        (rows["problem"] == "not money", ("not a money amount (unit {})", rows["unit"])),
+        (rows["same_as"].notna(), _repeat_reason(rows, ids)),
+        (measure == 0, ("event '{}' is neither a request nor a commitment", event)),
+    ])
+    undated = (np.isnat(rows["converted_at"].to_numpy()),
+               "no date or period: a cumulative statement, see the audit")
+    later = [(rows["problem"] != "", ("not convertible: {}", rows["problem"])),
+             (rows["plan_assigned"].isna(), "no plan could be assigned")]
+    # A component is left out only when the total it belongs to is counted (or is itself
+    # inside a counted total); a total that cannot be counted leaves its components counted.
+    has_parent = rows["part_of"].notna().to_numpy()
+    parent_counted = np.zeros(n, dtype=bool)
+    if has_parent.any():
+        countable = pd.isna(reason) & ~_as_mask(undated[0])
+        for mask, _ in later:
+            countable &= ~_as_mask(mask)
+        parent = ids.positions("part_of")[has_parent]
+        parent_counted[has_parent] = (parent >= 0) & countable[np.maximum(parent, 0)]
+    inside = (parent_counted, ("included in the total of row {}", rows["part_of"]))
+    reason = _first_reason(n, [undated, inside, *later], reason)
+    counted, excluded = _split(rows, reason)
+    table = (counted.groupby(["plan_assigned", "lender", "measure"], observed=True)["value"]
+             .agg(["sum", "count"]).unstack("measure"))
+    table.columns = [f"{m}" if s == "sum" else f"{m}_rows" for s, m in table.columns]
+    for measure in ("requested", "committed"):
+        if measure not in table:
+            table[measure] = np.nan  # no row of this measure: the sum is missing, not zero
+        # but the number of rows behind it is known: zero
+        table[f"{measure}_rows"] = table.get(f"{measure}_rows", pd.Series(0, index=table.index)).fillna(0)
+        table[f"{measure}_rows"] = table[f"{measure}_rows"].astype(np.int64)
+    table["granted_share"] = table["committed"] / table["requested"]
+    table = table[["requested", "committed", "requested_rows", "committed_rows", "granted_share"]]
+    table = table.reset_index().rename(columns={"plan_assigned": "plan"})
+    table["lender"] = table["lender"].astype(frame["giver"].dtype)  # plain labels, whatever the row order
+    return Aggregation(table, counted, excluded, unit=rows.attrs.get("label", to), n_input=len(frame))
+
+
+def aggregate_projects(projects: pd.DataFrame, receiver: str = "Albania", *, data=None) -> Aggregation:
+    """Count industrial projects by plan and event, with the cumulative count of new ones.
+
+    ``table`` has one row per plan with one column per event (``requested``, ``promised``,
+    ``agreed``, ``completed``, ...), ``committed`` (the new projects the giver committed to in
+    that plan: the sum of the commitment events, see :data:`COMMIT_EVENTS`, other than a
+    stated total), ``committed_cumulative`` (their running sum over the plans) and, beside it,
+    ``stated_total`` where the source states a cumulative count of its own.
+
+    Examples
+    --------
+    >>> from aidcalc import load_table
+    >>> table = aggregate_projects(load_table("projects")).table.set_index("plan")
+    >>> table.loc[4, ["committed", "committed_cumulative", "stated_total"]].tolist()  # 29 + 18
+    [18.0, 47.0, 45.0]
+
+    """
+    require_columns(projects, PROJECT_COLUMNS, "aggregate_projects", "projects")
+    rows = assign_plans(projects, data=data)
+    reason = _first_reason(len(rows), [
+        (rows["receiver"] != receiver, f"receiver is not {receiver} (a comparison figure)"),
+        (rows["unit"] != "count", "not a count of projects"),
+        (rows["same_as"].notna(), _repeat_reason(rows)),
+        (rows["plan_assigned"].isna(), "no plan could be assigned"),
+    ])
+    counted, excluded = _split(rows, reason)
+    table = counted.pivot_table(index="plan_assigned", columns="event", values="amount",
+                                aggfunc="sum").sort_index()
+    new = [e for e in COMMIT_EVENTS if e != "stated_total" and e in table]
+    # a plan with no commitment on record has no committed figure (missing, not zero) ...
+    table["committed"] = table[new].sum(axis=1, min_count=1) if new else np.nan
+    # ... and adds nothing to the running count
+    table["committed_cumulative"] = table["committed"].fillna(0).cumsum()
+    table = table.reset_index().rename(columns={"plan_assigned": "plan"})
+    table.columns.name = None
+    return Aggregation(table, counted, excluded, unit="projects", n_input=len(projects))
+
+
+def aggregate_tonnage(arms: pd.DataFrame, receiver: str = "Albania", by: str = "year", *,
+                      data=None) -> Aggregation:
+    """Sum arms tonnage by year (or plan) and event, with running sums beside the source's totals.
+
+    Parameters
+    ----------
+    arms : DataFrame
+        ``data/arms_shipments.csv`` as :func:`aidcalc.load_table` returns it.
+    receiver : str
+        Only shipments to this receiver are summed.
+    by : {"year", "plan"}
+        The period of each row of the table: the calendar year of the row's date (else of its
+        period's first year), or the five-year plan :func:`aidcalc.evidence.plans.assign_plans` gives it.
+    data : DataContext or path, optional
+        The data to read (the plans); defaults to the packaged tables.
+
+    Returns
+    -------
+    Aggregation
+        ``table`` has one row per year (or plan) with one column per event in tonnes
+        (``requested``, ``promised``, ``agreed``, ``expected``, ``delivered``), the running sums
+        ``<event>_cumulative`` of the requested, promised, agreed and delivered loads, and
+        ``stated_total``: the source's own cumulative statement (the latest in the period),
+        which is shown beside the sums, never added to them. ``counted`` rows carry ``day``
+        (their date, else their period's first year), ``year`` and ``plan_assigned``.
+
+    Raises
+    ------
+    UnknownParameterError
+        If ``by`` is neither ``"year"`` nor ``"plan"``.
+
+    Examples
+    --------
+    >>> from aidcalc import load_table
+    >>> table = aggregate_tonnage(load_table("arms_shipments"), by="plan").table.set_index("plan")
+    >>> table.loc[4, ["delivered", "delivered_cumulative"]].tolist()  # 19,000 + 80,000 + 1,400 t
+    [100400.0, 100400.0]
+
+    """
+    if by not in TONNAGE_PERIODS:
+        raise UnknownParameterError(f"by={by!r} is not accepted; use one of {TONNAGE_PERIODS}")
+    require_columns(arms, PROJECT_COLUMNS, "aggregate_tonnage", "arms_shipments")
+    rows = assign_plans(arms, data=data)
+    rows["day"] = effective_days(rows)
+    rows["year"] = pd.array(calendar_years(rows["day"].to_numpy()), dtype="Int64")
+    key = "year" if by == "year" else "plan_assigned"
+    reason = _first_reason(len(rows), [
+        (rows["receiver"] != receiver, f"receiver is not {receiver}"),
+        (rows["unit"] != "t", ("not a tonnage (unit {})", rows["unit"])),
+        (rows["same_as"].notna(), _repeat_reason(rows)),
+        (rows["year"].isna(), "no date or period to place it in a year"),
+        (rows["plan_assigned"].isna() if by == "plan" else False, "no plan could be assigned"),
+    ])
+    counted, excluded = _split(rows, reason)
+    stated = counted["event"] == "stated_total"
+    table = counted[~stated].pivot_table(index=key, columns="event", values="amount", aggfunc="sum")
+    # a cumulative statement is not a load: the latest one in the period stands, unsummed
+    latest = counted[stated].sort_values("day").groupby(key)["amount"].last().rename("stated_total")
+    table = table.join(latest, how="outer").sort_index()
+    for event in ("requested", "promised", "agreed", "delivered"):
+        if event in table:  # a period with no such load adds nothing to the running sum
+            table[f"{event}_cumulative"] = table[event].fillna(0).cumsum()
+    table.index.name = by
+    table.columns.name = None
+    return Aggregation(table.reset_index(), counted, excluded, unit="t", n_input=len(arms))
+
+
+def aggregate_items(arms: pd.DataFrame, receiver: str = "Albania") -> Aggregation:
+    """Count arms items (tanks, aircraft, ships, ...) by item and event.
+
+    ``table`` has one row per item with one column per event (``requested``, ``promised``,
+    ``agreed``, ...).
+    """
+    require_columns(arms, ITEM_COLUMNS, "aggregate_items", "arms_shipments")
+    reason = _first_reason(len(arms), [
+        (arms["receiver"] != receiver, f"receiver is not {receiver}"),
+        (arms["category"] != "arms_items", ("not an item count (category {})", arms["category"])),
+        (arms["same_as"].notna(), _repeat_reason(arms)),
+    ])
+    counted, excluded = _split(arms, reason)
+    table = counted.pivot_table(index="item", columns="event", values="amount", aggfunc="sum")
+    table.columns.name = None
+    return Aggregation(table.reset_index(), counted, excluded, unit="count", n_input=len(arms))

@@ -1,0 +1,73 @@
+"""Check a whole data folder: every table against its schema and meaning, the claims, the source lines.
+
+This is what ``aidcalc validate`` runs; loading a single table checks that table alone
+(:meth:`aidcalc.tables.context.DataContext.table`).
+"""
+
+from __future__ import annotations
+
+from aidcalc import paths
+from aidcalc.errors import DataValidationError
+from aidcalc.evidence.audit import load_claims
+from aidcalc.tables.context import open_data
+from aidcalc.tables.reader import EVIDENCE_TABLES, row_lines
+from aidcalc.tables.rules import check_source_lines
+
+
+def validate_all(data=None, standard: bool = True) -> dict:
+    """Validate every table of the data package; return the row count of each.
+
+    With ``standard`` (the default), the package is also checked by the Frictionless
+    validator, the reference implementation of its schema standard, so that the project's own
+    reader is never the only judge of its tables (ours is stricter: it refuses what pandas
+    could misread, and checks meaning).
+
+    Beyond each table's own checks (:func:`read_table`), holds every claim against the
+    evidence (:func:`aidcalc.evidence.audit.load_claims`) and the ``line`` of every evidence row and
+    claim against the length of its source file where the file is in
+    :data:`aidcalc.paths.SEEDS_DIR` (those files are not part of the data, so this is checked
+    here at each call, not remembered).
+
+    Raises
+    ------
+    DataValidationError
+        At the first table that breaks its schema or whose lines overrun their source.
+    ClaimExpressionError, UnknownReferenceError
+        For a claim that cannot be evaluated or names a row that does not exist.
+
+    """
+    data = open_data(data)
+    counts = {name: len(data.table(name)) for name in data.names}
+    if "sources" in counts:
+        sources = data.table("sources")
+        for name in [*EVIDENCE_TABLES, "claims"]:
+            if name in counts:
+                frame = data.table(name)
+                lines = row_lines(data.path, name)
+                problems = check_source_lines(frame, sources, paths.SEEDS_DIR, lines)
+                if problems:
+                    raise DataValidationError(data.path / f"{name}.csv", problems)
+    if "claims" in counts and set(EVIDENCE_TABLES) <= set(counts):
+        load_claims(data)
+    if standard:
+        check_with_frictionless(data.path)
+    return counts
+
+
+def check_with_frictionless(folder) -> None:
+    """Validate a data package with the Frictionless validator, foreign keys included.
+
+    Raises
+    ------
+    DataValidationError
+        Naming the file, each bad line and column, as Frictionless reports them.
+
+    """
+    import frictionless  # imported here: the package's own reader needs it not
+
+    report = frictionless.Package(str(folder / "datapackage.json")).validate()
+    for task in report.tasks:
+        problems = [(getattr(err, "row_number", None) or "-", getattr(err, "field_name", None),
+                     f"{err.title}: {err.note} (Frictionless)") for err in task.errors]
+        if problems:
+            raise DataValidationError(folder / f"{task.name}.csv", problems)

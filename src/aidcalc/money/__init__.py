@@ -1,0 +1,1 @@
+"""Money: exchange rates, dates, the conversion basis and the conversion of amounts between currencies."""

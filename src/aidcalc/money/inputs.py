@@ -1,0 +1,224 @@
+"""The inputs of :func:`aidcalc.convert` checked and aligned: amounts, currencies and days per row.
+
+Messages name the caller's own row: its index label for a Series, its position otherwise. One
+plain amount takes a short path (:func:`read_scalar`) that builds no arrays.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from aidcalc.errors import (
+    InvalidAmountError,
+    InvalidDateError,
+    MisalignedInputError,
+)
+from aidcalc.money.dates import parse_dates
+from aidcalc.units import code_of
+
+
+@dataclass
+class Inputs:
+    """Amounts, currencies and days of equal length, with the caller's row labels.
+
+    ``amounts`` may be the caller's own array (never written to).
+    """
+
+    amounts: np.ndarray
+    currencies: object
+    days: np.ndarray
+    index: pd.Index | None
+    scalar: bool
+    row_problem: np.ndarray | None  # per row, why an amount was set aside under coerce ('' if not)
+
+    def where(self, position: int) -> str:
+        """Name the caller's row at ``position`` for a message ('' for a scalar call)."""
+        if self.scalar:
+            return ""
+        label = position if self.index is None else self.index[position]
+        return f" at row {label!r}" if isinstance(label, str) else f" at row {label}"
+
+
+def _length(value):
+    if isinstance(value, str | bytes) or np.ndim(value) == 0:
+        return None
+    return len(value)
+
+
+_NUMBERS = (int, float, np.integer, np.floating)
+_NAT = None  # a missing day, in the one-amount path
+
+
+@dataclass
+class Scalar:
+    """One plain amount, checked: its value (NaN if missing or set aside), currency and day."""
+
+    value: float
+    currency: str
+    day: int | None  # days since 1970-01-01
+    row_problem: str  # why the amount was set aside under coerce ('' if not)
+
+
+def read_scalar(amount, currency, on, errors: str) -> Scalar | None:
+    """Check one plain amount (a number, a currency code, a date text or None) without pandas.
+
+    Returns None for anything else (Series, arrays, Quantities, date objects), which
+    :func:`prepare_inputs` handles; the checks and their messages are the same.
+    """
+    plain = isinstance(amount, _NUMBERS) and isinstance(currency, str)
+    if not plain or not (on is None or isinstance(on, str)):
+        return None
+    if isinstance(amount, int) and not -(2**53) <= amount <= 2**53:
+        return None  # beyond float precision: the general path reports it
+    value = float(amount)
+    why = None  # the amount is checked before the date, as in the column path
+    if value in (np.inf, -np.inf):
+        why = "is not finite; give a finite amount in full units"
+    elif value < 0:
+        why = "is negative; amounts are sizes of loans or deliveries and must be >= 0"
+    if why is not None:
+        message = f"amount {np.float64(value)!r} {why}"
+        if errors == "raise":
+            raise InvalidAmountError(message)
+        value = np.nan
+    problem = "" if why is None else message
+    day = _NAT if on is None else _parse_day(on, errors)
+    if day is _NAT and on is not None:  # under coerce, a text that is not a date: set aside with its reason
+        problem = f"date {on!r} is not YYYY, YYYY-MM or YYYY-MM-DD, or not a day of the calendar"
+    return Scalar(value, currency, day, problem)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_day(text: str, errors: str) -> int | None:
+    """One date text as days since 1970-01-01, parsed by :func:`aidcalc.money.dates.parse_dates` once."""
+    try:
+        day = parse_dates(text, errors=errors)[0]
+    except InvalidDateError as err:  # as the column path words it for a single text
+        raise InvalidDateError(str(err)) from None
+    return None if np.isnat(day) else int(day.astype(np.int64))
+
+
+def prepare_inputs(amount, currency, on, errors: str) -> Inputs:
+    """Check and align the three arguments of :func:`aidcalc.convert`.
+
+    Raises
+    ------
+    MisalignedInputError
+        If two Series have different indexes, or two arguments different lengths.
+
+    """
+    if hasattr(amount, "units"):
+        currency, amount = code_of(amount), amount.magnitude
+    args = {"amount": amount, "currency": currency, "on": on}
+    index = None
+    for name, value in args.items():
+        if isinstance(value, pd.Series):
+            if index is None:
+                index, first = value.index, name
+            elif not value.index.equals(index):
+                raise MisalignedInputError(
+                    f"the index of {name} differs from that of {first}; pass Series with one index "
+                    f"(e.g. columns of one DataFrame), or .to_numpy() to pair them by position"
+                )
+    lengths = {name: _length(v) for name, v in args.items() if _length(v) is not None}
+    if len(set(lengths.values())) > 1:
+        shown = ", ".join(f"{n} has {k}" for n, k in lengths.items())
+        raise MisalignedInputError(f"convert needs one amount, currency and date per row, but {shown}; "
+                                   "give arguments of one length, or a single value to apply to all")
+    scalar = not lengths
+    n = next(iter(lengths.values()), 1)
+    inputs = Inputs(np.empty(n), None, np.empty(0), index, scalar, None)
+    inputs.amounts = _as_amounts(amount, n, errors, inputs)
+    inputs.currencies = _as_currencies(currency, n)
+    inputs.days = _as_days(on, n, errors, inputs)
+    return inputs
+
+
+def _set_aside(inputs: Inputs, rows: np.ndarray, message) -> None:
+    if inputs.row_problem is None:
+        inputs.row_problem = np.full(len(inputs.amounts), "", dtype=object)
+    for i in rows:
+        inputs.row_problem[i] = message(i)
+
+
+def _as_amounts(amount, n: int, errors: str, inputs: Inputs) -> np.ndarray:
+    if isinstance(amount, pd.Series | pd.Index | pd.api.extensions.ExtensionArray):
+        numeric = pd.api.types.is_numeric_dtype(amount.dtype)  # pd.NA in a nullable column is missing
+        raw = amount.to_numpy(dtype=float, na_value=np.nan) if numeric else amount.to_numpy(dtype=object)
+    else:
+        raw = np.asarray(amount)
+    raw = np.broadcast_to(np.atleast_1d(raw), (n,))
+    if raw.dtype.kind in "fiub":
+        values = raw.astype(float, copy=False)  # a float64 column is read in place, not copied
+        bad = None
+    else:  # text or objects: each must read as a number; None and pd.NA are missing
+        raw = np.array(raw.tolist(), dtype=object)  # numpy strings as plain ones, for messages
+        values = np.full(n, np.nan)
+        bad = np.zeros(n, dtype=bool)
+        for i, v in enumerate(raw):
+            if v is None or v is pd.NA or v is pd.NaT:
+                continue
+            try:
+                values[i] = float(v)
+            except (TypeError, ValueError):
+                bad[i] = True
+    shown = raw if raw.dtype.kind not in "fiub" else values
+    checks = (
+        (lambda: bad, "is not a number; give amounts in full units, e.g. 50000000 for '50 million'"),
+        (lambda: np.isinf(values), "is not finite; give a finite amount in full units"),
+        (lambda: values < 0, "is negative; amounts are sizes of loans or deliveries and must be >= 0"),
+    )
+    for mask_of, why in checks:
+        mask = mask_of()
+        if mask is None or not mask.any():
+            continue
+        rows = np.flatnonzero(mask)
+        if errors == "raise":
+            i = int(rows[0])
+            raise InvalidAmountError(f"amount {shown[i]!r}{inputs.where(i)} {why}")
+        _set_aside(inputs, rows, lambda i, why=why, shown=shown: f"amount {shown[i]!r} {why}")
+        if not values.flags.writeable or np.shares_memory(values, raw):
+            values = values.copy()  # the caller's column stays as it was
+            shown = values if shown is not raw else shown
+        values[rows] = np.nan
+    return values
+
+
+def _as_currencies(currency, n: int):
+    if isinstance(getattr(currency, "dtype", None), pd.CategoricalDtype) and len(currency) == n:
+        return pd.Categorical(currency)  # numbered already: cheap to group long columns by
+    return np.broadcast_to(np.asarray(currency, dtype=object), (n,))
+
+
+def _as_days(on, n: int, errors: str, inputs: Inputs) -> np.ndarray:
+    if isinstance(on, np.ndarray) and on.dtype == "datetime64[D]" and on.ndim == 1:
+        return on  # days already: read in place
+    values = on.to_numpy(dtype=object) if isinstance(on, pd.Series) and on.dtype == object else on
+    try:
+        days = parse_dates(values if values is not None else [None], errors=errors)
+    except InvalidDateError as err:
+        raise InvalidDateError(f"{err}{_date_row(values, err.value, inputs)}") from None
+    days = np.broadcast_to(days, (n,))
+    if errors == "coerce" and values is not None and not isinstance(values, str | dt.date):
+        raw = np.broadcast_to(np.atleast_1d(np.asarray(values, dtype=object)), (n,))
+        given = ~pd.isna(pd.Series(raw, dtype=object)).to_numpy()
+        bad = np.flatnonzero(np.isnat(days) & given)
+        if bad.size:
+            _set_aside(inputs, bad, lambda i: f"date {raw[i]!r} is not YYYY, YYYY-MM or YYYY-MM-DD, "
+                                              "or not a day of the calendar")
+    return days
+
+
+def _date_row(values, bad, inputs: Inputs) -> str:
+    if values is None or isinstance(values, str) or np.ndim(values) == 0:
+        return ""
+    raw = np.atleast_1d(np.asarray(values, dtype=object))
+    hits = [i for i, v in enumerate(raw) if v is bad or (isinstance(v, str) and v == bad)]
+    return inputs.where(hits[0]) if hits else ""
+
+

@@ -1,0 +1,1 @@
+"""Publish: tables for people, CSV exports, charts and the HTML pages of the reports."""

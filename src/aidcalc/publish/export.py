@@ -1,0 +1,90 @@
+"""Tables written as CSV for people and programs alike: floats rounded to what they mean, units in headers.
+
+The unit goes into the column's name (``committed_USD``), so that any CSV reader sees it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from aidcalc.publish.columns import (
+    _integral,
+    _missing,
+    _numeric,
+    _plain_index,
+    _significant,
+    _trim,
+    column_kinds,
+    unit_tag,
+)
+
+
+def csv_frame(table: pd.DataFrame, unit: str | None = None, money_columns=None, *,
+              share_columns=None, count_columns=None, value_columns=None) -> pd.DataFrame:
+    """Return ``table`` as :func:`to_csv` writes it: rounded, the unit in the headers.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"plan": [3], "committed": [348095834.58345836],
+    ...                   "granted_share": [1.5999999999999999], "committed_rows": [5.0],
+    ...                   "committed_per_capita": [198.0269360160702]})
+    >>> print(csv_frame(t, "USD (official rates)").to_csv(index=False).strip())
+    plan,committed_USD,granted_share,committed_rows,committed_per_capita_USD
+    3,348095835,1.6,5,198.03
+
+    """
+    table = _plain_index(table)
+    kinds = column_kinds(table, unit, money_columns, share_columns=share_columns,
+                         count_columns=count_columns, value_columns=value_columns)
+    tag = unit_tag(unit)
+    out = {}
+    for name, kind in kinds.items():
+        col = table[name]
+        if kind == "text" or not _numeric(col):
+            out[name] = col
+            continue
+        values = pd.to_numeric(col, errors="coerce").astype("Float64")
+        if kind in ("money",):
+            values = values.round(0)
+        elif kind == "money_per_person":
+            values = values.round(2)
+        elif kind == "share":
+            values = values.round(4)
+        elif kind == "rate":
+            values = values.map(lambda v: v if _missing(v) else float(_significant(float(v), 6)
+                                                                      .replace(",", "")),
+                                na_action="ignore").astype("Float64")
+        elif kind == "persons":
+            values = values.round(0)
+        else:
+            values = values.round(3)
+        if _integral(values) or kind in ("money", "persons", "plan", "label"):
+            values = values.round(0).astype("Int64")
+        else:  # written as text, so that no float noise or '.0' reaches the file
+            values = values.astype(object).map(lambda v: None if _missing(v) else _trim(repr(float(v))))
+        key = f"{name}_{tag}" if tag and kind in ("money", "money_per_person", "measure") else name
+        out[key] = values
+    return pd.DataFrame(out)
+
+
+def to_csv(table: pd.DataFrame, path: str | Path, unit: str | None = None, money_columns=None,
+           **kinds) -> Path:
+    """Write ``table`` as CSV, each float rounded to what it means and the unit in the headers.
+
+    Money is written in whole units (``committed_USD``), money per person to cents, shares
+    and ratios to 4 decimals, rates to 6 significant digits, other measures to 3 decimals;
+    whole numbers without ``.0``; a missing value as an empty field. ``kinds`` are the
+    ``share_columns``, ``count_columns`` and ``value_columns`` of :func:`format_table`.
+
+    Returns
+    -------
+    Path
+        The file written (its folder is created when needed).
+
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    csv_frame(table, unit, money_columns, **kinds).to_csv(path, index=False)
+    return path

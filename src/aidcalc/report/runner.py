@@ -1,0 +1,356 @@
+"""Regenerate every report: run each notebook with papermill per parameter set, render it.
+
+Each run writes ``<notebook>/<parameter-set>/`` with the executed notebook, its HTML rendering,
+and the charts (PNG, SVG) and tables (CSV) the notebook saves into its ``output_dir``;
+``index.html`` links them all and ``manifest.json`` records the data digest, the parameters
+and the date of every run.
+
+The runs are switched into ``reports/`` as one tree (:mod:`aidcalc.report.tree`), so that
+whatever moment a run is interrupted or killed, the reports of the last good run stay whole.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import sys
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from aidcalc import paths
+from aidcalc.errors import ReportError, UnknownParameterError
+from aidcalc.report.config import CONFIG, DIGEST_PARAMETER, KERNEL, Job, _plan
+from aidcalc.report.tree import (
+    RUNS,
+    _carry_over,
+    _clean_leftovers,
+    _current_run,
+    _read_manifest,
+    _relink,
+    _remove,
+    _run_lock,
+    _swap,
+    data_digest,
+    new_run_id,
+)
+
+
+def _die_with_parent(parent: int) -> None:
+    # Linux only: without it, a SIGKILLed runner leaves its workers (and their kernels) running
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        _stop_worker(signal.SIGTERM, None)
+
+
+def _end_children() -> None:
+    """Stop every process this one started (the kernels), then remove their connection files."""
+    import psutil  # a dependency of ipykernel
+
+    try:
+        children = psutil.Process().children(recursive=True)
+    except psutil.Error:
+        return
+    files = []
+    for child in children:
+        with contextlib.suppress(psutil.Error):
+            cmd = child.cmdline()
+            files += [cmd[i + 1] for i, arg in enumerate(cmd[:-1]) if arg == "-f"]
+        with contextlib.suppress(psutil.Error):
+            child.terminate()
+    _, alive = psutil.wait_procs(children, timeout=3)
+    for child in alive:
+        with contextlib.suppress(psutil.Error):
+            child.kill()
+    psutil.wait_procs(alive, timeout=3)
+    for name in files:
+        if Path(name).name.startswith("kernel-") and name.endswith(".json"):
+            with contextlib.suppress(OSError):
+                os.unlink(name)
+
+
+def _stop_worker(signum, frame) -> None:
+    _end_children()
+    os._exit(128 + signum)
+
+
+def _init_worker(data: str, lock_fd: int, parent: int) -> None:
+    # the run lock is the parent's: a worker must not hold it after the parent is gone
+    with contextlib.suppress(OSError):
+        os.close(lock_fd)
+    # Ctrl-C reaches the whole process group; the parent answers it by stopping the workers
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _stop_worker)
+    signal.signal(signal.SIGHUP, _stop_worker)
+    _die_with_parent(parent)
+    # papermill's kernel inherits this environment: every run reads the same snapshot
+    os.environ["AIDCALC_DATA"] = data
+
+
+@contextlib.contextmanager
+def _output_to(log: Path):
+    """Send this process's stdout and stderr (and so the kernel's) to ``log``."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    saved = [os.dup(1), os.dup(2)]
+    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.dup2(fd, 1)
+        os.dup2(fd, 2)
+        yield
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for f in (fd, *saved):
+            os.close(f)
+
+
+def _tail(log: Path, lines: int = 12) -> str:
+    try:
+        text = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+    except OSError:
+        return ""
+    return ("\nThe kernel's last messages:\n  " + "\n  ".join(text[-lines:])) if text else ""
+
+
+def _render_notebook_html(executed: Path, job: Job, digest: str) -> Path:
+    """Write the HTML page of an executed notebook beside it, as an article (:mod:`aidcalc.publish.pages`).
+
+    Parameters
+    ----------
+    executed : Path
+        The executed notebook; the page gets its name with ``.html``.
+    job : Job
+        The run: notebook, parameter set and the values it gave.
+    digest : str
+        The digest of the data snapshot the run read.
+
+    Returns
+    -------
+    Path
+        The page written.
+
+    """
+    from aidcalc.publish import pages
+
+    return pages.write_page(executed, parameter_set=job.parameter_set, params=job.parameters,
+                            data_digest=digest, run_date=date.today().isoformat())
+
+
+def _run_job(job: Job, notebooks_dir: str, staging: str, digest: str) -> tuple[Job, float, list[str]]:
+    """Execute one notebook into its folder under ``staging``; return the job, seconds and files."""
+    import papermill
+    from nbclient.exceptions import DeadKernelError
+
+    start = time.perf_counter()
+    out_dir = Path(staging) / job.folder
+    out_dir.mkdir(parents=True, exist_ok=True)
+    executed = out_dir / Path(job.notebook).name
+    params = dict(job.parameters, output_dir=str(out_dir))
+    if DIGEST_PARAMETER in job.declared:
+        params[DIGEST_PARAMETER] = digest
+    # the kernel's own messages (start-up notices, the "KeyboardInterrupt caught in kernel" that
+    # jupyter_client's interrupt-before-shutdown provokes) go to a log, not the user's terminal
+    log = Path(staging) / ".logs" / f"{job.stem}--{job.parameter_set}.log"
+    where = f"{job.notebook} [{job.parameter_set}]"
+    try:
+        with _output_to(log):
+            papermill.execute_notebook(str(Path(notebooks_dir) / job.notebook), str(executed),
+                                       parameters=params, cwd=notebooks_dir, progress_bar=False,
+                                       kernel_name=KERNEL, language="python", log_output=False)
+    except papermill.PapermillExecutionError as err:
+        raise ReportError(
+            f"{where} failed in cell {err.exec_count} "
+            f"(cell index {err.cell_index}): {err.ename}: {err.evalue}"
+        ) from None
+    except DeadKernelError as err:
+        raise ReportError(f"{where}: the kernel died ({err}); a cell may have exhausted memory or "
+                          f"crashed the interpreter{_tail(log)}") from None
+    except Exception as err:  # kernel start-up and transport failures, named for the user
+        raise ReportError(f"{where} could not run: {type(err).__name__}: {err}{_tail(log)}") from None
+    _render_notebook_html(executed, job, digest)
+    files = sorted(p.name for p in out_dir.iterdir())
+    return job, time.perf_counter() - start, files
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    """End every worker now (each stops its kernel first), then the pool."""
+    # ProcessPoolExecutor has no public way to stop running workers before Python 3.14
+    procs = [p for p in getattr(pool, "_processes", {}).values() if p.is_alive()]
+    for p in procs:
+        with contextlib.suppress(OSError):
+            p.terminate()
+    deadline = time.monotonic() + 8
+    for p in procs:
+        p.join(max(0.1, deadline - time.monotonic()))
+    for p in procs:
+        if p.is_alive():
+            p.kill()
+            p.join(2)
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _execute(todo: list[Job], notebooks_dir: Path, staging: Path, snapshot: Path, digest: str,
+             jobs: int, progress: bool, lock_fd: int) -> dict[str, float]:
+    from tqdm.auto import tqdm
+
+    timings: dict[str, float] = {}
+    if not todo:
+        return timings
+    pool = ProcessPoolExecutor(max_workers=min(jobs, len(todo)), initializer=_init_worker,
+                               initargs=(str(snapshot), lock_fd, os.getpid()))
+    try:
+        futures = {pool.submit(_run_job, job, str(notebooks_dir), str(staging), digest): job
+                   for job in todo}
+        with tqdm(total=len(futures), desc="reports", unit="run", disable=not progress) as bar:
+            for future in as_completed(futures):
+                try:
+                    job, seconds, _ = future.result()
+                except BrokenProcessPool:
+                    unfinished = [f"{j.notebook} [{j.parameter_set}]" for f, j in futures.items()
+                                  if not f.done() or f.cancelled() or f.exception() is not None]
+                    raise ReportError("a worker process died (killed, or out of memory) while running "
+                                      f"{', '.join(unfinished)}; run `aidcalc report` again") from None
+                timings[job.folder] = seconds
+                bar.set_postfix_str(job.folder)
+                bar.update()
+    except BaseException:
+        _stop_pool(pool)
+        raise
+    pool.shutdown(wait=True)
+    return timings
+
+
+# -- the reports folder ----------------------------------------------------------------------
+
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+@contextlib.contextmanager
+def _signals_interrupt():
+    """Turn SIGTERM and SIGHUP into KeyboardInterrupt, so a stopped run cleans up as after Ctrl-C."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {s: signal.signal(s, _raise_interrupt) for s in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("aidcalc")
+    except Exception:  # running from a checkout that is not installed
+        return "unknown"
+
+
+def _render_index(run: Path, manifest: dict) -> None:
+    """Write the run's ``index.html``, the landing page (:func:`aidcalc.publish.landing.write_index`).
+
+    Parameters
+    ----------
+    run : Path
+        The run's folder, ``<notebook>/<set>/`` under it.
+    manifest : dict
+        The run manifest; ``manifest["runs"]`` holds, per ``notebook/set``, the parameters,
+        data digest and run date.
+
+    """
+    from aidcalc.publish import landing
+
+    landing.write_index(run, manifest.get("runs", {}), generated=manifest.get("created"))
+
+
+def run_reports(config: Path | str | None = None, reports_dir: Path | str | None = None,
+                jobs: int = 2, only: list[str] | None = None, progress: bool = True) -> dict:
+    """Execute every report notebook, render it, and switch ``reports/`` to the new run at once.
+
+    Parameters
+    ----------
+    config : path, optional
+        The report config; defaults to ``notebooks/reports.yaml``.
+    reports_dir : path, optional
+        Where the reports go; defaults to ``reports/``.
+    jobs : int
+        Notebooks run in parallel (one kernel each), 1 or more; 2 suits a 2-core machine.
+    only : list of str, optional
+        Notebook names (stems) to run; the others' previous reports are carried into the new run.
+    progress : bool
+        Show a progress bar (tqdm) over the runs.
+
+    Returns
+    -------
+    dict
+        Seconds taken per run folder (``notebook/parameter-set``).
+
+    Raises
+    ------
+    ReportError
+        Naming the notebook, parameter set and failing cell, or the dead kernel; the previous
+        reports stay in place.
+    ReportLockedError
+        Another run holds ``reports/.lock``.
+    UnknownParameterError
+        For a bad parameter, set name, notebook or ``jobs``, before any kernel starts.
+
+    """
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise UnknownParameterError(f"jobs={jobs!r} is not accepted; give how many notebooks run at once, "
+                                    "1 or more (default 2)")
+    config = Path(config or paths.NOTEBOOKS_DIR / CONFIG)
+    reports_dir = Path(reports_dir or paths.REPORTS_DIR)
+    todo, stems = _plan(config, list(only) if only else None)
+    reports_dir.mkdir(parents=True, exist_ok=True)
+    with _signals_interrupt(), _run_lock(reports_dir) as lock_fd:
+        _clean_leftovers(reports_dir)
+        _relink(reports_dir)  # repairs a run stopped between the switch and the end of its swap
+        run_id = new_run_id()
+        staging = reports_dir / f".staging-{run_id}"
+        staging.mkdir()
+        try:
+            snapshot = staging / ".data"
+            shutil.copytree(paths.data_dir(), snapshot)
+            digest = data_digest(snapshot)
+            started = datetime.now(UTC)
+            timings = _execute(todo, config.parent, staging, snapshot, digest, jobs, progress, lock_fd)
+            previous = _read_manifest(reports_dir / "manifest.json").get("runs", {})
+            runs = _carry_over(reports_dir, staging, stems, previous)
+            runs.update({job.folder: {"notebook": job.notebook, "parameter_set": job.parameter_set,
+                                      "parameters": job.parameters, "data_digest": digest,
+                                      "run_date": started.date().isoformat(),
+                                      "seconds": round(timings[job.folder], 2)} for job in todo})
+            manifest = {"aidcalc_version": _version(), "created": started.isoformat(timespec="seconds"),
+                        "data_digest": digest, "config": str(config.resolve()),
+                        "runs": dict(sorted(runs.items()))}
+            (staging / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+            _render_index(staging, manifest)
+            _swap(reports_dir, staging, run_id)
+        finally:
+            _remove(staging)
+            run, current = reports_dir / RUNS / run_id, _current_run(reports_dir)
+            if run.exists() and (current is None or current.name != run_id):
+                _remove(run)
+    return timings
+
+

@@ -1,0 +1,115 @@
+"""The set-up of a report notebook: its parameters checked, its data opened, its outputs saved.
+
+Every notebook calls :func:`start_report` once with the parameters it declares; the run
+reads one data folder (``$AIDCALC_DATA`` when the report runner set a snapshot) and saves its
+charts and tables into ``output_dir`` (nothing when it is empty, as in JupyterLab).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from aidcalc.tables.context import DataContext, open_data
+
+
+@dataclass
+class ReportSession:
+    """What a report notebook needs: its parameters, data, conversion options and plans."""
+
+    params: dict
+    data: DataContext
+    options: dict = field(default_factory=dict)
+    plans: list = field(default_factory=list)
+
+    @property
+    def output_dir(self) -> str:
+        """Where charts and tables are saved ('' for nowhere)."""
+        return self.params.get("output_dir", "") or ""
+
+    def in_plans(self, table, column: str = "plan"):
+        """Return the rows of ``table`` whose plan is within the ``plan_range`` parameter."""
+        return table[table[column].isin(self.plans)]
+
+    def save_figure(self, fig, name: str) -> list[Path]:
+        """Save a chart as PNG and SVG into ``output_dir`` (nothing without one)."""
+        from aidcalc.publish.charts import save_figure
+
+        return save_figure(fig, self.output_dir, name)
+
+    def save_table(self, table, name: str, unit: str | None = None, **kinds) -> Path | None:
+        """Save a table as CSV into ``output_dir`` (nothing without one), rounded, the unit in its headers.
+
+        ``unit`` and ``kinds`` are those of :func:`aidcalc.publish.export.to_csv`.
+        """
+        if not self.output_dir:
+            return None
+        from aidcalc.publish.export import to_csv
+
+        return to_csv(table, Path(self.output_dir) / f"{name}.csv", unit, **kinds)
+
+    def show(self, table, **kwargs) -> None:
+        """Display ``table`` formatted for people (:func:`aidcalc.publish.tables.format_table`).
+
+        ``kwargs`` go to ``format_table``: ``unit``, ``money_columns``, ``missing_note``,
+        ``notes``, ``caption``... Returns nothing, so a last line does not show it twice.
+        """
+        from aidcalc.publish.tables import format_table
+
+        shown = format_table(table, data=kwargs.pop("data", self.data), **kwargs)
+        try:
+            from IPython.display import display
+        except ImportError:  # outside IPython: the plain-text form
+            print(shown)
+        else:
+            display(shown)
+
+    def describe(self) -> str:
+        """One line for the top of a report: parameters, date and data digest."""
+        shown = ", ".join(f"{k}={v!r}" for k, v in self.params.items() if k != "output_dir")
+        return (f"Parameters: {shown or 'none'}. Run on {date.today().isoformat()} "
+                f"with data {self.data.digest}.")
+
+
+def start_report(**params) -> ReportSession:
+    """Check a notebook's parameters, open its data and build its conversion options.
+
+    Parameters
+    ----------
+    **params
+        The notebook's parameters, as its ``parameters`` cell declares them: any of
+        ``currency``, ``price_basis``, ``price_year``, ``rate_basis``, ``plan_range``,
+        ``include_military``, ``output_dir``.
+
+    Returns
+    -------
+    ReportSession
+
+    Raises
+    ------
+    UnknownParameterError
+        Naming the parameter, its value and the accepted values.
+
+    Examples
+    --------
+    >>> s = start_report(currency="RUB", plan_range=[3, 5])
+    >>> s.options["to"], s.plans
+    ('RUB', [3, 4, 5])
+
+    """
+    from aidcalc.report.config import validate_parameters
+
+    validate_parameters(params)
+    data = open_data()
+    session = ReportSession(dict(params), data)
+    numbers = data.table("plans")["plan"].astype(int).tolist()
+    first, last = params.get("plan_range", [min(numbers), max(numbers)])
+    session.plans = [p for p in numbers if first <= p <= last]
+    if "currency" in params:
+        from aidcalc.evidence.readings import conversion_options
+
+        session.options = conversion_options(params["currency"], params.get("price_basis", "nominal"),
+                                             params.get("price_year", 1990),
+                                             params.get("rate_basis", "official"), data=data)
+    return session
