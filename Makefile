@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help setup report test lint lab bench clean
+.PHONY: help setup report test check lint lab bench clean
 
 help:  ## List the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -28,8 +28,11 @@ report: $(STAMP)  ## Regenerate every report under reports/
 lint: $(STAMP)  ## Lint the package, tests, benchmarks and notebooks
 	$(BIN)/ruff check .
 
-test: lint  ## Lint, then run the whole test suite
+test: lint  ## Lint, then run the whole test suite (what CI runs)
 	$(BIN)/python -m pytest
+
+check: lint  ## Lint, then the fast tier: no kernels, browsers, signals or installs (about a minute)
+	$(BIN)/python -m pytest -q -m "not kernel and not browser and not signals and not install"
 
 lab: $(STAMP)  ## Open the notebooks in JupyterLab with the project's kernel
 	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/

@@ -188,6 +188,7 @@ def test_each_bar_of_the_svg_names_the_rows_and_lines_behind_it(tmp_path):
     assert "<title>China, 3rd plan 1961-65: 348 m; rows: L0015 (line 1761); L0021 (line 2727)" in svg
 
 
+@pytest.mark.kernel
 def test_every_chart_of_a_notebook_is_shown_not_only_the_first(tmp_path):
     # the inline backend turns interactive mode on when the first figure is drawn; restoring the
     # house style must not turn it off again, or the second chart of a notebook is never shown

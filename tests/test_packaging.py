@@ -11,11 +11,15 @@ import pytest
 
 from aidcalc import paths
 
+# the slow tier: `make check` leaves these out, `make test` (and CI) runs them
+pytestmark = pytest.mark.install
+
 ROOT = paths.PROJ_ROOT
 #: The README's reuse example, plus columns and an aggregation, as another analysis would run them.
 REUSE = """
 import aidcalc, pandas as pd
 from aidcalc import aggregate_loans, convert, load_table
+
 loan = convert(80_000_000, "RUB_old", "1956-07", to="USD")
 print(aidcalc.__file__)
 print(loan.value, loan.rate_ids)

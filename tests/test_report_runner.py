@@ -20,6 +20,9 @@ from aidcalc.report.runner import run_reports
 from aidcalc.report.tree import SWAP_STEPS, data_digest
 from aidcalc.tables.context import DataContext
 
+# the slow tier: `make check` leaves these out, `make test` (and CI) runs them
+pytestmark = pytest.mark.kernel
+
 #: The tiny notebooks write what they were given, and which data they read, into output_dir.
 WRITE = ('import os, pathlib\n'
          'pathlib.Path(output_dir, "out.txt").write_text(\n'
