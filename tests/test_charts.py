@@ -48,7 +48,7 @@ def test_a_missing_value_gets_no_bar_rather_than_a_zero_one():
 
 def test_every_chart_carries_its_title_unit_and_source():
     agg = aggregate_loans(load_table("loans"))
-    fig = plot_aid_by_plan(agg.table, ylabel=agg.unit)
+    fig = plot_aid_by_plan(agg.table, ylabel=agg.label)
     ax = fig.axes[0]
     assert ax.get_title(loc="left") == "Aid committed to Albania by five-year plan"
     assert ax.get_ylabel() == "USD (official rates via USD, gold basis)"
@@ -57,7 +57,7 @@ def test_every_chart_carries_its_title_unit_and_source():
 
 def test_aid_by_plan_draws_each_lender_beside_the_total_requested():
     agg = aggregate_loans(load_table("loans"))
-    fig = plot_aid_by_plan(agg.table, ylabel=agg.unit)
+    fig = plot_aid_by_plan(agg.table, ylabel=agg.label)
     legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert legend == ["China", "Soviet bloc", "requested by Albania"]
     heights = {round(p.get_height()) for p in _bars(fig)}
@@ -116,10 +116,10 @@ def _chart(name):
 
     if name == "aid by plan, rubles with military":
         rubles = aggregate_loans_with_range(to="RUB", military=load_table("arms_shipments"))
-        return plot_aid_by_plan(rubles.table, ylabel=rubles.unit)
+        return plot_aid_by_plan(rubles.table, ylabel=rubles.label)
     usd = aggregate_loans_with_range()
     if name == "aid by plan, USD":
-        return plot_aid_by_plan(usd.table, ylabel=usd.unit)
+        return plot_aid_by_plan(usd.table, ylabel=usd.label)
     if name == "per head":
         return plot_per_capita(add_per_capita(usd.table, ["committed"]), ylabel="USD per person")
     if name == "per head, the notebook's old call":

@@ -20,7 +20,7 @@ _EXPORTS = {
     "aggregate_tonnage": "evidence.aggregation", "aggregate_items": "evidence.aggregation",
     "interpolate_population": "evidence.population", "add_per_capita": "evidence.population",
     "run_audit": "evidence.audit", "load_claims": "evidence.audit",
-    "conversion_options": "evidence.readings", "sensitivity": "evidence.ranges",
+    "Basis": "money.basis", "rates_for": "evidence.readings", "sensitivity": "evidence.ranges",
     "aggregate_loans_with_range": "evidence.ranges",
     "run_reports": "report.runner", "start_report": "report.session",
     "AidcalcError": "errors",

@@ -7,6 +7,7 @@ import os
 import sys
 
 from aidcalc.errors import AidcalcError
+from aidcalc.money.basis import RATE_BASES, REDENOMINATIONS, VIAS
 
 EPILOG = """\
 examples:
@@ -94,11 +95,11 @@ def build_parser() -> argparse.ArgumentParser:
     conv.add_argument("--rate-type", default="official",
                       help="a rate_type of data/rates.csv: official, clearing, source_implied, ... "
                            "(default official)")
-    conv.add_argument("--basis", default="gold", choices=("gold", "cash"),
+    conv.add_argument("--basis", default="gold", choices=REDENOMINATIONS,
                       help="ratio for restating an old vintage after its reform: gold for loans and "
                            "balances (4.444 old rubles = 1 ruble), cash for prices and wages (10:1); "
                            "default gold")
-    conv.add_argument("--via", default="USD", choices=("USD", "direct"),
+    conv.add_argument("--via", default="USD", choices=VIAS,
                       help="cross rates through the dollar, or a rate quoted between the two "
                            "currencies (default USD)")
     conv.add_argument("--price-year", type=int, metavar="YEAR",
@@ -113,7 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     agg.add_argument("--currency", default="USD", help="loans: USD, RUB (1961 rubles) or CNY (1955 yuan)")
     agg.add_argument("--price-year", type=int, metavar="YEAR",
                      help="loans: constant US dollars of this year")
-    agg.add_argument("--rate-basis", default="official", choices=("official", "source_implied"),
+    agg.add_argument("--rate-basis", default="official", choices=RATE_BASES,
                      help="loans: the official rates, or those the sources' own conversions imply")
     agg.add_argument("--military", action="store_true", help="loans: add the values of arms aid")
     agg.add_argument("--by", default="year", choices=("year", "plan"), help="tonnage: per year or plan")

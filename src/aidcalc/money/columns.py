@@ -24,6 +24,7 @@ from aidcalc.errors import (
     MissingDateError,
     UnknownCurrencyError,
 )
+from aidcalc.money.basis import Basis
 from aidcalc.money.dates import calendar_years
 from aidcalc.money.inputs import Inputs
 from aidcalc.units import CURRENCIES
@@ -178,18 +179,17 @@ class Core:
         return out
 
 
-def convert_groups(inputs: Inputs, *, to, rate_types, basis, via, price_year, table, errors,
-                   bounds) -> Core:
+def convert_groups(inputs: Inputs, *, basis: Basis, table, errors, bounds) -> Core:
     """Run the rules once per distinct (currency, date, amount present) and scale each amount."""
     amounts = inputs.amounts
     live = np.isnan(amounts)
     np.logical_not(live, out=live)
     groups = group_rows(inputs, live)
     del live
-    rules = _Rules(inputs, groups, to, rate_types, basis, via, table, errors)
+    rules = _Rules(inputs, groups, basis, table, errors)
     factor, low, high = rules.run()
-    if price_year is not None:
-        cpi = rules.deflators(groups.days, price_year, factor)
+    if basis.price_year is not None:
+        cpi = rules.deflators(groups.days, basis.price_year, factor)
         factor, low, high = factor * cpi, low * cpi, high * cpi
     # one multiply per amount, into the result itself; the bounds only when asked for
     value = _scaled(amounts, factor, groups.rows)
@@ -250,9 +250,10 @@ def _filled(k: int, value) -> np.ndarray:
 class _Rules:
     """The conversion rules over groups; messages name the first caller row of a group."""
 
-    def __init__(self, inputs, groups: Groups, to, rate_types, basis, via, table, errors):
+    def __init__(self, inputs, groups: Groups, basis: Basis, table, errors):
         self.inputs, self.groups = inputs, groups
-        self.to, self.rate_types, self.basis, self.via = to, rate_types, basis, via
+        self.to, self.rate_types, self.via = basis.currency, basis.rate_type, basis.via
+        self.basis = basis.redenomination
         self.table, self.errors = table, errors
         k = len(groups.code)
         self.red, self.src, self.dst, self.problem = (_blank(k) for _ in range(4))

@@ -30,14 +30,12 @@ import numpy as np
 import pandas as pd
 
 from aidcalc.errors import UnknownParameterError
+from aidcalc.money.basis import Basis, as_basis
 from aidcalc.money.columns import convert_groups
 from aidcalc.money.inputs import prepare_inputs, read_scalar
 from aidcalc.money.rates import RateTable, load_rate_table
 from aidcalc.money.scalar import convert_one
-from aidcalc.units import check_currency
 
-BASES = ("gold", "cash")
-VIAS = ("USD", "direct")
 ERRORS = ("raise", "coerce")
 
 
@@ -52,6 +50,7 @@ class Converted:
     low: float | None = None
     high: float | None = None
     problem: str = ""
+    basis: Basis | None = None
 
     def __float__(self) -> float:
         return float(self.value)
@@ -72,11 +71,12 @@ class Conversion:
     and expanded only when asked for (:attr:`rate_ids`, :meth:`rate_id_strings`).
     """
 
-    def __init__(self, core, index, label: str, unit: str):
+    def __init__(self, core, index, basis: Basis):
         self._core = core
         self._index = index
-        self.label = label
-        self.unit = unit
+        self.basis = basis
+        self.label = basis.label
+        self.unit = basis.currency
 
     def _shaped(self, values):
         return values if self._index is None else pd.Series(values, index=self._index)
@@ -150,8 +150,10 @@ def convert(amount, currency=None, on=None, *, to: str = "USD", rate_type="offic
     on : date-like or array
         Date of each amount: ``YYYY`` (read as 1 July), ``YYYY-MM`` (the 15th), ``YYYY-MM-DD``,
         or dates and datetimes (a time-zone-aware one counts in its own zone).
-    to : str
-        Target currency (default ``USD``).
+    to : str or Basis
+        Target currency (default ``USD``), or a whole :class:`~aidcalc.money.basis.Basis`
+        (currency, price year, rate types, via, redenomination basis); with a Basis the four
+        options below are left at their defaults.
     rate_type : str or tuple of str
         A ``rate_type`` of ``data/rates.csv``: ``official`` (default), ``clearing``, ...;
         a tuple is tried in order per amount, e.g. ``("source_implied", "official")``.
@@ -191,36 +193,27 @@ def convert(amount, currency=None, on=None, *, to: str = "USD", rate_type="offic
     (300.0, 306.1, 312.5)
 
     """
-    for name, value, allowed in (("basis", basis, BASES), ("via", via, VIAS), ("errors", errors, ERRORS)):
-        if value not in allowed:
-            raise UnknownParameterError(f"{name}={value!r} is not accepted; use one of {allowed}")
-    check_currency(to)
+    if errors not in ERRORS:
+        raise UnknownParameterError(f"errors={errors!r} is not accepted; use one of {ERRORS}")
     table = _rate_table(data)
-    price_year = _check_price_year(price_year, to, table)
-    rate_types = (rate_type,) if isinstance(rate_type, str) else tuple(rate_type)
-    unknown = set(rate_types) - table.rate_types
-    if unknown:
-        raise UnknownParameterError(f"rate_type {sorted(unknown)} not in the rate table; known: "
-                                    f"{sorted(table.rate_types)}")
-    price = f"constant {price_year} " if price_year else ""
-    label = f"{price}{to} ({'/'.join(rate_types)} rates via {via}, {basis} basis)"
+    basis = as_basis(to, price_year=price_year, rate_type=rate_type, via=via, basis=basis)
+    basis = checked_basis(basis, table)
+    to = basis.currency
     one = read_scalar(amount, currency, on, errors)
     if one is not None:  # one plain amount: the same checks and rules without arrays
-        factor, low, high, ids, problem = convert_one(one, to=to, rate_types=rate_types, basis=basis, via=via,
-                                                      price_year=price_year, table=table, errors=errors)
+        factor, low, high, ids, problem = convert_one(one, basis=basis, table=table, errors=errors)
         value = one.value
-        return Converted(value * factor, to, ids, label, value * low if bounds else None,
-                         value * high if bounds else None, problem)
+        return Converted(value * factor, to, ids, basis.label, value * low if bounds else None,
+                         value * high if bounds else None, problem, basis)
     inputs = prepare_inputs(amount, currency, on, errors)
-    core = convert_groups(inputs, to=to, rate_types=rate_types, basis=basis, via=via,
-                          price_year=price_year, table=table, errors=errors, bounds=bounds)
+    core = convert_groups(inputs, basis=basis, table=table, errors=errors, bounds=bounds)
     if not inputs.scalar:
-        return Conversion(core, inputs.index, label, to)
+        return Conversion(core, inputs.index, basis)
     ids = tuple(core.group_ids[core.groups[0]].split())
-    return Converted(float(core.value[0]), to, ids, label,
+    return Converted(float(core.value[0]), to, ids, basis.label,
                      None if core.low is None else float(core.low[0]),
                      None if core.high is None else float(core.high[0]),
-                     core.expand(core.group_problem)[0])
+                     core.expand(core.group_problem)[0], basis)
 
 
 def _rate_table(data):
@@ -240,22 +233,25 @@ def _rate_table(data):
 
 #: The default data context per (AIDCALC_DATA, working folder).
 _DEFAULT: dict = {}
-def _check_price_year(price_year, to, table):
-    if price_year is None:
-        return None
-    if to != "USD":
-        raise UnknownParameterError(f"price_year applies to USD results only, not to={to!r}")
+def checked_basis(basis: Basis, table: RateTable) -> Basis:
+    """Return ``basis`` once its rate types and price year are in the rate and CPI tables.
+
+    Raises
+    ------
+    UnknownParameterError
+        Naming the rate types the table knows, or the span of years ``data/cpi_u.csv`` covers.
+
+    """
+    unknown = set(basis.rate_type) - table.rate_types
+    if unknown:
+        raise UnknownParameterError(f"rate_type {sorted(unknown)} not in the rate table; known: "
+                                    f"{sorted(table.rate_types)}")
     first, last = table.cpi_span
-    try:
-        year = int(price_year)
-    except (TypeError, ValueError):
-        year = None
-    if year is None or str(year) != str(price_year).strip() or not first <= year <= last:
+    if basis.price_year is not None and not first <= basis.price_year <= last:
         raise UnknownParameterError(
-            f"price_year={price_year!r} is not accepted; give a year from {first} to {last} "
-            "(data/cpi_u.csv), as a number such as 1990"
-        )
-    return year
+            f"price_year={basis.price_year!r} is not accepted; give a year from {first} to {last} "
+            "(data/cpi_u.csv), as a number such as 1990")
+    return basis
 
 
 def deflate_usd(amount, year, price_year: int, data=None):

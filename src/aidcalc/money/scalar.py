@@ -11,6 +11,7 @@ from aidcalc.errors import (
     MissingDateError,
     UnknownCurrencyError,
 )
+from aidcalc.money.basis import Basis
 from aidcalc.money.inputs import Scalar
 from aidcalc.units import CURRENCIES
 
@@ -19,13 +20,15 @@ def _year_of(day: int) -> int:
     return 1970 + int(np.datetime64(day, "D").astype("datetime64[Y]").astype(np.int64))
 
 
-def convert_one(one: Scalar, *, to, rate_types, basis, via, price_year, table, errors) -> tuple:
+def convert_one(one: Scalar, *, basis: Basis, table, errors) -> tuple:
     """Apply the rules of :class:`_Rules` to one amount, in plain Python: no arrays for one value.
 
     Returns ``(factor, low, high, ids, problem)``: the factor and bounds per unit amount, the
     ids of the rows used and, under coerce, why the amount is NaN. Raises as the column path
     does; the tests hold the two paths to the same results and messages.
     """
+    to, rate_types, via, price_year = basis.currency, basis.rate_type, basis.via, basis.price_year
+    red_basis = basis.redenomination
     code, day, live = one.currency, one.day, one.value == one.value
     factor = low = high = 1.0 if live else np.nan
     red = src = dst = problem = ""
@@ -47,15 +50,15 @@ def convert_one(one: Scalar, *, to, rate_types, basis, via, price_year, table, e
     elif code != to and live:
         # restate into the vintage of the date
         f, cur = 1.0, code
-        for _old, new, ratio, effective, rid in table.redenomination_days(code, None, basis):
+        for _old, new, ratio, effective, rid in table.redenomination_days(code, None, red_basis):
             if day >= effective:
                 cur, f, red = new, 1 / ratio, rid
-        for old, _new, ratio, effective, rid in table.redenomination_days(None, code, basis):
+        for old, _new, ratio, effective, rid in table.redenomination_days(None, code, red_basis):
             if day < effective:
                 cur, f, red = old, ratio, rid
         # a new-vintage target dated before its reform is reached through the old vintage
         target = to
-        for old, _new, ratio, effective, rid in table.redenomination_days(None, to, basis):
+        for old, _new, ratio, effective, rid in table.redenomination_days(None, to, red_basis):
             if day < effective:
                 target, f = old, f / ratio
                 red = red + " " + rid if red else rid

@@ -8,12 +8,13 @@ from pathlib import Path
 
 from aidcalc import paths
 from aidcalc.errors import ReportConfigError, UnknownParameterError
+from aidcalc.money.basis import PRICE_BASES, RATE_BASES, Basis, check_year
 
 #: The parameters every report notebook declares, with the values each accepts.
 PARAMETERS = {
     "currency": ("USD", "RUB", "CNY"),
-    "price_basis": ("nominal", "constant"),
-    "rate_basis": ("official", "source_implied"),
+    "price_basis": PRICE_BASES,
+    "rate_basis": RATE_BASES,
 }
 CONFIG = "reports.yaml"
 #: What a parameter set may be called: it becomes a folder name and part of a URL.
@@ -78,17 +79,15 @@ def validate_parameters(params: dict) -> dict:
             raise UnknownParameterError(
                 f"{name}={params[name]!r} is not accepted; choose one of {', '.join(allowed)}{extra}"
             )
-    if "price_year" in params:
-        year = params["price_year"]
+    if "price_year" in params:  # the rule of every basis, then the span of the CPI table
+        year = check_year("price_year", params["price_year"])
         first, last = _cpi_span()
-        if not isinstance(year, int) or not first <= year <= last:
+        if not first <= year <= last:
             raise UnknownParameterError(
                 f"price_year={year!r} is not accepted; give a year from {first} to {last} (data/cpi_u.csv)"
             )
-    if params.get("price_basis") == "constant" and params.get("currency", "USD") != "USD":
-        raise UnknownParameterError(
-            "price_basis='constant' needs currency='USD': constant prices are US CPI-U dollars"
-        )
+    Basis.for_report(params.get("currency", "USD"), params.get("price_basis", "nominal"),
+                     params.get("price_year", 1990), params.get("rate_basis", "official"))
     if "plan_range" in params:
         pr = params["plan_range"]
         if not (isinstance(pr, list | tuple) and len(pr) == 2 and all(isinstance(p, int) for p in pr)
