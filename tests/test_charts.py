@@ -12,7 +12,6 @@ from aidcalc.publish.charts import (
     plot_grouped_bars,
     plot_implied_rates,
     save_figure,
-    save_table,
 )
 from aidcalc.tables.context import load_table
 
@@ -78,7 +77,7 @@ def test_implied_rates_draw_one_point_per_conversion_that_has_a_ratio():
 
 def test_nothing_is_written_without_an_output_folder(tmp_path):
     fig = plot_grouped_bars(pd.DataFrame({"plan": ["1st"], "v": [1.0]}), "plan", ["v"], title="t", ylabel="u")
-    assert save_figure(fig, "", "chart") == [] and save_table(pd.DataFrame({"a": [1]}), None, "t") is None
+    assert save_figure(fig, "", "chart") == []
     written = save_figure(fig, tmp_path, "chart")
     assert [p.name for p in written] == ["chart.png", "chart.svg"]
     assert all(p.stat().st_size > 1000 for p in written)

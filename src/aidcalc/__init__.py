@@ -13,7 +13,7 @@ _EXPORTS = {
     "convert": "money.conversion", "deflate_usd": "money.conversion",
     "parse_dates": "money.dates",
     "Q_": "units", "ureg": "units",
-    "load_table": "tables.context", "load_evidence": "tables.context", "validate_table": "tables.context",
+    "load_table": "tables.context", "load_evidence": "tables.context",
     "validate_all": "evidence.package_check",
     "assign_plans": "evidence.plans", "load_plans": "evidence.plans", "plan_label": "evidence.plans",
     "aggregate_loans": "evidence.aggregation", "aggregate_projects": "evidence.aggregation",

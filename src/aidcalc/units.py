@@ -70,8 +70,10 @@ def currency_name(code: str) -> str:
 
     """
     return CURRENCY_NAMES[check_currency(code)]
-#: Unit codes that the evidence tables use for non-money quantities, with their pint unit.
-QUANTITY_UNITS = {"t": "tonne", "count": "count"}
+#: The non-money units an evidence row may use (as declared in data/schemas/evidence.json).
+QUANTITY_UNITS = ("t", "count", "pct", "times", "fraction", "rank", "years", "kWh", "km", "m")
+#: The quantities that convert: each code's unit in the registry.
+REGISTRY_UNITS = {"t": "tonne", "count": "count"}
 
 
 def currency_code(unit, vintage):
@@ -130,8 +132,8 @@ def to_quantity(amount, code: str) -> pint.Quantity:
 
     """
     quantity = _registry().Quantity
-    if code in QUANTITY_UNITS:
-        return quantity(amount, QUANTITY_UNITS[code])
+    if code in REGISTRY_UNITS:
+        return quantity(amount, REGISTRY_UNITS[code])
     return quantity(amount, check_currency(code))
 
 

@@ -26,9 +26,9 @@ from aidcalc.distinct import map_distinct
 from aidcalc.errors import DuplicateIdError, UnknownParameterError
 from aidcalc.evidence.plans import assign_plans
 from aidcalc.evidence.rows import convert_rows, effective_days, lender_group
+from aidcalc.frames import require_columns
 from aidcalc.money.basis import Basis
 from aidcalc.money.dates import calendar_years, parse_dates
-from aidcalc.tables.reader import require_columns
 
 COMMIT_EVENTS = ("granted", "approved", "signed", "agreed", "added", "stated_total", "delivered")
 REQUEST_EVENTS = ("requested",)

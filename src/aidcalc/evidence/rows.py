@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 
 from aidcalc.distinct import factorize_rows, map_distinct
+from aidcalc.frames import float_column, require_columns
 from aidcalc.money.basis import as_basis
 from aidcalc.money.conversion import convert
 from aidcalc.money.dates import parse_dates
-from aidcalc.tables.reader import float_column, require_columns
 from aidcalc.units import MONEY_UNITS, currency_code
 
 SOVIET_BLOC = ("USSR", "Soviet bloc", "Poland", "Czechoslovakia", "GDR", "Hungary", "Romania",

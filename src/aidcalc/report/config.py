@@ -103,7 +103,6 @@ def validate_parameters(params: dict) -> dict:
     return params
 
 
-# -- the config ------------------------------------------------------------------------------
 
 _SHAPE = ("a mapping with `notebooks:` (a list of notebook files) and, optionally, "
           "`parameter_sets:` (a mapping from set name to parameter values)")
@@ -258,4 +257,3 @@ def load_jobs(config: Path | str | None = None, only: list[str] | None = None) -
     return _plan(config, list(only) if only else None)[0]
 
 
-# -- data snapshot ---------------------------------------------------------------------------

@@ -202,25 +202,6 @@ def _remember(stamp: str) -> None:
                           stacklevel=3)
 
 
-def validate_table(name: str, data=None) -> None:
-    """Check one table against its schema, foreign keys included.
-
-    Parameters
-    ----------
-    name : str
-        Resource name in ``data/datapackage.json`` (e.g. ``"loans"``).
-    data : DataContext or path, optional
-        The data to read (:func:`aidcalc.open_data`); defaults to the packaged tables.
-
-    Raises
-    ------
-    DataValidationError
-        Naming the file, each bad line and column, and what the schema accepts.
-
-    """
-    load_table(name, data)
-
-
 def load_table(name: str, data=None):
     """Load one table after validating it against its schema.
 
