@@ -186,13 +186,7 @@ def aggregate_loans_with_range(loans: pd.DataFrame | None = None, to="USD", *, m
     """
     data = open_data(data)
     loans = data.table("loans") if loans is None else loans
-    if isinstance(to, Basis):
-        as_basis(to, basis=basis, price_year=price_year)  # refuses options beside a Basis
-        if rate_basis != "official":
-            raise UnknownParameterError("rate_basis given beside a Basis, which holds it already")
-        chosen = to
-    else:
-        chosen = as_basis(to, price_year=price_year, basis=basis).with_rate_basis(rate_basis)
+    chosen = _chosen_basis(to, price_year, rate_basis, basis)
     rates = rates_for(chosen, data)
 
     def run(frame, **extra):
@@ -200,17 +194,49 @@ def aggregate_loans_with_range(loans: pd.DataFrame | None = None, to="USD", *, m
 
     central = run(loans, bounds=True)
     counted = central.counted
+    readings = pd.concat([*_reading_moves(central, loans, run),
+                          *_event_valuations(counted, loans, chosen, rates, data)], ignore_index=True)
+    readings = readings.dropna(subset=["move"])
+    readings = readings[readings["move"].abs() > 1e-6].reset_index(drop=True)
+    table = _with_bounds(central.table.set_index(KEY), readings)
+    table = _with_evidence(table, counted, rates)
+    return Aggregation(table.reset_index(), counted, central.excluded, unit=central.unit,
+                       n_input=central.n_input, basis=chosen, readings=readings)
+
+
+def _chosen_basis(to, price_year, rate_basis: str, basis: str) -> Basis:
+    """Return the basis of a ranged aggregation: ``to`` itself when a Basis, else built from the options."""
+    if not isinstance(to, Basis):
+        return as_basis(to, price_year=price_year, basis=basis).with_rate_basis(rate_basis)
+    as_basis(to, basis=basis, price_year=price_year)  # refuses options beside a Basis
+    if rate_basis != "official":
+        raise UnknownParameterError(f"rate_basis={rate_basis!r} given beside to={to!r}, which holds it "
+                                    "already; use Basis.with_rate_basis instead")
+    return to
+
+
+def _long(move: pd.DataFrame, index: pd.Index, name: str) -> pd.DataFrame:
+    """Return a wide table of moves (plan and lender by measure) as long rows named ``name``."""
+    long = move.reindex(index.union(move.index)).stack(future_stack=True).rename("move")
+    return long.reset_index().rename(columns={"level_2": "measure"}).assign(reading=name)
+
+
+def _reading_moves(central: Aggregation, loans: pd.DataFrame, run) -> list[pd.DataFrame]:
+    """Return the moves of the rate intervals (summed over counted rows) and of each judged reading."""
+    counted, index = central.counted, central.table.set_index(KEY).index
     base = _by_group(counted, "value")
-    moves = []  # (reading, kind, plan/lender/measure moves)
-    # rate intervals, summed over the counted rows
-    moves.append(("rate intervals (low)", _by_group(counted, "value_low") - base))
-    moves.append(("rate intervals (high)", _by_group(counted, "value_high") - base))
-    # judged readings, one at a time
-    for rid in judged_rows(loans):
+    out = [_long(_by_group(counted, "value_low") - base, index, "rate intervals (low)"),
+           _long(_by_group(counted, "value_high") - base, index, "rate intervals (high)")]
+    for rid in judged_rows(loans):  # one at a time: each bound names the readings that set it
         other = run(apply_alternatives(loans, [rid]))
         alt = loans.loc[loans["id"] == rid, "alternative"].iloc[0]
-        moves.append((f"{rid} read {alt}", _moves(base, _by_group(other.counted, "value"))))
-    # valuations of one event: restatements, and the other rate basis
+        out.append(_long(_moves(base, _by_group(other.counted, "value")), index, f"{rid} read {alt}"))
+    return out
+
+
+def _event_valuations(counted: pd.DataFrame, loans: pd.DataFrame, chosen: Basis, rates,
+                      data) -> list[pd.DataFrame]:
+    """Return each event's lowest and highest valuation (restatements, the other rate basis) as moves."""
     flipped = chosen.other_rate_basis()
     # the counted rows are converted already: their currency and day are at hand, so the other
     # basis is one grouped conversion of the same columns
@@ -219,21 +245,22 @@ def aggregate_loans_with_range(loans: pd.DataFrame | None = None, to="USD", *, m
                     data=rates_for(flipped, data), errors="coerce")
     implied = np.asarray(other.value, dtype=float)
     low, high, why_low, why_high = _valuations(counted, loans, chosen, rates, implied)
-    table = central.table.set_index(KEY)
-    readings = []
-    for name, move in moves:
-        long = move.reindex(table.index.union(move.index)).stack(future_stack=True).rename("move")
-        readings.append(long.reset_index().rename(columns={"level_2": "measure"}).assign(reading=name))
-    # each event's lowest and highest valuation, named by the figure behind it
+    out = []
     for moves_of, why in ((low, why_low), (high, why_high)):
         moved = np.flatnonzero(moves_of != 0)  # few rows have a second valuation
-        readings.append(pd.DataFrame({
+        out.append(pd.DataFrame({
             "plan": counted["plan_assigned"].array.take(moved).to_numpy(),
             "lender": np.asarray(counted["lender"].array.take(moved), dtype=object).astype(str),
             "measure": np.asarray(counted["measure"].array.take(moved), dtype=object).astype(str),
             "move": moves_of[moved], "reading": why[moved]}))
-    readings = pd.concat(readings, ignore_index=True).dropna(subset=["move"])
-    readings = readings[readings["move"].abs() > 1e-6]
+    return out
+
+
+def _with_bounds(table: pd.DataFrame, readings: pd.DataFrame) -> pd.DataFrame:
+    """Add each measure's low and high (the central value plus the moves down, or up) and their names.
+
+    Moves of different readings and events are added: they are treated as independent.
+    """
     table = table.reindex(table.index.union(readings.set_index(KEY).index.unique()))
     for m in MEASURES:
         rows = readings[readings["measure"] == m]
@@ -245,7 +272,11 @@ def aggregate_loans_with_range(loans: pd.DataFrame | None = None, to="USD", *, m
         table[f"{m}_high"] = (centre + up.reindex(table.index).fillna(0)).where(has)
         table[f"{m}_low_by"] = _names(rows[rows["move"] < 0], table.index)
         table[f"{m}_high_by"] = _names(rows[rows["move"] > 0], table.index)
-    # the rows behind each bar, for a reader to get from a chart to the line in the source
+    return table
+
+
+def _with_evidence(table: pd.DataFrame, counted: pd.DataFrame, rates) -> pd.DataFrame:
+    """Add the rows behind each total (for a reader to get from a chart to the source) and rate notes."""
     refs = _evidence(counted)
     for m in MEASURES:
         mine = refs[refs.index.get_level_values("measure") == m].droplevel("measure")
@@ -257,8 +288,7 @@ def aggregate_loans_with_range(loans: pd.DataFrame | None = None, to="USD", *, m
         for k in table.index]
     for col in ("requested_rows", "committed_rows"):
         table[col] = table[col].fillna(0).astype(np.int64)
-    return Aggregation(table.reset_index(), counted, central.excluded, unit=central.unit,
-                       n_input=central.n_input, basis=chosen, readings=readings.reset_index(drop=True))
+    return table
 
 
 def sensitivity(to: str = "USD", *, data=None) -> pd.DataFrame:
