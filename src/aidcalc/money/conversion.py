@@ -40,7 +40,7 @@ ERRORS = ("raise", "coerce")
 
 
 @dataclass(frozen=True)
-class Converted:
+class ConvertedAmount:
     """One converted amount, its unit, the rows that produced it and, with bounds, its range."""
 
     value: float
@@ -63,7 +63,7 @@ class Converted:
         return Q_(self.value, self.unit)
 
 
-class Conversion:
+class ConvertedColumns:
     """Converted columns: per amount its value and, with bounds, its low and high.
 
     Values, bounds and problems come back indexed like the input when the input was a pandas
@@ -128,7 +128,7 @@ class Conversion:
         return len(self._core.value)
 
     def __repr__(self) -> str:
-        return f"Conversion({len(self)} amounts, {self.label})"
+        return f"ConvertedColumns({len(self)} amounts, {self.label})"
 
 
 def convert(amount, currency=None, on=None, *, to: str = "USD", rate_type="official",
@@ -137,8 +137,8 @@ def convert(amount, currency=None, on=None, *, to: str = "USD", rate_type="offic
     """Convert money between currency vintages at the rate of its date.
 
     One function for one amount or for whole columns: with scalars it returns a
-    :class:`Converted`; with arrays or pandas Series (amounts, currencies and dates per row)
-    a :class:`Conversion`, computed once per distinct (currency, date) and scaled per amount.
+    :class:`ConvertedAmount`; with arrays or pandas Series (amounts, currencies and dates per row)
+    a :class:`ConvertedColumns`, computed once per distinct (currency, date) and scaled per amount.
 
     Parameters
     ----------
@@ -173,7 +173,7 @@ def convert(amount, currency=None, on=None, *, to: str = "USD", rate_type="offic
 
     Returns
     -------
-    Converted or Conversion
+    ConvertedAmount or ConvertedColumns
 
     Raises
     ------
@@ -203,14 +203,14 @@ def convert(amount, currency=None, on=None, *, to: str = "USD", rate_type="offic
     if one is not None:  # one plain amount: the same checks and rules without arrays
         factor, low, high, ids, problem = convert_one(one, basis=basis, table=table, errors=errors)
         value = one.value
-        return Converted(value * factor, to, ids, basis.label, value * low if bounds else None,
+        return ConvertedAmount(value * factor, to, ids, basis.label, value * low if bounds else None,
                          value * high if bounds else None, problem, basis)
     inputs = prepare_inputs(amount, currency, on, errors)
     core = convert_groups(inputs, basis=basis, table=table, errors=errors, bounds=bounds)
     if not inputs.scalar:
-        return Conversion(core, inputs.index, basis)
+        return ConvertedColumns(core, inputs.index, basis)
     ids = tuple(core.group_ids[core.groups[0]].split())
-    return Converted(float(core.value[0]), to, ids, basis.label,
+    return ConvertedAmount(float(core.value[0]), to, ids, basis.label,
                      None if core.low is None else float(core.low[0]),
                      None if core.high is None else float(core.high[0]),
                      core.expand(core.group_problem)[0], basis)
