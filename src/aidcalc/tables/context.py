@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+import time
 import warnings
 from functools import cached_property
 from pathlib import Path
@@ -52,8 +53,12 @@ class DataContext:
     def stamp(self, *names: str) -> str:
         """Return a digest of all the tables' validity depends on: themselves, schemas, references.
 
-        The bytes are digested again only when a file's modification time, size or inode (or the
-        schema folder's) has changed since the last call, so asking costs a few ``stat`` calls.
+        The files are those ``datapackage.json`` names (a table's path need not be ``<name>.csv``).
+        Their bytes are digested again whenever a file's change time, modification time, size or
+        inode (or the schema folder's) differs from the last call: an edit that restores the size
+        and modification time still moves the change time, which no user call can set. A file
+        changed within the last second is digested on every call, since two writes within one
+        tick of the file system's clock can leave the same times ("racily clean", as git says).
         """
         from aidcalc.tables.reader import table_files
 
@@ -61,13 +66,15 @@ class DataContext:
         if hit is not None and _signature(hit[0]) == hit[1]:
             return hit[2]
         files = tuple(dict.fromkeys(f for name in names for f in table_files(self.path, name)))
-        digest = hashlib.sha256(" ".join(names).encode())
-        for f in files:
-            digest.update(f.read_bytes() if f.exists() else b"-")
         files += (self.path / "schemas",)  # a schema added to the folder changes the signature
-        signature = _signature(files)
-        if signature is not None:
+        signature = _signature(files)  # taken before reading: a write during the read shows next time
+        digest = hashlib.sha256(" ".join(names).encode())
+        for f in files[:-1]:
+            digest.update(f.read_bytes() if f.exists() else b"-")
+        if signature is not None and not _racy(signature):
             self._stamps[names] = (files, signature, digest.hexdigest())
+        else:
+            self._stamps.pop(names, None)
         return digest.hexdigest()
 
     @property
@@ -129,11 +136,22 @@ class DataContext:
 
 
 def _signature(files) -> tuple | None:
-    """Return the modification time, size and inode of each file (None if one is missing)."""
+    """Return the change and modification times, size and inode of each file (None if one is missing)."""
     try:
-        return tuple((st.st_mtime_ns, st.st_size, st.st_ino) for st in map(os.stat, files))
+        return tuple((st.st_ctime_ns, st.st_mtime_ns, st.st_size, st.st_ino) for st in map(os.stat, files))
     except OSError:
         return None
+
+
+#: How recent a change must be for its times not to be trusted (a coarse file-system clock ticks
+#: every few milliseconds; a second leaves room for clocks of network file systems).
+_RACY_NS = 1_000_000_000
+
+
+def _racy(signature: tuple) -> bool:
+    """Return whether a file changed so recently that another write could leave the same times."""
+    newest = max(max(ctime, mtime) for ctime, mtime, _, _ in signature)
+    return newest >= time.time_ns() - _RACY_NS
 
 
 def open_data(path: str | Path | None = None) -> DataContext:
@@ -175,10 +193,10 @@ def _cache_file() -> Path:
 
 def _remembered(stamp: str) -> bool:
     # A table whose exact bytes (and schema) passed before is not validated again: any edit
-    # changes the digest.
-    cache = _cache_file()
+    # changes the digest. Read as bytes: a cache file damaged into another encoding is only
+    # a cache that remembers nothing, never a reason for a load to fail.
     try:
-        return cache.exists() and stamp in cache.read_text().split()
+        return stamp.encode() in _cache_file().read_bytes().split()
     except OSError:
         return False
 
