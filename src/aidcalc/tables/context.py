@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import select
 import threading
 import time
 import warnings
@@ -165,14 +166,14 @@ class _Watcher:
     def __init__(self):
         self._count = 0
         self._fd = -1
-        self._poll = None
+        self._active = None
         self._folders: set = set()
         self._lock = threading.Lock()
         self._libc = None
+        self._local = threading.local()
 
     def _open(self) -> bool:
         import ctypes
-        import select
 
         try:
             libc = ctypes.CDLL(None, use_errno=True)
@@ -181,13 +182,19 @@ class _Watcher:
             return False
         if fd < 0:
             return False
-        self._libc, self._fd, self._poll = libc, fd, select.poll()
-        self._poll.register(fd, select.POLLIN)
+        self._libc, self._fd, self._active = libc, fd, True
         return True
 
     def generation(self) -> int:
         """Return the current generation: it differs from an earlier one after any event since."""
-        if self._poll is not None and self._poll.poll(0):
+        if self._active is None:
+            return self._count
+        try:  # a poll object per thread: one object cannot be polled by two threads at once
+            poll = self._local.poll
+        except AttributeError:
+            poll = self._local.poll = select.poll()
+            poll.register(self._fd, select.POLLIN)
+        if poll.poll(0):
             with self._lock:
                 self._count += 1
                 with contextlib.suppress(BlockingIOError, OSError):
@@ -199,7 +206,7 @@ class _Watcher:
         """Watch the folders of ``files``; return the generation, or None if they cannot all be watched."""
         folders = {f if f.is_dir() else f.parent for f in map(Path, files)}
         with self._lock:
-            if self._poll is None and (self._libc is False or not self._open()):
+            if self._active is None and (self._libc is False or not self._open()):
                 self._libc = False
                 return None
             for folder in folders - self._folders:
@@ -216,8 +223,8 @@ class _Watcher:
             with contextlib.suppress(OSError):
                 os.close(self._fd)
         self._count += 1
-        self._fd, self._poll, self._folders, self._libc = -1, None, set(), None
-        self._lock = threading.Lock()
+        self._fd, self._active, self._folders, self._libc = -1, None, set(), None
+        self._lock, self._local = threading.Lock(), threading.local()
 
 
 _WATCHER = _Watcher()
