@@ -357,3 +357,32 @@ def test_missing_currencies_are_refused_naming_what_was_given():
         convert([1.0, 1.0], ["RUB", None], "1965")
     result = convert([1.0, 1.0, 1.0], pd.Series(["RUB", np.nan, None], dtype=object), "1965", errors="coerce")
     assert np.isnan(result.value[1:]).all() and "unknown currency or unit nan" in result.problem[1]
+
+
+@pytest.mark.parametrize("kind", ["arrow_currency", "arrow_dates", "both"])
+def test_arrow_text_columns_convert_as_python_strings_do_without_becoming_python_strings(kind, monkeypatch):
+    # R002: 4.00 old rubles per USD (1950-60), so 80 million old rubles in July 1956 are 20 million
+    # USD; the other rows (old rubles after the 1961 reform, yuan) must give what the same texts
+    # give as Python strings
+    currency = ["RUB_old", "USD", "RUB_old", "CNY"] * 1000
+    dates = ["1956-07", "1960", "1962-03-01", "1970-01-01"] * 1000
+    amounts = [80e6, 1e6, 80e6, 5e6] * 1000
+    want = convert(np.array(amounts), np.array(currency, dtype=object), np.array(dates, dtype=object)).value
+    arrow_cur = pd.Series(currency, dtype="string[pyarrow]") if kind != "arrow_dates" else \
+        np.array(currency, dtype=object)
+    arrow_on = pd.Series(dates, dtype="string[pyarrow]") if kind != "arrow_currency" else \
+        np.array(dates, dtype=object)
+
+    originals = {name: getattr(pd.arrays.ArrowStringArray, name) for name in ("to_numpy", "__array__")}
+
+    def refusing(name):
+        def refused(self, *args, **kwargs):  # the few distinct values may be; the column may not
+            assert len(self) < 100, "an Arrow text column was turned into Python objects"
+            return originals[name](self, *args, **kwargs)
+        return refused
+
+    for name in originals:
+        monkeypatch.setattr(pd.arrays.ArrowStringArray, name, refusing(name))
+    got = convert(np.array(amounts), arrow_cur, arrow_on).value
+    assert got[0] == 20_000_000.0  # 80e6 / 4.00 (R002)
+    np.testing.assert_array_equal(np.asarray(got), np.asarray(want))

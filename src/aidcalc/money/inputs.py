@@ -189,15 +189,51 @@ def _as_amounts(amount, n: int, errors: str, inputs: Inputs) -> np.ndarray:
     return values
 
 
+def _arrow_text(value):
+    """Return the values of an Arrow-backed text column as one Arrow array, else None."""
+    dtype = getattr(value, "dtype", None)
+    arrow = getattr(dtype, "storage", None) == "pyarrow" or \
+        (isinstance(dtype, pd.ArrowDtype) and str(dtype.pyarrow_dtype) in ("string", "large_string"))
+    if not arrow or not isinstance(value, pd.Series | pd.Index | pd.api.extensions.ExtensionArray):
+        return None
+    import pyarrow as pa  # installed wherever a column is Arrow-backed
+
+    values = pa.array(value.array if isinstance(value, pd.Series | pd.Index) else value)
+    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+
+
+def _encoded(values) -> tuple[np.ndarray, list]:
+    """Return per row a number (-1 if missing) and the distinct texts, numbered by Arrow itself."""
+    import pyarrow.compute as pc
+
+    encoded = pc.dictionary_encode(values)
+    codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+    return codes, encoded.dictionary.to_pylist()
+
+
 def _as_currencies(currency, n: int):
     if isinstance(getattr(currency, "dtype", None), pd.CategoricalDtype) and len(currency) == n:
         return pd.Categorical(currency)  # numbered already: cheap to group long columns by
+    arrow = _arrow_text(currency)
+    if arrow is not None and len(arrow) == n:  # numbered by Arrow, never turned into Python strings
+        codes, names = _encoded(arrow)
+        return pd.Categorical.from_codes(codes, categories=pd.Index(names, dtype=object), validate=False)
     return np.broadcast_to(np.asarray(currency, dtype=object), (n,))
 
 
 def _as_days(on, n: int, errors: str, inputs: Inputs) -> np.ndarray:
     if isinstance(on, np.ndarray) and on.dtype == "datetime64[D]" and on.ndim == 1:
         return on  # days already: read in place
+    arrow = _arrow_text(on)
+    if arrow is not None and len(arrow) == n and (errors == "raise" or arrow.null_count == 0):
+        # each distinct text parsed once, never the whole column as Python strings
+        codes, texts = _encoded(arrow)
+        try:
+            parsed = parse_dates(np.array(texts + [None], dtype=object), errors=errors)
+        except InvalidDateError as err:
+            raise InvalidDateError(f"{err}{_date_row(on, err.value, inputs)}") from None
+        if errors == "raise" or not np.isnat(parsed[:-1]).any():
+            return np.take(parsed, codes)  # -1 (missing) takes the trailing NaT
     values = on.to_numpy(dtype=object) if isinstance(on, pd.Series) and on.dtype == object else on
     try:
         days = parse_dates(values if values is not None else [None], errors=errors)
