@@ -62,6 +62,16 @@ def parse_dates(dates, errors: str = "raise") -> np.ndarray:
         return dates.to_numpy(dtype="datetime64[D]")
     if isinstance(dates, np.ndarray) and dates.dtype.kind == "M":
         return dates.astype("datetime64[D]")
+    if isinstance(dates, pd.Series) and getattr(dates.dtype, "storage", None) == "pyarrow" and len(dates) > 1:
+        # text held by Arrow (pandas' default): numbered by Arrow, each distinct text parsed once
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        values = pa.array(dates.array)
+        encoded = pc.dictionary_encode(values.combine_chunks() if isinstance(values, pa.ChunkedArray)
+                                       else values)
+        codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+        return parse_dates(np.array(encoded.dictionary.to_pylist() + [None], dtype=object), errors)[codes]
     if isinstance(dates, pd.Series):
         dates = dates.to_numpy(dtype=object)
     raw = np.atleast_1d(np.asarray(dates, dtype=object)) if not isinstance(dates, str) else np.array([dates],
