@@ -105,6 +105,68 @@ def _init_worker(data: str, lock_fd: int, parent: int) -> None:
     os.environ["AIDCALC_DATA"] = data
 
 
+# -- the worker's kernel: one for the whole run ----------------------------------------------
+
+#: Run in the worker's kernel before each notebook: the namespace, the working folder, the open
+#: figures, matplotlib's settings and the cell counter as a fresh kernel has them. What stays is
+#: what was imported (aidcalc, pandas, matplotlib) and the data context's caches, which notice
+#: any change of the data themselves.
+RESET = """\
+get_ipython().run_line_magic("reset", "-f")
+import os as _os, sys as _sys, types as _types, matplotlib as _mpl, matplotlib.pyplot as _plt
+_kept = _sys.modules.setdefault("_aidcalc_fresh_kernel", _types.ModuleType("_aidcalc_fresh_kernel"))
+if not hasattr(_kept, "rc"):
+    _kept.rc = _mpl.rcParams.copy()
+_plt.close("all")
+_mpl.rcParams.update(_kept.rc)
+_os.chdir({cwd!r})
+get_ipython().execution_count = 1
+del _os, _sys, _types, _mpl, _plt, _kept
+get_ipython().run_line_magic("reset", "-f")
+"""
+
+_WORKER: dict = {}
+
+
+def _kernel(notebooks_dir: str, log: Path):
+    """Return this worker's kernel (started on first use, its messages to ``log``), reset for a notebook."""
+    from jupyter_client import BlockingKernelClient
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.utils import run_sync
+
+    km = _WORKER.get("km")
+    # asynchronous, as nbclient's own: a blocking client would keep nbclient from seeing a dead kernel
+    if km is None or not run_sync(km.is_alive)():
+        km = AsyncKernelManager(kernel_name=KERNEL)
+        with _output_to(log):  # the kernel keeps these as its stdout and stderr
+            run_sync(km.start_kernel)(cwd=notebooks_dir)
+        _WORKER.update(km=km, log=log)
+        import multiprocessing.util
+
+        multiprocessing.util.Finalize(None, _shutdown_kernel, exitpriority=10)
+    client = BlockingKernelClient()
+    client.load_connection_info(km.get_connection_info())
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=60)
+        reply = client.execute_interactive(RESET.format(cwd=notebooks_dir), timeout=60, store_history=False)
+        if reply["content"]["status"] != "ok":
+            raise ReportError(f"the kernel could not be reset for the next notebook: "
+                              f"{reply['content'].get('ename')}: {reply['content'].get('evalue')}")
+    finally:
+        client.stop_channels()
+    return km
+
+
+def _shutdown_kernel() -> None:
+    from jupyter_core.utils import run_sync
+
+    km = _WORKER.pop("km", None)
+    if km is not None:
+        with contextlib.suppress(Exception):
+            run_sync(km.shutdown_kernel)(now=True)
+
+
 @contextlib.contextmanager
 def _output_to(log: Path):
     """Send this process's stdout and stderr (and so the kernel's) to ``log``."""
@@ -172,13 +234,15 @@ def _run_job(job: Job, notebooks_dir: str, staging: str, digest: str) -> tuple[J
         params[DIGEST_PARAMETER] = digest
     # the kernel's own messages (start-up notices, the "KeyboardInterrupt caught in kernel" that
     # jupyter_client's interrupt-before-shutdown provokes) go to a log, not the user's terminal
-    log = Path(staging) / ".logs" / f"{job.stem}--{job.parameter_set}.log"
+    log = _WORKER.get("log") or Path(staging) / ".logs" / f"kernel-{os.getpid()}.log"
     where = f"{job.notebook} [{job.parameter_set}]"
     try:
-        with _output_to(log):
+        # one kernel per worker for the whole run: imports and data loaded once, not per notebook
+        km = _kernel(notebooks_dir, log)
+        with _output_to(Path(staging) / ".logs" / f"{job.stem}--{job.parameter_set}.log"):
             papermill.execute_notebook(str(Path(notebooks_dir) / job.notebook), str(executed),
                                        parameters=params, cwd=notebooks_dir, progress_bar=False,
-                                       kernel_name=KERNEL, language="python", log_output=False)
+                                       kernel_name=KERNEL, language="python", log_output=False, km=km)
     except papermill.PapermillExecutionError as err:
         raise ReportError(
             f"{where} failed in cell {err.exec_count} "
