@@ -226,6 +226,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except BrokenPipeError:  # output piped into `head` and the like: stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except OSError as err:  # a file system that refuses: name the file and why, not a traceback
+        where = f"{err.filename}: " if err.filename else ""
+        print(f"aidcalc: {where}{err.strerror or err}; check the path, its permissions and free space",
+              file=sys.stderr)
+        return 2
     return 0
 
 

@@ -37,6 +37,7 @@ from aidcalc.report.tree import (
     _remove,
     _run_lock,
     _swap,
+    check_tree,
     data_digest,
     new_run_id,
 )
@@ -282,6 +283,14 @@ def _render_index(run: Path, manifest: dict) -> None:
     landing.write_index(run, manifest.get("runs", {}), generated=manifest.get("created"))
 
 
+def _digests(runs: dict) -> dict:
+    """Return each data digest with the reports that read it (carried reports keep their own)."""
+    by_digest: dict = {}
+    for folder, entry in sorted(runs.items()):
+        by_digest.setdefault(entry.get("data_digest") or "unknown", []).append(folder)
+    return by_digest
+
+
 def run_reports(config: Path | str | None = None, reports_dir: Path | str | None = None,
                 jobs: int = 2, only: list[str] | None = None, progress: bool = True) -> dict:
     """Execute every report notebook, render it, and switch ``reports/`` to the new run at once.
@@ -321,7 +330,12 @@ def run_reports(config: Path | str | None = None, reports_dir: Path | str | None
     config = Path(config or paths.NOTEBOOKS_DIR / CONFIG)
     reports_dir = Path(reports_dir or paths.REPORTS_DIR)
     todo, stems = _plan(config, list(only) if only else None)
-    reports_dir.mkdir(parents=True, exist_ok=True)
+    check_tree(reports_dir, stems)
+    try:
+        reports_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ReportError(f"cannot create the reports folder {reports_dir} ({err.strerror}); give "
+                          "--reports-dir a folder you can write") from None
     with _signals_interrupt(), _run_lock(reports_dir) as lock_fd:
         _clean_leftovers(reports_dir)
         _relink(reports_dir)  # repairs a run stopped between the switch and the end of its swap
@@ -330,7 +344,12 @@ def run_reports(config: Path | str | None = None, reports_dir: Path | str | None
         staging.mkdir()
         try:
             snapshot = staging / ".data"
-            shutil.copytree(paths.data_dir(), snapshot)
+            try:
+                shutil.copytree(paths.data_dir(), snapshot)
+            except (OSError, shutil.Error) as err:  # a disk filling up, a file unreadable
+                raise ReportError(f"cannot copy the data into {snapshot} ({err}); free space on the disk "
+                                  "or fix the file named, and run again; the previous reports are "
+                                  "unchanged") from None
             digest = data_digest(snapshot)
             started = datetime.now(UTC)
             timings = _execute(todo, config.parent, staging, snapshot, digest, jobs, progress, lock_fd)
@@ -341,8 +360,8 @@ def run_reports(config: Path | str | None = None, reports_dir: Path | str | None
                                       "run_date": started.date().isoformat(),
                                       "seconds": round(timings[job.folder], 2)} for job in todo})
             manifest = {"aidcalc_version": _version(), "created": started.isoformat(timespec="seconds"),
-                        "data_digest": digest, "config": str(config.resolve()),
-                        "runs": dict(sorted(runs.items()))}
+                        "data_digest": digest, "data_digests": _digests(runs),
+                        "config": str(config.resolve()), "runs": dict(sorted(runs.items()))}
             (staging / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
             _render_index(staging, manifest)
             _swap(reports_dir, staging, run_id)
