@@ -28,7 +28,7 @@ EVIDENCE_TABLES = {
 
 #: Raised when the checks change, so that a table remembered as valid by older checks is
 #: checked again (see :meth:`aidcalc.tables.context.DataContext.table`).
-CHECKS_VERSION = "2"
+CHECKS_VERSION = "3"
 
 #: The only forms of numbers the tables may hold: plain ASCII digits, no underscores or
 #: thousands separators, no infinities.
@@ -207,7 +207,10 @@ def _constraints(fields, columns, lines) -> list[tuple]:
                 problems.append((line, name, f"{value!r} repeats line {seen[value]}; each value "
                                              "of the column must be unique"))
             if "enum" in rules and value not in rules["enum"]:
-                problems.append((line, name, f"{value!r} is not one of the allowed values: "
+                from aidcalc.tables.rules import suggestion
+
+                problems.append((line, name, f"{value!r} is not one of the allowed values"
+                                             f"{suggestion(value, rules['enum'])}: "
                                              f"{', '.join(map(str, rules['enum']))}"))
             if pattern is not None and isinstance(value, str) and not pattern.fullmatch(value):
                 problems.append((line, name, f"{value!r} does not match the pattern {rules['pattern']}"))
@@ -285,11 +288,42 @@ def read_table(data_dir: Path, name: str, known_valid: bool = False) -> pd.DataF
             links.update(zip(columns["id"], zip(columns["same_as"], columns["part_of"], strict=True),
                              strict=True))
             problems += rules.check_evidence(columns, lines, links, texts)
+            if not problems and "alternative" in columns:
+                problems += _alternatives(fields, columns, lines, links)
+        problems += rules.check_table(name, columns, lines)
         if name == "claims":
             problems += rules.check_claims(columns, lines)
     if problems:
         raise DataValidationError(path, sorted(problems, key=lambda p: (_order(p[0]), str(p[1]))))
     return pd.DataFrame({f["name"]: _array(f, columns[f["name"]]) for f in fields})
+
+
+def _alternatives(fields, columns, lines, links) -> list[tuple]:
+    """Problems of the ``alternative`` readings: each row as its reading gives it, checked as any row.
+
+    The pairs are parsed by the fields' types, then the rows that carry one pass the same
+    constraints and checks of meaning as the table (run only once the table itself is clean,
+    so every problem found is the alternative's).
+    """
+    from aidcalc.tables import rules
+
+    by_name = {f["name"]: f for f in fields}
+    rows = [i for i, text in enumerate(columns["alternative"]) if text is not None and text.strip()]
+    alt = {name: [columns[name][i] for i in rows] for name in columns}
+    alt_lines = [lines[i] for i in rows]
+    problems, alt_links = [], dict(links)
+    for k, i in enumerate(rows):
+        pairs, bad = rules.alternative_pairs(columns["alternative"][i])
+        problems += [(lines[i], "alternative", why) for why in bad]
+        for key, text in pairs.items():
+            try:
+                alt[key][k] = None if text is None else _parse(by_name[key], text)
+            except ValueError as err:
+                problems.append((lines[i], "alternative", f"{key}={text}: {err}"))
+        alt_links[columns["id"][i]] = (alt["same_as"][k], alt["part_of"][k])
+    inner = _constraints(fields, alt, alt_lines) + rules.check_evidence(alt, alt_lines, alt_links)
+    return problems + [(line, "alternative", f"in the alternative reading, {column}: {why}")
+                       for line, column, why in inner]
 
 
 def _order(line) -> int:
