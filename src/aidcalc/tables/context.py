@@ -178,8 +178,8 @@ def _remembered(stamp: str) -> bool:
     # changes the digest.
     cache = _cache_file()
     try:
-        return cache.exists() and stamp in cache.read_text().split()
-    except OSError:
+        return cache.exists() and stamp in cache.read_text(encoding="utf-8").split()
+    except (OSError, UnicodeDecodeError):  # unreadable or garbled: validate again, as if never seen
         return False
 
 

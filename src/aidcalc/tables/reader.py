@@ -40,6 +40,8 @@ _FORMS = {"integer": "an integer: plain ASCII digits with an optional leading mi
 #: The longest cell read (the csv module's default is 128 KiB).
 _FIELD_LIMIT = 1 << 26
 _TRUE, _FALSE = ("true", "True", "TRUE", "1"), ("false", "False", "FALSE", "0")
+#: Stands for a cell that did not parse (already reported), so it is not also reported as empty.
+_UNREAD = object()
 
 
 def _descriptor(data_dir: Path) -> dict:
@@ -139,11 +141,30 @@ def _check_header(path: Path, header: list[str], names: list[str], schema_file: 
         raise DataValidationError(path, problems)
 
 
+_DECIMAL_COMMA = re.compile(r"-?[0-9]{1,3}(?:\.[0-9]{3})*,[0-9]+|-?[0-9]+,[0-9]{1,2}")
+_THOUSANDS = re.compile(r"-?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?")
+
+
 def _suggestion(text: str, kind: str) -> str:
-    """Return the plain form of a number written with underscores, separators or non-ASCII digits."""
-    plain = "".join(str(unicodedata.digit(c)) if c.isdigit() else c for c in text if c not in "_, ")
+    """Return how to write a number given with a decimal comma, separators or non-ASCII digits.
+
+    Examples
+    --------
+    >>> _suggestion("1,5", "number"), _suggestion("1.234,5", "number"), _suggestion("6,500,000", "number")
+    ("; it looks like a decimal comma: write '1.5'", "; it looks like a decimal comma: write '1234.5'", \
+"; write '6500000'")
+
+    """
+    plain = "".join(str(unicodedata.digit(c)) if c.isdigit() else c for c in text if c not in "_ ")
     plain = unicodedata.normalize("NFKC", plain)
-    return f"; write {plain!r}" if (_INTEGER if kind == "integer" else _NUMBER).fullmatch(plain) else ""
+    form = _INTEGER if kind == "integer" else _NUMBER
+    if _THOUSANDS.fullmatch(plain):
+        plain = plain.replace(",", "")
+    elif _DECIMAL_COMMA.fullmatch(plain):
+        if kind != "number":
+            return f"; it looks like a decimal comma, but {_FORMS[kind].split(':')[0]} has no decimals"
+        return f"; it looks like a decimal comma: write {plain.replace('.', '').replace(',', '.')!r}"
+    return f"; write {plain!r}" if form.fullmatch(plain) else ""
 
 
 def _parse(field: dict, value: str):
@@ -185,10 +206,13 @@ def _cells(fields, missing, header, lines, rows, check: bool):
                     value = _parse(field, text)
                 except ValueError as err:
                     problems.append((line, name, str(err)))
+                    value = _UNREAD
             columns[name].append(value)
             texts[name].append(text)
     if check:
         problems += _constraints(fields, columns, lines)
+    for name, values in columns.items():  # what did not parse is missing to whatever reads on
+        columns[name] = [None if v is _UNREAD else v for v in values]
     return columns, texts, problems
 
 
@@ -199,6 +223,8 @@ def _constraints(fields, columns, lines) -> list[tuple]:
         pattern = re.compile(rules["pattern"]) if "pattern" in rules else None
         seen = {}
         for line, value in zip(lines, columns[name], strict=True):
+            if value is _UNREAD:
+                continue
             if value is None:
                 if rules.get("required") or field.get("_key"):
                     problems.append((line, name, "empty, but the column is required; write a value"))
