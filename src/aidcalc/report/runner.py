@@ -257,12 +257,9 @@ def _signals_interrupt():
 
 
 def _version() -> str:
-    try:
-        from importlib.metadata import version
+    import aidcalc
 
-        return version("aidcalc")
-    except Exception:  # running from a checkout that is not installed
-        return "unknown"
+    return aidcalc.__version__
 
 
 def _render_index(run: Path, manifest: dict) -> None:
