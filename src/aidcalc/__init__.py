@@ -17,11 +17,11 @@ list them all.
 20000000.0
 """
 
-from importlib import import_module
-from pathlib import Path
+from importlib import import_module as _import_module
+from pathlib import Path as _Path
 
 #: The version of the package and its data package; the one place it is written is the file VERSION.
-__version__ = (Path(__file__).parent / "VERSION").read_text(encoding="utf-8").strip()
+__version__ = (_Path(__file__).parent / "VERSION").read_text(encoding="utf-8").strip()
 
 _EXPORTS = {
     "open_data": "tables.context", "DataContext": "tables.context", "load_rate_table": "money.rates",
@@ -46,7 +46,7 @@ __all__ = sorted(_EXPORTS)
 def __getattr__(name):
     if name not in _EXPORTS:
         raise AttributeError(f"module 'aidcalc' has no attribute {name!r}")
-    return getattr(import_module(f"aidcalc.{_EXPORTS[name]}"), name)
+    return getattr(_import_module(f"aidcalc.{_EXPORTS[name]}"), name)
 
 
 def __dir__():
@@ -56,4 +56,5 @@ def __dir__():
 
     hidden = {name for name, module in _EXPORTS.items()
               if module.startswith(("report.", "publish.")) and missing_modules("report")}
-    return sorted({*globals(), *__all__} - hidden)
+    return sorted({name for name in globals() if not name.startswith("_") or name.startswith("__")}
+                  | set(__all__) - hidden)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 
+from aidcalc import paths
 from aidcalc.errors import AidcalcError
 from aidcalc.money.basis import RATE_BASES, REDENOMINATIONS, VIAS
 
@@ -214,6 +216,8 @@ def main(argv: list[str] | None = None, prog: str = "aidcalc") -> int:
                 return 130
             for folder, seconds in sorted(timings.items()):
                 print(f"{folder}: {seconds:.1f} s")
+            landing = Path(args.reports_dir or paths.REPORTS_DIR) / "index.html"
+            print(f"the reports: {landing.absolute()}")
         elif args.command == "convert":
             from aidcalc.money.conversion import convert
 
