@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -35,6 +36,12 @@ from aidcalc.money.columns import convert_groups
 from aidcalc.money.inputs import prepare_inputs, read_scalar
 from aidcalc.money.rates import RateTable, load_rate_table
 from aidcalc.money.scalar import convert_one
+
+if TYPE_CHECKING:
+    import pint
+    from numpy.typing import ArrayLike
+
+    from aidcalc.tables.context import DataLike
 
 ERRORS = ("raise", "coerce")
 
@@ -131,9 +138,11 @@ class ConvertedColumns:
         return f"ConvertedColumns({len(self)} amounts, {self.label})"
 
 
-def convert(amount, currency=None, on=None, *, to: str = "USD", rate_type="official",
-            basis: str = "gold", via: str = "USD", price_year=None, errors: str = "raise",
-            bounds: bool = False, data=None):
+def convert(amount: ArrayLike | pint.Quantity, currency: str | ArrayLike | None = None,
+            on: str | ArrayLike | None = None, *, to: str | Basis = "USD",
+            rate_type: str | tuple[str, ...] = "official", basis: str = "gold", via: str = "USD",
+            price_year: int | None = None, errors: str = "raise", bounds: bool = False,
+            data: DataLike | RateTable = None) -> ConvertedAmount | ConvertedColumns:
     """Convert money between currency vintages at the rate of its date.
 
     One function for one amount or for whole columns: with scalars it returns a
@@ -254,7 +263,8 @@ def checked_basis(basis: Basis, table: RateTable) -> Basis:
     return basis
 
 
-def deflate_usd(amount, year, price_year: int, data=None):
+def deflate_usd(amount: ArrayLike, year: int | str | ArrayLike, price_year: int,
+                data: DataLike | RateTable = None) -> float | np.ndarray:
     """Express US dollars of ``year`` in dollars of ``price_year`` with the CPI-U.
 
     Examples
