@@ -1,13 +1,22 @@
-"""Command line: parses arguments and calls the same functions a notebook or test calls."""
+"""The ``aidcalc`` command: the toolkit's functions from a shell (``aidcalc --help``)."""
 
 from __future__ import annotations
 
 import argparse
 import os
 import sys
+from pathlib import Path
 
+from aidcalc import paths
 from aidcalc.errors import AidcalcError
 from aidcalc.money.basis import RATE_BASES, REDENOMINATIONS, VIAS
+
+DESCRIPTION = """\
+Convert amounts of Chinese, Soviet, Albanian and US currency of 1947-1978 at a date, with the
+rows of the rate table each conversion used; sum the aid figures of the sources by plan, saying
+which rows were counted and why the rest were left out; check the tables and the sources'
+own arithmetic; and regenerate the reports. Every figure names its source and line.
+"""
 
 EPILOG = """\
 examples:
@@ -68,10 +77,13 @@ def _at_least_one(text: str) -> int:
     return value
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Return the argument parser for the ``aidcalc`` command."""
+def build_parser(prog: str = "aidcalc") -> argparse.ArgumentParser:
+    """Return the argument parser for the ``aidcalc`` command, named ``prog`` in its messages."""
+    import aidcalc
+
     raw = argparse.RawDescriptionHelpFormatter
-    parser = argparse.ArgumentParser(prog="aidcalc", description=__doc__, epilog=EPILOG, formatter_class=raw)
+    parser = argparse.ArgumentParser(prog=prog, description=DESCRIPTION, epilog=EPILOG, formatter_class=raw)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {aidcalc.__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="command")
 
     rep = sub.add_parser("report", help="regenerate every report under reports/",
@@ -195,9 +207,9 @@ def print_audit(audit, width: int = 100) -> None:
     print(f"\n{len(audit.table)} claims: " + ", ".join(f"{n} {v}" for v, n in audit.counts().items()))
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the ``aidcalc`` command; return its exit code."""
-    args = build_parser().parse_args(argv)
+def main(argv: list[str] | None = None, prog: str = "aidcalc") -> int:
+    """Run the ``aidcalc`` command (named ``prog`` in its messages); return its exit code."""
+    args = build_parser(prog).parse_args(argv)
     try:
         if args.command == "report":
             from aidcalc.report.runner import run_reports
@@ -212,6 +224,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{folder}: {seconds:.1f} s")
             if not timings:
                 print("nothing changed since the last good run: every report reused (--force runs them all)")
+            landing = Path(args.reports_dir or paths.REPORTS_DIR) / "index.html"
+            print(f"the reports: {landing.absolute()}")
         elif args.command == "convert":
             from aidcalc.money.conversion import convert
 
@@ -222,10 +236,12 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "aggregate":
             print_aggregation(args)
         elif args.command == "validate":
-            from aidcalc.evidence.package_check import validate_all
+            from aidcalc.evidence.package_check import skipped_checks, validate_all
 
             for name, rows in validate_all().items():
                 print(f"{name}: {rows} rows valid")
+            for skipped in skipped_checks():
+                print(f"not checked: {skipped}")
         elif args.command == "audit":
             from aidcalc.evidence.audit import run_audit
 

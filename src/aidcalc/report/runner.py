@@ -358,12 +358,9 @@ def _signals_interrupt():
 
 
 def _version() -> str:
-    try:
-        from importlib.metadata import version
+    import aidcalc
 
-        return version("aidcalc")
-    except Exception:  # running from a checkout that is not installed
-        return "unknown"
+    return aidcalc.__version__
 
 
 def _render_index(run: Path, manifest: dict) -> None:
@@ -466,8 +463,9 @@ def run_reports(config: Path | str | None = None, reports_dir: Path | str | None
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise UnknownParameterError(f"jobs={jobs!r} is not accepted; give how many notebooks run at once, "
                                     "1 or more (default 2)")
-    config = Path(config or paths.NOTEBOOKS_DIR / CONFIG)
-    reports_dir = Path(reports_dir or paths.REPORTS_DIR)
+    config = Path(config or paths.NOTEBOOKS_DIR / CONFIG).absolute()
+    # absolute: the kernels run in the notebooks' folder, where a relative path would point elsewhere
+    reports_dir = Path(reports_dir or paths.REPORTS_DIR).absolute()
     todo, stems = _plan(config, list(only) if only else None)
     reports_dir.mkdir(parents=True, exist_ok=True)
     with _signals_interrupt(), _run_lock(reports_dir) as lock_fd:
