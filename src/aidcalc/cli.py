@@ -32,10 +32,13 @@ examples:
   aidcalc report                             every notebook, every parameter set (notebooks/reports.yaml)
   aidcalc report --only 01_aid_by_plan       one notebook; the others' reports are kept as they are
   aidcalc report --jobs 1 --no-progress      one kernel at a time, no progress bar (logs, CI)
+  aidcalc report --force                     run every notebook, even those with nothing changed
   aidcalc report --config my.yaml --reports-dir /tmp/reports
 
 reports/index.html links every run; reports/manifest.json records the data digest, the parameters
-and the date of each. A run that fails or is stopped leaves the previous reports in place.
+and the date of each. A run whose data, notebook, parameters and package are those of its last
+good run is not executed again: its report is reused (listed under "reused" in the manifest).
+A run that fails or is stopped leaves the previous reports in place.
 """
 
 CONVERT_EPILOG = """\
@@ -95,6 +98,9 @@ def build_parser(prog: str = "aidcalc") -> argparse.ArgumentParser:
                      help="notebooks run in parallel, one kernel each, 1 or more (default 2)")
     rep.add_argument("--reports-dir", metavar="DIR", help="where the reports go (default reports/)")
     rep.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    rep.add_argument("--force", action="store_true",
+                     help="run every notebook, even those whose data, notebook, parameters and package "
+                          "are unchanged since their last good run (reused by default)")
 
     conv = sub.add_parser("convert", help="convert one amount, and show the rate rows used",
                           description="Convert one amount of a currency at a date, and name the rows of\n"
@@ -210,12 +216,14 @@ def main(argv: list[str] | None = None, prog: str = "aidcalc") -> int:
 
             try:
                 timings = run_reports(args.config, args.reports_dir, only=args.only, jobs=args.jobs,
-                                      progress=not args.no_progress)
+                                      progress=not args.no_progress, force=args.force)
             except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the runner has stopped its kernels
                 print("aidcalc: report stopped; the previous reports are unchanged", file=sys.stderr)
                 return 130
             for folder, seconds in sorted(timings.items()):
                 print(f"{folder}: {seconds:.1f} s")
+            if not timings:
+                print("nothing changed since the last good run: every report reused (--force runs them all)")
             landing = Path(args.reports_dir or paths.REPORTS_DIR) / "index.html"
             print(f"the reports: {landing.absolute()}")
         elif args.command == "convert":

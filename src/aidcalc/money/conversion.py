@@ -36,6 +36,7 @@ from aidcalc.money.columns import convert_groups
 from aidcalc.money.inputs import prepare_inputs, read_scalar
 from aidcalc.money.rates import RateTable, load_rate_table
 from aidcalc.money.scalar import convert_one
+from aidcalc.tables.context import DataContext, open_data
 
 if TYPE_CHECKING:
     import pint
@@ -205,8 +206,7 @@ def convert(amount: ArrayLike | pint.Quantity, currency: str | ArrayLike | None 
     if errors not in ERRORS:
         raise UnknownParameterError(f"errors={errors!r} is not accepted; use one of {ERRORS}")
     table = _rate_table(data)
-    basis = as_basis(to, price_year=price_year, rate_type=rate_type, via=via, basis=basis)
-    basis = checked_basis(basis, table)
+    basis = checked_basis(_basis(to, price_year, rate_type, via, basis), table)
     to = basis.currency
     one = read_scalar(amount, currency, on, errors)
     if one is not None:  # one plain amount: the same checks and rules without arrays
@@ -228,10 +228,10 @@ def convert(amount: ArrayLike | pint.Quantity, currency: str | ArrayLike | None 
 def _rate_table(data):
     if isinstance(data, RateTable):
         return data
-    from aidcalc.tables.context import DataContext, open_data
-
-    if data is None:  # the default folder, opened once per setting of AIDCALC_DATA and working folder
-        key = (os.environ.get("AIDCALC_DATA"), os.getcwd())
+    if data is None:  # the default folder, opened once per setting of AIDCALC_DATA (and working folder)
+        key = os.environ.get("AIDCALC_DATA")
+        if key and not os.path.isabs(key):  # a relative folder: relative to where the caller is now
+            key = (key, os.getcwd())
         context = _DEFAULT.get(key)
         if context is None:
             context = _DEFAULT[key] = open_data(None)
@@ -240,8 +240,27 @@ def _rate_table(data):
     return load_rate_table(context)  # a few stat calls when nothing changed (DataContext.stamp)
 
 
-#: The default data context per (AIDCALC_DATA, working folder).
+#: The default data context per AIDCALC_DATA (and working folder, when it is relative).
 _DEFAULT: dict = {}
+#: Bases already made from convert's options, by the options' types and values (a Basis is
+#: immutable, so one made and checked once serves every later call with the same options).
+_BASES: dict = {}
+
+
+def _basis(to, price_year, rate_type, via, basis) -> Basis:
+    """Return ``as_basis`` of convert's options, made once per distinct options."""
+    options = (to, price_year, rate_type, via, basis)
+    try:  # types in the key: 1990.0 or True must meet the checks, not the basis of 1990 or 1
+        key = tuple((type(v), v) for v in options)
+        return _BASES[key]
+    except TypeError:  # an unhashable option (a list of rate types): made each time
+        key = None
+    except KeyError:
+        pass
+    made = as_basis(to, price_year=price_year, rate_type=rate_type, via=via, basis=basis)
+    if key is not None and len(_BASES) < 256:
+        _BASES[key] = made
+    return made
 def checked_basis(basis: Basis, table: RateTable) -> Basis:
     """Return ``basis`` once its rate types and price year are in the rate and CPI tables.
 
