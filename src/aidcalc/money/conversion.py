@@ -64,7 +64,7 @@ class ConvertedAmount:
         return float(self.value)
 
     @property
-    def quantity(self):
+    def quantity(self) -> pint.Quantity:
         """The result as a pint Quantity (``USD`` for constant dollars too; see ``label``)."""
         from aidcalc.units import Q_  # the registry is built on first use
 
@@ -90,27 +90,27 @@ class ConvertedColumns:
         return values if self._index is None else pd.Series(values, index=self._index)
 
     @property
-    def value(self):
+    def value(self) -> np.ndarray | pd.Series:
         """The converted amounts (``NaN`` where missing, or where ``errors="coerce"`` let a failure by)."""
         return self._shaped(self._core.value)
 
     @property
-    def low(self):
+    def low(self) -> np.ndarray | pd.Series | None:
         """The lowest value the rate intervals allow (None unless ``bounds=True``)."""
         return None if self._core.low is None else self._shaped(self._core.low)
 
     @property
-    def high(self):
+    def high(self) -> np.ndarray | pd.Series | None:
         """The highest value the rate intervals allow (None unless ``bounds=True``)."""
         return None if self._core.high is None else self._shaped(self._core.high)
 
     @property
-    def problem(self):
+    def problem(self) -> np.ndarray | pd.Series:
         """Why an amount is ``NaN`` under ``errors="coerce"`` ('' where it converted)."""
         return self._shaped(self._core.expand(self._core.group_problem))
 
     @property
-    def rate_ids(self):
+    def rate_ids(self) -> np.ndarray | pd.Series:
         """Per amount, the tuple of rate and redenomination row ids used, as a scalar result has."""
         tuples = np.empty(len(self._core.group_ids), dtype=object)
         tuples[:] = [tuple(s.split()) for s in self._core.group_ids]
@@ -128,7 +128,7 @@ class ConvertedColumns:
         codes, uniques = pd.factorize(per_group)
         return pd.Categorical.from_codes(codes[self._core.groups], categories=uniques)
 
-    def rate_id_strings(self):
+    def rate_id_strings(self) -> np.ndarray | pd.Series:
         """Per amount, the ids of the rows used, joined by spaces."""
         return self._shaped(self._core.expand(self._core.group_ids))
 
