@@ -34,7 +34,7 @@ CALLS = [
     ("a 2-D array of amounts", lambda: convert(np.ones((2, 2)), "RUB_old", "1955"), MisalignedInputError,
      "amount has 2 dimensions (shape (2, 2))"),
     ("a DataFrame as the dates", lambda: convert([1.0], "RUB_old", pd.DataFrame({"d": ["1955"]})),
-     MisalignedInputError, "on has 2 dimensions (shape (1, 1))"),
+     MisalignedInputError, "date (on) has 2 dimensions (shape (1, 1))"),
     ("projects summed from the arms shipments", lambda: aggregate_projects(load_table("arms_shipments")),
      UnknownParameterError, "aggregate_projects sums the rows of data/projects.csv (ids P0001, ...), but the "
                             "frame given holds 38 rows of data/arms_shipments.csv (first A0001)"),

@@ -84,7 +84,7 @@ SET_VALUES = [
     # (what the case is, the set's values, fragment of the message)
     ("a plan range with a boolean", "{plan_range: [true, 6]}", r"plan_range=\[True, 6\] is not accepted"),
     ("a price year that is a boolean", "{price_basis: constant, price_year: true}",
-     r"price_year=True is not accepted; give a year"),
+     r"price_year=True is not accepted; give"),
     ("a price year with nominal prices", "{price_year: 1990}",
      r"price_year=1990 has no effect with nominal prices; add price_basis: constant"),
     ("military that is not a boolean", "{include_military: 'yes'}", r"include_military='yes' is not"),

@@ -26,8 +26,12 @@ from aidcalc.distinct import map_distinct
 from aidcalc.errors import DuplicateIdError, UnknownParameterError
 from aidcalc.evidence.plans import assign_plans
 from aidcalc.evidence.rows import convert_rows, effective_days, lender_group
+from aidcalc.frames import require_columns
+from aidcalc.money.basis import Basis
 from aidcalc.money.dates import calendar_years, parse_dates
-from aidcalc.tables.reader import EVIDENCE_TABLES, require_columns
+from aidcalc.money.rates import RateTable
+from aidcalc.tables.context import DataLike
+from aidcalc.tables.reader import EVIDENCE_TABLES
 
 COMMIT_EVENTS = ("granted", "approved", "signed", "agreed", "added", "stated_total", "delivered")
 REQUEST_EVENTS = ("requested",)
@@ -81,6 +85,13 @@ class Aggregation:
     excluded: pd.DataFrame
     unit: str = ""
     n_input: int | None = None
+    basis: Basis | None = None
+    readings: pd.DataFrame | None = None
+
+    @property
+    def label(self) -> str:
+        """The unit with its basis in words of the table (``USD (official rates via USD, gold basis)``)."""
+        return self.basis.label if self.basis is not None else self.unit
 
     def __post_init__(self):
         self.check()
@@ -184,18 +195,19 @@ def _repeat_reason(frame: pd.DataFrame, ids: _RowIds | None = None):
     return reason
 
 
-def aggregate_loans(loans: pd.DataFrame, to: str = "USD", receiver: str = "Albania",
-                    military: pd.DataFrame | None = None, *, data=None, rates=None,
-                    **options) -> Aggregation:
+def aggregate_loans(loans: pd.DataFrame, to: str | Basis = "USD", receiver: str = "Albania",
+                    military: pd.DataFrame | None = None, *, data: DataLike = None,
+                    rates: RateTable | None = None, **options: object) -> Aggregation:
     """Sum loans and grants by plan, lender and measure (requested or committed).
 
     Parameters
     ----------
     loans : DataFrame
         ``data/loans.csv`` as :func:`aidcalc.load_table` returns it.
-    to : str
-        Target currency; options (``rate_type``, ``basis``, ``via``, ``price_year``) are
-        passed to :func:`aidcalc.convert`.
+    to : str or Basis
+        Target currency, or the whole basis (:class:`~aidcalc.money.basis.Basis`: currency,
+        price year, rates, redenomination); options (``rate_type``, ``basis``, ``via``,
+        ``price_year``) are passed to :func:`aidcalc.convert` with a currency code.
     receiver : str
         Only aid to this receiver is summed; the rest is excluded as comparison figures.
     military : DataFrame, optional
@@ -283,10 +295,12 @@ def aggregate_loans(loans: pd.DataFrame, to: str = "USD", receiver: str = "Alban
     table = table[["requested", "committed", "requested_rows", "committed_rows", "granted_share"]]
     table = table.reset_index().rename(columns={"plan_assigned": "plan"})
     table["lender"] = table["lender"].astype(frame["giver"].dtype)  # plain labels, whatever the row order
-    return Aggregation(table, counted, excluded, unit=rows.attrs.get("label", to), n_input=len(frame))
+    basis = rows.attrs["basis"]
+    return Aggregation(table, counted, excluded, unit=basis.unit, n_input=len(frame), basis=basis)
 
 
-def aggregate_projects(projects: pd.DataFrame, receiver: str = "Albania", *, data=None) -> Aggregation:
+def aggregate_projects(projects: pd.DataFrame, receiver: str = "Albania", *,
+                       data: DataLike = None) -> Aggregation:
     """Count industrial projects by plan and event, with the cumulative count of new ones.
 
     ``table`` has one row per plan with one column per event (``requested``, ``promised``,
@@ -327,7 +341,7 @@ def aggregate_projects(projects: pd.DataFrame, receiver: str = "Albania", *, dat
 
 
 def aggregate_tonnage(arms: pd.DataFrame, receiver: str = "Albania", by: str = "year", *,
-                      data=None) -> Aggregation:
+                      data: DataLike = None) -> Aggregation:
     """Sum arms tonnage by year (or plan) and event, with running sums beside the source's totals.
 
     Parameters
