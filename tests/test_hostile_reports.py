@@ -124,6 +124,14 @@ def test_a_planted_link_in_the_tree_is_refused(tiny, users, entry, target, fragm
     assert snapshot(users) == {"thesis.docx": b"years of work"}
 
 
+def test_a_link_planted_inside_the_current_run_is_refused_never_followed(tiny, users):
+    os.symlink(users, tiny.reports / ".runs" / "r1" / "b" / "default" / "figures")
+    with pytest.raises(ReportTreeError, match=r"default/figures is a link \(to .*users_files\) inside a run"):
+        tiny.run(only=["a"])  # b would be carried over, its links followed
+    assert snapshot(users) == {"thesis.docx": b"years of work"}
+    assert not list(tiny.reports.glob(".staging-*"))
+
+
 def test_a_reports_dir_that_is_a_file_or_a_dangling_link_is_named_without_a_traceback(tmp_path, capsys):
     t = Tiny(tmp_path / "project")
     (tmp_path / "file").write_text("x")

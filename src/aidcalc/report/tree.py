@@ -106,6 +106,14 @@ def _check_links(reports_dir: Path) -> None:
                          "(cp -rL, an archive or a sync that follows links)", way_out)
     elif os.path.lexists(current):
         _refuse(current, "is a plain file, not the link to the current run", way_out)
+    run = _current_run(reports_dir)
+    if run is not None:  # a run holds no links: one planted in it would be followed when carried over
+        for folder, dirs, files in os.walk(run):
+            for name in dirs + files:
+                if os.path.islink(os.path.join(folder, name)):
+                    entry = Path(folder, name)
+                    _refuse(entry, f"is a link (to {os.readlink(entry)}) inside a run, which no run made",
+                            "Remove the link and run again.")
     for entry in sorted(reports_dir.iterdir()):
         if entry.is_symlink() and not entry.name.startswith("."):
             target = os.readlink(entry)
