@@ -101,6 +101,7 @@ def plot_grouped_bars(table: pd.DataFrame, category: str, series: list[str], *, 
     x = np.arange(n)
     width = 0.8 / max(len(series), 1)
     notes, whiskers, values, drawn = [], False, [], []
+    unit = re.sub(r"\s*\(.*\)\s*$", "", ylabel).strip()
     for k, col in enumerate(series):
         name = labels.get(col, col)
         vals = table[col].to_numpy(dtype=float)
@@ -116,8 +117,7 @@ def plot_grouped_bars(table: pd.DataFrame, category: str, series: list[str], *, 
         bar_of = dict(zip(np.flatnonzero(known), bars, strict=True))
         where = [ticks[i].replace("\n", " ") for i in range(n)]
         for i, bar in bar_of.items():
-            if isinstance(evidence[i], str) and evidence[i]:
-                _tooltip(fig, bar, f"{name}, {where[i]}: {format_amount(vals[i])}; rows: {evidence[i]}")
+            _tooltip(fig, bar, _tip(f"{name}, {where[i]}", vals[i], unit, low, high, evidence, i))
         top = vals.copy()
         if low is not None and high is not None:
             ranged = ~np.isnan(low) & ~np.isnan(high) & ((low != high) | ~known)
@@ -130,9 +130,8 @@ def plot_grouped_bars(table: pd.DataFrame, category: str, series: list[str], *, 
                 _halo([*drawn_range.lines[1], *drawn_range.lines[2]])
                 top = np.fmax(top, high)
                 for i in np.flatnonzero(ranged & ~known):  # a range without a central value: its tooltip
-                    if isinstance(evidence[i], str) and evidence[i]:
-                        _tooltip(fig, drawn_range.lines[2][0], f"{name}, {where[i]}: {format_amount(low[i])}"
-                                 f" to {format_amount(high[i])}; rows: {evidence[i]}")
+                    _tooltip(fig, drawn_range.lines[2][0], _tip(f"{name}, {where[i]}", np.nan, unit, low, high,
+                                                                evidence, i))
         for i in np.flatnonzero(known | ~np.isnan(top)):
             text = format_amount(vals[i]) if known[i] else f"{format_amount(low[i])}-{format_amount(high[i])}"
             if isinstance(note[i], str) and note[i]:
@@ -167,6 +166,23 @@ def plot_grouped_bars(table: pd.DataFrame, category: str, series: list[str], *, 
     _clear_legend(ax, values, drawn)
     add_source(fig, source)
     return fig
+
+
+def _tip(label: str, value: float, unit: str, low, high, evidence, i: int) -> str:
+    """A bar's tooltip: its label, value with unit, range (when it has one) and the rows behind it.
+
+    Examples
+    --------
+    >>> _tip("China, 3rd plan", 348e6, "USD", np.array([314e6]), np.array([779e6]), ["L0021 (line 2727)"], 0)
+    'China, 3rd plan: 348 m USD (range 314 m to 779 m USD); rows: L0021 (line 2727)'
+
+    """
+    text = f"{label}: {format_amount(value)} {unit}".rstrip() if not np.isnan(value) else f"{label}:"
+    if low is not None and high is not None and not np.isnan(low[i]) and not np.isnan(high[i]) \
+            and (low[i] != high[i] or np.isnan(value)):
+        text += f" (range {format_amount(low[i])} to {format_amount(high[i])} {unit})".replace("( ", "(")
+    rows = evidence[i] if isinstance(evidence[i], str) and evidence[i] else ""
+    return text + (f"; rows: {rows}" if rows else "")
 
 
 def _by_lender(frame: pd.DataFrame, column: str, suffixes) -> dict:
