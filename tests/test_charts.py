@@ -185,7 +185,24 @@ def test_each_bar_of_the_svg_names_the_rows_and_lines_behind_it(tmp_path):
 
     fig = plot_aid_by_plan(aggregate_loans_with_range().table, ylabel="USD")
     svg = next(p for p in save_figure(fig, tmp_path, "aid") if p.suffix == ".svg").read_text()
-    assert "<title>China, 3rd plan 1961-65: 348 m; rows: L0015 (line 1761); L0021 (line 2727)" in svg
+    # 348.1 million USD at official rates; low 314.6 (L0032 read as part of L0034), high 778.6 (L0021 as new rubles)
+    assert ("<title>China, 3rd plan 1961-65: 348 m USD (range 315 m to 779 m USD); rows: L0015 (line 1761); "
+            "L0021 (line 2727)") in svg
+    # the chart's own title and a description naming every bar, for readers who do not see it
+    assert '<title id="chart-title">Aid committed to Albania by five-year plan</title>' in svg
+    assert "Bar chart. Vertical axis: USD. " in svg
+
+
+@pytest.mark.parametrize("name", ["Bank $\\foo$", "50$ and 60$", "a_b^c"])
+def test_chart_text_from_the_data_is_drawn_as_written_not_as_mathtext(tmp_path, name):
+    table = pd.DataFrame({"plan": ["3rd plan 1961-65"] * 2, "lender": [name, "China"], "v": [70.0, 40.0]})
+    fig = plot_grouped_bars(table, "plan", ["v"], title=f"Loans of {name}", ylabel="USD", by="lender")
+    svg = next(p for p in save_figure(fig, tmp_path, "x") if p.suffix == ".svg").read_text()
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert name in legend
+    import html
+
+    assert html.escape(name, quote=False) in svg
 
 
 def test_every_chart_of_a_notebook_is_shown_not_only_the_first(tmp_path):

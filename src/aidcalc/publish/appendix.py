@@ -29,7 +29,8 @@ def _amount(row) -> str:
         return ""
     vintage = _text(row.get("vintage"))
     unit_name = currency_name(f"{unit}_{vintage}" if unit == "RUB" and vintage else unit)
-    number = f"{float(amount):,.0f}" if float(amount) == round(float(amount)) else f"{float(amount):,.3f}".rstrip("0")
+    value = float(amount)
+    number = f"{value:,.0f}" if value == round(value) else f"{value:,.3f}".rstrip("0")
     return f"{number} {unit_name}".strip()
 
 
@@ -44,7 +45,8 @@ def reading(row) -> str:
 
     """
     if "claim_type" in row:
-        return f"a {_text(row.get('claim_type'))} the source states, recomputed as {_text(row.get('recompute'))}"
+        return (f"a {_text(row.get('claim_type'))} the source states, recomputed as "
+                f"{_text(row.get('recompute'))}")
     what = " ".join(t for t in (_text(row.get("event")).replace("_", " "), _text(row.get("category")),
                                 _text(row.get("kind")).replace("_", " ")) if t)
     parts = [p for p in (_amount(row), _text(row.get("date")),

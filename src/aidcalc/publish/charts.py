@@ -130,8 +130,8 @@ def plot_grouped_bars(table: pd.DataFrame, category: str, series: list[str], *, 
                 _halo([*drawn_range.lines[1], *drawn_range.lines[2]])
                 top = np.fmax(top, high)
                 for i in np.flatnonzero(ranged & ~known):  # a range without a central value: its tooltip
-                    _tooltip(fig, drawn_range.lines[2][0], _tip(f"{name}, {where[i]}", np.nan, unit, low, high,
-                                                                evidence, i))
+                    tip = _tip(f"{name}, {where[i]}", np.nan, unit, low, high, evidence, i)
+                    _tooltip(fig, drawn_range.lines[2][0], tip)
         for i in np.flatnonzero(known | ~np.isnan(top)):
             text = format_amount(vals[i]) if known[i] else f"{format_amount(low[i])}-{format_amount(high[i])}"
             if isinstance(note[i], str) and note[i]:
@@ -169,7 +169,7 @@ def plot_grouped_bars(table: pd.DataFrame, category: str, series: list[str], *, 
 
 
 def _tip(label: str, value: float, unit: str, low, high, evidence, i: int) -> str:
-    """A bar's tooltip: its label, value with unit, range (when it has one) and the rows behind it.
+    """Return a bar's tooltip: its label, value with unit, range (when it has one) and the rows behind it.
 
     Examples
     --------

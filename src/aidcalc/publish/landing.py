@@ -38,13 +38,17 @@ from aidcalc.publish.words import currency_name, set_title
 HEADLINE = "headline.json"
 
 
+#: Words after a column's base name that make it another column (``committed_low``), not a unit.
+QUALIFIERS = ("low", "high", "per", "rows", "cumulative", "evidence", "note", "by")
+
+
 def _col(frame, base: str):
     """Find the column ``base``, or ``base_<UNIT>`` as :func:`aidcalc.publish.export.to_csv` names it."""
     if base in frame:
         return base, ""
     for name in frame.columns:
         rest = str(name)[len(base) + 1:]
-        qualified = rest.split("_")[0] in ("low", "high", "per", "rows", "cumulative", "evidence", "note", "by")
+        qualified = rest.split("_")[0] in QUALIFIERS
         if str(name).startswith(base + "_") and rest and not qualified:
             return name, rest
     raise KeyError(base)
@@ -197,7 +201,7 @@ def main_chart(folder: Path) -> Path | None:
 
 
 def _chart_text(svg: Path) -> tuple[str, str]:
-    """The title and description a saved chart carries (see ``chart_style.describe_chart``)."""
+    """Return the title and description a saved chart carries (see ``chart_style.describe_chart``)."""
     import html
 
     text = svg.read_text(encoding="utf-8")

@@ -167,7 +167,8 @@ def _clean(nb, folder: Path | None = None):
                     continue  # warnings and errors stay in the executed notebook beside the page
                 if output.output_type == "execute_result" and set(data) <= {"text/plain"}:
                     continue
-                if "image/png" in data and charts and folder is not None and (folder / f"{charts[0]}.svg").exists():
+                saved = folder / f"{charts[0]}.svg" if charts and folder is not None else None
+                if "image/png" in data and saved is not None and saved.exists():
                     name = charts.pop(0)
                     svg = (folder / f"{name}.svg").read_text(encoding="utf-8")
                     output = nbformat_output({"text/html": chart_figure(svg, f"chart{n}-{name}", name)})
@@ -227,8 +228,8 @@ def captioned(body: str) -> str:
 
     Examples
     --------
-    >>> captioned('<h2 id="x">Rows<a class="anchor-link" href="#x">¶</a></h2><table><tr><td>1</td></tr></table>')
-    '<h2 id="x">Rows<a class="anchor-link" href="#x">¶</a></h2><table><caption>Table 1. Rows</caption><tr><td>1</td></tr></table>'
+    >>> captioned('<h2 id="x">Rows</h2><table><tr><td>1</td></tr></table>')
+    '<h2 id="x">Rows</h2><table><caption>Table 1. Rows</caption><tr><td>1</td></tr></table>'
 
     """
     heading, count = "", 0

@@ -109,7 +109,8 @@ def value_in_words(name: str, value) -> str:
     if name == "currency":
         return currency_name(value)
     if name == "price_basis":
-        return {"nominal": "prices of each year (nominal)", "constant": "constant prices"}.get(value, str(value))
+        words = {"nominal": "prices of each year (nominal)", "constant": "constant prices"}
+        return words.get(value, str(value))
     if name == "rate_basis":
         return {"official": "official rates", "source_implied": "rates the sources' conversions imply"
                 }.get(value, str(value))
@@ -135,7 +136,9 @@ def _reading(match: re.Match) -> str:
     if what == "vintage":
         return f"{rid} read as {currency_name('RUB_' + value)}" if value in ("old", "new") else match[0]
     if what == "part_of":
-        return f"{rid} read as part of {value}" if value else f"{rid} read as a sum of its own, part of no other"
+        if not value:
+            return f"{rid} read as a sum of its own, part of no other"
+        return f"{rid} read as part of {value}"
     if what == "amount":
         return f"{rid} read as {float(value):,.0f} (the separator read as thousands)"
     if what == "event":
@@ -152,8 +155,10 @@ def in_words(text: str) -> str:
 
     Examples
     --------
-    >>> in_words("L0032 read part_of=L0034 (-33.3 million); L0060 read part_of= (+74.7 million)")
-    'L0032 read as part of L0034 (−33.3 million); L0060 read as a sum of its own, part of no other (+74.7 million)'
+    >>> in_words("L0032 read part_of=L0034 (-33.3 million)")
+    'L0032 read as part of L0034 (−33.3 million)'
+    >>> in_words("L0060 read part_of= (+74.7 million)")
+    'L0060 read as a sum of its own, part of no other (+74.7 million)'
     >>> in_words("L0021 read vintage=new (-0.0 million)")
     'L0021 read as rubles after the 1961 reform (under 0.1 million)'
     >>> in_words("A0017 read amount=266218 (+265,951.782)")
@@ -189,6 +194,7 @@ def link_rows(fragment: str, href: str) -> str:
 
     """
     parts = re.split(r"(<[^>]*>)", fragment)
+    target = html.escape(href)
     depth = 0  # inside <a>, <script> or <style>: left alone
     for k, part in enumerate(parts):
         if part.startswith("<"):
@@ -197,7 +203,7 @@ def link_rows(fragment: str, href: str) -> str:
                 depth += -1 if part.startswith("</") else (0 if part.endswith("/>") else 1)
             continue
         if depth == 0 and part:
-            parts[k] = ROW_ID.sub(lambda m: f'<a class="row" href="{html.escape(href)}#{m[0]}">{m[0]}</a>', part)
+            parts[k] = ROW_ID.sub(lambda m: f'<a class="row" href="{target}#{m[0]}">{m[0]}</a>', part)
     return "".join(parts)
 
 
