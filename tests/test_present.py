@@ -127,3 +127,10 @@ def test_report_session_show_displays_the_formatted_table(monkeypatch, by_plan):
     assert session.show(by_plan, unit=USD) is None
     assert isinstance(shown[0], present.PresentedTable)
     assert "committed (million USD)" in shown[0].html
+
+
+def test_every_header_cell_says_it_heads_a_column(by_plan):
+    html = present.format_table(by_plan, USD).html
+    heads = re.findall(r"<th\b[^>]*>", html)
+    assert len(heads) == len(by_plan.columns) == 9
+    assert all('scope="col"' in h for h in heads)

@@ -345,6 +345,8 @@ def render_page(executed_ipynb, *, title: str | None = None, parameter_set: str 
                             exclude_output_prompt=True)
     body, _ = exporter.from_notebook_node(clean)
     body = words.link_rows(words.words_in_html(captioned(strip_remote(body))), evidence_href)
+    # a table wider than the screen scrolls in its box: the box takes the keyboard's focus too
+    body = re.sub(r'<div class="(output_html[^"]*)">', r'<div class="\1" tabindex="0">', body)
     choices = [{"words": words.PARAMETER_WORDS.get(r["name"], r["name"].replace("_", " ")).capitalize(),
                 "value": words.value_in_words(r["name"], r["value"])} for r in rows]
     given = ", ".join(f"{r['name']} = {_value(r['value'])}" for r in rows if r["set"])

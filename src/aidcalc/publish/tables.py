@@ -259,10 +259,9 @@ def format_table(table: pd.DataFrame, unit: str | None = None, money_columns=Non
     out = [_CSS, '<table class="aidcalc-table">']
     if caption:
         out.append(f"<caption>{html.escape(caption)}</caption>")
-    out.append("<thead><tr>" + "".join(
-        f'<th class="{"num" if c == "num" else ""}">{html.escape(h)}</th>' for h, c in zip(heads, classes,
-                                                                                        strict=True))
-               + "</tr></thead><tbody>")
+    cells = (f'<th scope="col" class="{"num" if c == "num" else ""}">{html.escape(h)}</th>'
+             for h, c in zip(heads, classes, strict=True))
+    out.append("<thead><tr>" + "".join(cells) + "</tr></thead><tbody>")
     for tds in rows_html:
         out.append("<tr>" + "".join(
             f'<td class="{c.strip()}">{finish(html.escape(v), True)}</td>' for v, c in tds) + "</tr>")
