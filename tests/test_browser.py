@@ -331,7 +331,8 @@ def test_no_page_is_wider_than_a_phone(browser, built, page):
             const r = e.getBoundingClientRect(); if (r.width === 0) return false;
             for (let a = e.parentElement; a; a = a.parentElement) {
               if (getComputedStyle(a).overflowX !== 'visible') return false; }
-            return r.right > %d + 1; }).slice(0, 5).map(e => e.tagName + '.' + e.className)})""" % PHONE)
+            return r.right > WIDTH + 1; }).slice(0, 5).map(e => e.tagName + '.' + e.className)})"""
+                    .replace("WIDTH", str(PHONE)))
     wide = json.loads(wide)
     assert wide["page"] <= PHONE, wide
 
@@ -345,7 +346,7 @@ def test_nothing_is_cut_when_printed_on_a4(browser, built, page):
             const r = t.getBoundingClientRect();
             return {caption: t.caption ? t.caption.textContent.slice(0, 60) : '', right: r.right,
                     scroll: t.scrollWidth, width: t.clientWidth}; })
-          .filter(t => t.right > %d + 1 || t.scroll > t.width + 1)})""" % A4_WIDTH))
+          .filter(t => t.right > WIDTH + 1 || t.scroll > t.width + 1)})""".replace("WIDTH", str(A4_WIDTH))))
     assert cut["page"] <= A4_WIDTH and cut["tables"] == [], cut
     if page == PAGES[2]:  # one page printed to PDF, kept beside the screenshots
         _, shots, _ = browser
