@@ -55,17 +55,34 @@ def test_every_chart_carries_its_title_unit_and_source():
     assert SOURCE_LINE in [t.get_text() for t in fig.texts]
 
 
-def test_aid_by_plan_draws_each_lender_beside_the_total_requested():
+def test_aid_by_plan_draws_what_each_lender_committed_beside_what_was_asked_of_it():
     agg = aggregate_loans(load_table("loans"))
     fig = plot_aid_by_plan(agg.table, ylabel=agg.unit)
     legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
-    assert legend == ["China", "Soviet bloc", "requested by Albania"]
+    assert legend == ["China", "Soviet bloc", "China: requested", "Soviet bloc: requested"]
     heights = {round(p.get_height()) for p in _bars(fig)}
     # the first plan's bloc total: 254 million old rubles at 4.00 per USD = 63.5 million USD
     assert 63_500_000 in heights
-    # the second plan's requests, all lenders: (500 million from the bloc, L0016, + 50 million
-    # from China, L0008) old rubles / 4.00 = 137.5 million USD
-    assert (500_000_000 + 50_000_000) / 4.00 in heights
+    # the second plan's requests, one bar per lender, never added together: 500 million old
+    # rubles from the bloc (L0016) / 4.00 = 125 million USD; 50 million from China (L0008) / 4.00 = 12.5
+    assert {125_000_000, 12_500_000} <= heights
+    assert (500_000_000 + 50_000_000) / 4.00 not in heights
+
+
+@pytest.mark.parametrize("currency", ["USD", "RUB"])
+def test_each_lender_has_one_fill_in_every_parameter_set(currency):
+    from aidcalc.evidence.readings import conversion_options
+    from aidcalc.publish.chart_style import LENDER_LOOKS
+
+    options = conversion_options(currency, "nominal", 1990, "official")
+    agg = aggregate_loans(load_table("loans"), **options)
+    fig = plot_aid_by_plan(agg.table, ylabel=agg.unit)
+    ax = fig.axes[0]
+    for handle, text in zip(ax.get_legend().legend_handles, ax.get_legend().get_texts(), strict=False):
+        if text.get_text() in LENDER_LOOKS:
+            fill, hatch = LENDER_LOOKS[text.get_text()]
+            assert matplotlib.colors.to_hex(handle.get_facecolor()) == fill
+            assert (handle.get_hatch() or "") == hatch
 
 
 def test_implied_rates_draw_one_point_per_conversion_that_has_a_ratio():

@@ -106,6 +106,17 @@ def _column(table, name):
     return table[name].to_numpy(dtype=float) if name in table else None
 
 
+#: One fill and hatch per lender (and per lender's requests), the same in every parameter set.
+LENDER_LOOKS = {
+    "China": ("#1a1a1a", ""),
+    "China (military)": ("#5a5a5a", "xx"),
+    "Soviet bloc": ("#bdbdbd", "//"),
+    "China: requested": ("#ffffff", ".."),
+    "China (military): requested": ("#ffffff", "oo"),
+    "Soviet bloc: requested": ("#ffffff", "\\\\"),
+}
+
+
 def _look(k: int) -> tuple[str, str]:
     """Return the fill and hatch of the ``k``-th series: no two of the first 36 alike in greyscale.
 

@@ -20,6 +20,7 @@ from aidcalc.publish.chart_style import (  # noqa: F401  (the public names of th
     GREYS,
     HATCHES,
     LEADER,
+    LENDER_LOOKS,
     RANGE_LABEL,
     SOURCE_LINE,
     STYLE,
@@ -41,12 +42,14 @@ from aidcalc.publish.chart_style import (  # noqa: F401  (the public names of th
     styled,
     wrap_tick,
 )
+from aidcalc.publish.words import in_words
 
 
 @styled
 def plot_grouped_bars(table: pd.DataFrame, category: str, series: list[str], *, title: str,
                       ylabel: str, labels: dict | None = None, source: str = SOURCE_LINE,
-                      range_label: str = RANGE_LABEL, tick_labels=None, by: str | None = None):
+                      range_label: str = RANGE_LABEL, tick_labels=None, by: str | None = None,
+                      looks: dict | None = None):
     """Draw grouped bars: one group per ``category`` value, one bar per column in ``series``.
 
     Missing values are left blank, not drawn as zero, and the bars carry their value. For a
@@ -75,6 +78,9 @@ def plot_grouped_bars(table: pd.DataFrame, category: str, series: list[str], *, 
         The x tick labels (default: the category values).
     by : str, optional
         A column whose values become bars of their own within each group, e.g. ``"lender"``.
+    looks : dict, optional
+        Fill and hatch by series name (e.g. :data:`LENDER_LOOKS`), so that a lender looks the
+        same in every chart; other series take the next unused look.
 
     Returns
     -------
@@ -110,7 +116,7 @@ def plot_grouped_bars(table: pd.DataFrame, category: str, series: list[str], *, 
         note = table[f"{col}_note"].tolist() if f"{col}_note" in table else [""] * n
         pos = x + (k - (len(series) - 1) / 2) * width
         known = ~np.isnan(vals)  # a missing value gets no bar, never a zero-height one
-        fill, hatch = _look(k)
+        fill, hatch = (looks or {}).get(name) or _look(k)
         bars = ax.bar(pos[known], vals[known], width, label=name, color=fill, hatch=hatch,
                       edgecolor="black", linewidth=0.6)
         drawn += list(bars)
@@ -185,12 +191,16 @@ def _tip(label: str, value: float, unit: str, low, high, evidence, i: int) -> st
     return text + (f"; rows: {rows}" if rows else "")
 
 
-def _by_lender(frame: pd.DataFrame, column: str, suffixes) -> dict:
-    """Spread a plan x lender table into one series per lender (and its low, high, ...) by plan."""
+def _by_lender(frame: pd.DataFrame, column: str, suffixes, tail: str = "") -> dict:
+    """Spread a plan x lender table into one series per lender (and its low, high, ...) by plan.
+
+    Each series is named by its lender and ``tail`` (``"China: requested"``).
+    """
     pieces = {}
     for lender, rows in frame.groupby("lender", sort=True):
-        pieces.update({k: v for k, v in gather(rows.groupby("plan"), column, lender).items()
-                       if k[len(lender):] in suffixes})
+        name = f"{lender}{tail}"
+        pieces.update({k: v for k, v in gather(rows.groupby("plan"), column, name).items()
+                       if k[len(name):] in suffixes})
     return pieces
 
 
@@ -216,12 +226,15 @@ def plot_aid_by_plan(table: pd.DataFrame, *, ylabel: str,
 
     """
     frame = table.assign(lender=table["lender"].astype(str))
-    pieces = _by_lender(frame, "committed", ("", "_low", "_high", "_evidence", "_note"))
-    pieces.update(gather(frame.groupby("plan"), "requested", "requested by Albania"))
+    suffixes = ("", "_low", "_high", "_evidence", "_note")
+    pieces = _by_lender(frame, "committed", suffixes)
+    if "requested" in frame and frame["requested"].notna().any():  # what Albania asked of each lender
+        pieces.update(_by_lender(frame[frame["requested"].notna()], "requested", suffixes, ": requested"))
     chart = pd.DataFrame(pieces).sort_index().rename_axis("plan").reset_index()
     series = [c for c in chart.columns if c != "plan" and not re.search(r"_(low|high|evidence|note)$", c)]
     return plot_grouped_bars(chart, "plan", series, title=title, ylabel=ylabel, source=source,
-                             range_label=range_label, tick_labels=[plan_tick(p) for p in chart["plan"]])
+                             range_label=range_label, tick_labels=[plan_tick(p) for p in chart["plan"]],
+                             looks=LENDER_LOOKS)
 
 
 def plot_per_capita(table: pd.DataFrame, *, ylabel: str, column: str = "committed_per_capita",
@@ -249,7 +262,7 @@ def plot_per_capita(table: pd.DataFrame, *, ylabel: str, column: str = "committe
     chart = pd.DataFrame(pieces).sort_index().rename_axis("plan").reset_index()
     series = [c for c in chart.columns if c != "plan" and not re.search(r"_(low|high)$", c)]
     return plot_grouped_bars(chart, "plan", series, title=title, ylabel=ylabel, source=source,
-                             tick_labels=[plan_tick(p) for p in chart["plan"]])
+                             tick_labels=[plan_tick(p) for p in chart["plan"]], looks=LENDER_LOOKS)
 
 
 @styled
@@ -390,17 +403,35 @@ def plot_tonnage(table: pd.DataFrame, *, title: str, source: str = SOURCE_LINE):
     if "delivered" in table:
         loads = table["delivered"].to_numpy(dtype=float)
         some = ~np.isnan(loads) & (loads != 0)  # a year without a load gets no bar, not a flat line
-        ax.bar(years[some], loads[some], color=GREYS[1], edgecolor="black",
-               linewidth=0.6, label="delivered in the year (sum of loads)")
-        ax.plot(years, table["delivered_cumulative"], color="black", marker="o",
-                label="delivered, cumulative sum of loads")
+        bars = ax.bar(years[some], loads[some], color=GREYS[1], edgecolor="black",
+                      linewidth=0.6, label="delivered in the year (sum of loads)")
+        for year, load, bar in zip(years[some], loads[some], bars, strict=True):
+            _tooltip(fig, bar, f"delivered in {year}: {load:,.0f} t (sum of the loads the source reports)")
+        running = table["delivered_cumulative"].to_numpy(dtype=float)
+        ax.plot(years, running, color="black", label="delivered, cumulative sum of loads")
+        for year, total in zip(years, running, strict=True):
+            if not np.isnan(total):
+                dot = ax.scatter([year], [total], color="black", s=25, zorder=4)
+                _tooltip(fig, dot, f"delivered by {year}, cumulative: {total:,.0f} t")
     styles = {"requested": ("s", "none", "requested"), "agreed": ("D", GREYS[4], "agreed"),
               "expected": ("^", "none", "expected"), "promised": ("v", GREYS[3], "promised"),
               "stated_total": ("*", "black", "source's own cumulative total")}
     for col, (marker, face, label) in styles.items():
         if col in table and table[col].notna().any():
-            ax.scatter(years, table[col], marker=marker, facecolors=face, edgecolors="black",
-                       s=70 if marker != "*" else 160, zorder=3, label=label)
+            values = table[col].to_numpy(dtype=float)
+            low = _column(table, f"{col}_low")
+            high = _column(table, f"{col}_high")
+            why = table[f"{col}_range_by"].tolist() if f"{col}_range_by" in table else [None] * len(years)
+            for n in np.flatnonzero(~np.isnan(values)):  # one artist, and so one tooltip, per point
+                point = ax.scatter(years[n:n + 1], values[n:n + 1], marker=marker, facecolors=face,
+                                   edgecolors="black", s=70 if marker != "*" else 160, zorder=3,
+                                   label=label if n == np.flatnonzero(~np.isnan(values))[0] else "_nolegend_")
+                tip = f"{label}, {years[n]}: {values[n]:,.6g} t"
+                if low is not None and high is not None and (low[n] != values[n] or high[n] != values[n]) \
+                        and not np.isnan(low[n]) and not np.isnan(high[n]):
+                    tip += f" (range {low[n]:,.6g} to {high[n]:,.6g} t"
+                    tip += f": {in_words(why[n])})" if isinstance(why[n], str) and why[n] else ")"
+                _tooltip(fig, point, tip)
             if f"{col}_high" in table:
                 mid, high = table[col].to_numpy(dtype=float), table[f"{col}_high"].to_numpy(dtype=float)
                 low = table[f"{col}_low"].to_numpy(dtype=float)
