@@ -344,7 +344,15 @@ def render_page(executed_ipynb, *, title: str | None = None, parameter_set: str 
     exporter = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
                             exclude_output_prompt=True)
     body, _ = exporter.from_notebook_node(clean)
-    body = words.link_rows(words.words_in_html(captioned(strip_remote(body))), evidence_href)
+    from aidcalc.publish.citation import short_citation, sources_table
+
+    try:
+        sources = sources_table()
+        names = {sid: short_citation(sid, sources) for sid in sources.index}
+    except Exception:  # noqa: BLE001 - a page without the sources table keeps the source ids
+        names = {}
+    body = words.cells_in_words(words.words_in_html(captioned(strip_remote(body))), names)
+    body = words.link_rows(body, evidence_href)
     # a table wider than the screen scrolls in its box: the box takes the keyboard's focus too
     body = re.sub(r'<div class="(output_html[^"]*)">', r'<div class="\1" tabindex="0">', body)
     choices = [{"words": words.PARAMETER_WORDS.get(r["name"], r["name"].replace("_", " ")).capitalize(),

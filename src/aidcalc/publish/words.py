@@ -56,6 +56,15 @@ PARAMETER_WORDS = {
     "plan_range": "five-year plans shown",
     "include_military": "military aid",
 }
+#: Codes a table cell may hold, in words.
+CODE_WORDS = {
+    "same_event": "the same event",
+    "context": "context only",
+    "total": "a total",
+    "part_of": "part of",
+    "stated_total": "stated total",
+    "not_checkable": "not checkable",
+}
 #: Evidence row ids: a table's capital and four digits (L0021, A0017, I0004), claims with three (C001).
 ROW_ID = re.compile(r"\b(?:[LAPSTOI]\d{4}|C\d{3})\b")
 
@@ -205,6 +214,22 @@ def link_rows(fragment: str, href: str) -> str:
         if depth == 0 and part:
             parts[k] = ROW_ID.sub(lambda m: f'<a class="row" href="{target}#{m[0]}">{m[0]}</a>', part)
     return "".join(parts)
+
+
+def cells_in_words(fragment: str, names: dict | None = None) -> str:
+    """Write a table cell that holds only a code (a source id, a relation, a currency) in words.
+
+    ``names`` maps further codes to words, e.g. each source id to its short citation.
+
+    Examples
+    --------
+    >>> cells_in_words('<td class="short">same_event</td><td>mao_1968</td>', {"mao_1968": "Mao, 1968"})
+    '<td class="short">the same event</td><td>Mao, 1968</td>'
+
+    """
+    known = {**CODE_WORDS, **{k: v for k, v in CURRENCY_NAMES.items() if "_" in k}, **(names or {})}
+    return re.sub(r"(<td\b[^>]*>)\s*([A-Za-z][\w.-]*)\s*(</td>)",
+                  lambda m: m[1] + html.escape(known.get(m[2], m[2]), quote=False) + m[3], fragment)
 
 
 def words_in_html(fragment: str) -> str:
