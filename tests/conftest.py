@@ -1,12 +1,23 @@
 """Shared fixtures: a copy of data/ that a test may break; the sources, said loudly when absent."""
 
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 from support import SEEDS_MISSING, require_seeds
 
 from aidcalc import paths
+
+
+def pytest_configure(config):
+    """Keep the tests' validation cache out of the user's: one temporary folder per test session.
+
+    Set here, before any test imports aidcalc, so that kernels and subprocesses inherit it too.
+    """
+    if "AIDCALC_CACHE" not in os.environ:
+        os.environ["AIDCALC_CACHE"] = tempfile.mkdtemp(prefix="aidcalc-test-cache-")
 
 
 @pytest.fixture

@@ -33,6 +33,9 @@ import yaml
 from aidcalc import paths
 from aidcalc.publish import pages
 
+# the slow tier: `make check` leaves these out, `make test` (and CI) runs them
+pytestmark = [pytest.mark.browser, pytest.mark.kernel]
+
 NOTEBOOKS = sorted(p.name for p in paths.NOTEBOOKS_DIR.glob("*.ipynb"))
 #: A second parameter set, so the index links more than one run of a notebook.
 EXTRA_SET = ("constant_1990_usd", "01_aid_by_plan", {"price_basis": "constant", "price_year": 1990})

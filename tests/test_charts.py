@@ -12,7 +12,6 @@ from aidcalc.publish.charts import (
     plot_grouped_bars,
     plot_implied_rates,
     save_figure,
-    save_table,
 )
 from aidcalc.tables.context import load_table
 
@@ -48,7 +47,7 @@ def test_a_missing_value_gets_no_bar_rather_than_a_zero_one():
 
 def test_every_chart_carries_its_title_unit_and_source():
     agg = aggregate_loans(load_table("loans"))
-    fig = plot_aid_by_plan(agg.table, ylabel=agg.unit)
+    fig = plot_aid_by_plan(agg.table, ylabel=agg.label)
     ax = fig.axes[0]
     assert ax.get_title(loc="left") == "Aid committed to Albania by five-year plan"
     assert ax.get_ylabel() == "USD (official rates via USD, gold basis)"
@@ -57,7 +56,7 @@ def test_every_chart_carries_its_title_unit_and_source():
 
 def test_aid_by_plan_draws_what_each_lender_committed_beside_what_was_asked_of_it():
     agg = aggregate_loans(load_table("loans"))
-    fig = plot_aid_by_plan(agg.table, ylabel=agg.unit)
+    fig = plot_aid_by_plan(agg.table, ylabel=agg.label)
     legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert legend == ["China", "Soviet bloc", "China: requested", "Soviet bloc: requested"]
     heights = {round(p.get_height()) for p in _bars(fig)}
@@ -95,7 +94,7 @@ def test_implied_rates_draw_one_point_per_conversion_that_has_a_ratio():
 
 def test_nothing_is_written_without_an_output_folder(tmp_path):
     fig = plot_grouped_bars(pd.DataFrame({"plan": ["1st"], "v": [1.0]}), "plan", ["v"], title="t", ylabel="u")
-    assert save_figure(fig, "", "chart") == [] and save_table(pd.DataFrame({"a": [1]}), None, "t") is None
+    assert save_figure(fig, "", "chart") == []
     written = save_figure(fig, tmp_path, "chart")
     assert [p.name for p in written] == ["chart.png", "chart.svg"]
     assert all(p.stat().st_size > 1000 for p in written)
@@ -133,10 +132,10 @@ def _chart(name):
 
     if name == "aid by plan, rubles with military":
         rubles = aggregate_loans_with_range(to="RUB", military=load_table("arms_shipments"))
-        return plot_aid_by_plan(rubles.table, ylabel=rubles.unit)
+        return plot_aid_by_plan(rubles.table, ylabel=rubles.label)
     usd = aggregate_loans_with_range()
     if name == "aid by plan, USD":
-        return plot_aid_by_plan(usd.table, ylabel=usd.unit)
+        return plot_aid_by_plan(usd.table, ylabel=usd.label)
     if name == "per head":
         return plot_per_capita(add_per_capita(usd.table, ["committed"]), ylabel="USD per person")
     if name == "per head, the notebook's old call":
@@ -222,6 +221,7 @@ def test_chart_text_from_the_data_is_drawn_as_written_not_as_mathtext(tmp_path, 
     assert html.escape(name, quote=False) in svg
 
 
+@pytest.mark.kernel
 def test_every_chart_of_a_notebook_is_shown_not_only_the_first(tmp_path):
     # the inline backend turns interactive mode on when the first figure is drawn; restoring the
     # house style must not turn it off again, or the second chart of a notebook is never shown

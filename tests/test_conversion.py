@@ -103,7 +103,8 @@ def test_vectorised_call_reports_rows_per_amount():
         (lambda: convert(1, "RUB", "1965-13"), InvalidDateError, "'1965-13'"),
         (lambda: convert(1, "RUB", "1961-02-30"), InvalidDateError, "not a day of the calendar"),
         (lambda: convert(float("inf"), "RUB", "1965"), InvalidAmountError, "not finite"),
-        (lambda: convert(1, "RUB", "1965", price_year="1990x"), UnknownParameterError, "from 1945 to 1990"),
+        (lambda: convert(1, "RUB", "1965", price_year="1990x"), UnknownParameterError, "whole number"),
+        (lambda: convert(1, "USD", "1965", price_year=2020), UnknownParameterError, "from 1945 to 1990"),
     ],
 )
 def test_bad_input_is_refused_with_a_message_naming_the_value(call, error, fragment):
@@ -215,7 +216,9 @@ def test_a_series_in_gives_values_indexed_like_the_input():
         (pd.Series([1.0, 2.0], index=[0, 1]), pd.Series(["RUB", "RUB"], index=[1, 2]), "1965",
          "the index of currency differs from that of amount"),
         ([1.0, 2.0], ["RUB", "RUB", "RUB"], "1965", "amount has 2, currency has 3"),
-        ([1.0, 2.0], "RUB", ["1965", "1966", "1967"], "amount has 2, on has 3"),
+        ([1.0, 2.0], "RUB", ["1965", "1966", "1967"], r"amount has 2, date \(on\) has 3"),
+        (pd.Series([1.0, 2.0], index=[0, 1]), "RUB", pd.Series(["1965", "1966"], index=[1, 2]),
+         r"the index of date \(on\) differs from that of amount"),
     ],
 )
 def test_misaligned_arguments_are_refused_naming_them(amount, currency, on, fragment):
@@ -264,8 +267,9 @@ def test_bounds_follow_the_rate_interval_of_the_1975_ruble():
     assert many.high.tolist() == pytest.approx([225e6 / 0.72, 0.25])
 
 
-def test_a_string_price_year_is_accepted_when_it_is_a_year():
-    assert convert(1.0, "USD", "1956", price_year="1990").value == pytest.approx(130.7 / 27.2)
+def test_a_price_year_in_the_cpi_table_deflates_by_its_index():
+    # 1 USD of 1956 in 1990 dollars: CPI-U 1990 130.7 / CPI-U 1956 27.2
+    assert convert(1.0, "USD", "1956", price_year=1990).value == pytest.approx(130.7 / 27.2)
 
 
 # The one-amount path (plain Python) and the column path (groups of arrays) are two codings of

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from aidcalc.evidence.ranges import aggregate_loans_with_range, sensitivity
 from aidcalc.evidence.readings import apply_alternatives, parse_alternative
+from aidcalc.money.basis import Basis
 from aidcalc.tables.context import load_table
 
 LOANS = load_table("loans")
@@ -107,3 +108,54 @@ def test_tonnage_keeps_the_thousands_reading_of_the_heavy_artillery_load_as_its_
     assert table.loc[4, ["expected_low", "expected", "expected_high"]].tolist() == pytest.approx(
         [160_000 + 266.218, 160_000 + 266.218, 160_000 + 266_218])
     assert "A0017 read amount=266218" in table.loc[4, "expected_range_by"]
+
+
+CONSTANT = aggregate_loans_with_range(to=Basis("USD", 1990)).table.set_index(["plan", "lender"])
+
+
+def test_the_second_plan_in_1990_dollars_deflates_its_restatement_too():
+    # L0010: 80 million old rubles of July 1956 at 4.00 per USD = 20 million USD; L0012 restates it
+    # as 20 million USD (line 1106). Both in 1990 dollars: 20e6 * CPI-U 1990 130.7 / CPI-U 1956 27.2.
+    # The restatement was once left nominal and set the low at 20.0 million.
+    in_1990 = 20e6 * 130.7 / 27.2
+    row = CONSTANT.loc[(2, "China")]
+    assert (row["committed_low"], row["committed"], row["committed_high"]) == pytest.approx(
+        (in_1990, in_1990, in_1990))
+
+
+def test_the_sixth_plan_in_1990_dollars_scales_its_rate_interval_by_the_1975_deflator():
+    # L0065: 225 million rubles of June 1975 at 0.75, 0.735 and 0.72 rubles per USD (R048),
+    # each times CPI-U 1990 130.7 / CPI-U 1975 53.8
+    deflator = 130.7 / 53.8
+    row = CONSTANT.loc[(6, "China")]
+    assert (row["committed_low"], row["committed"], row["committed_high"]) == pytest.approx(
+        (225e6 / 0.75 * deflator, 225e6 / 0.735 * deflator, 225e6 / 0.72 * deflator))
+
+
+def _one_event(row_id):
+    """The loan row ``row_id`` with every row that restates it: one event, valued at one date."""
+    return LOANS[(LOANS["id"] == row_id) | (LOANS["same_as"] == row_id)]
+
+
+# rows whose whole event (the row and its restatements) is in loans.csv and counted
+EVENTS = [rid for rid in LOANS.loc[LOANS["same_as"].isna() & LOANS["part_of"].isna(), "id"]
+          if not aggregate_loans_with_range(_one_event(rid)).counted.empty]
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.sampled_from(EVENTS), st.sampled_from([1950, 1970, 1990]))
+def test_changing_the_price_basis_scales_each_bound_like_its_central_value(row_id, price_year):
+    # one event at one date: every valuation of it (rate interval, other reading, restatement in
+    # another currency, other rate basis) is deflated by the same CPI ratio as its central value
+    event = _one_event(row_id)
+    nominal = aggregate_loans_with_range(event).table.set_index(["plan", "lender"])
+    constant = aggregate_loans_with_range(event, to=Basis("USD", price_year)).table.set_index(
+        ["plan", "lender"])
+    for measure in ("requested", "committed"):
+        if measure not in nominal or nominal[measure].isna().all():
+            continue
+        ratio = constant[measure] / nominal[measure]
+        for bound in (f"{measure}_low", f"{measure}_high"):
+            moved = nominal[bound].notna() & (nominal[bound] != 0)
+            assert (constant[bound][moved] / nominal[bound][moved]).to_numpy() == pytest.approx(
+                ratio[moved].to_numpy(), rel=1e-9)

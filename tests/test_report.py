@@ -14,6 +14,9 @@ from aidcalc.report.config import load_jobs, validate_parameters
 from aidcalc.report.runner import run_reports
 from aidcalc.report.tree import data_digest
 
+# the slow tier: `make check` leaves these out, `make test` (and CI) runs them
+pytestmark = pytest.mark.kernel
+
 NOTEBOOKS = sorted(p.name for p in paths.NOTEBOOKS_DIR.glob("*.ipynb"))
 
 

@@ -13,6 +13,9 @@ import pytest
 import yaml
 from nbformat.v4 import new_code_cell, new_notebook
 
+# the slow tier: `make check` leaves these out, `make test` (and CI) runs them
+pytestmark = [pytest.mark.kernel, pytest.mark.signals]
+
 
 def write_notebook(folder: Path, stem: str, body: str) -> None:
     nb = new_notebook(cells=[new_code_cell('output_dir = ""\n', metadata={"tags": ["parameters"]}),

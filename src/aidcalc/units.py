@@ -50,8 +50,30 @@ CURRENCIES = ("RUB_old", "RUB", "CNY_old", "CNY", "ALL_old", "ALL", "USD")
 MONEY_UNITS = tuple(dict.fromkeys(c.removesuffix("_old") for c in CURRENCIES))
 #: The currencies that changed in a reform, so that an amount in them must say old or new.
 VINTAGED_UNITS = tuple(c.removesuffix("_old") for c in CURRENCIES if c.endswith("_old"))
-#: Unit codes that the evidence tables use for non-money quantities, with their pint unit.
-QUANTITY_UNITS = {"t": "tonne", "count": "count"}
+
+#: Each currency code as a reader names it (the reform that splits a vintage, in words).
+CURRENCY_NAMES = {
+    "RUB_old": "rubles before the 1961 reform", "RUB": "rubles",
+    "CNY_old": "yuan before the 1955 reform", "CNY": "yuan",
+    "ALL_old": "lek before the 1965 reform", "ALL": "lek",
+    "USD": "US dollars",
+}
+
+
+def currency_name(code: str) -> str:
+    """Return a currency code as a reader names it.
+
+    Examples
+    --------
+    >>> currency_name("RUB_old"), currency_name("USD")
+    ('rubles before the 1961 reform', 'US dollars')
+
+    """
+    return CURRENCY_NAMES[check_currency(code)]
+#: The non-money units an evidence row may use (as declared in data/schemas/evidence.json).
+QUANTITY_UNITS = ("t", "count", "pct", "times", "fraction", "rank", "years", "kWh", "km", "m")
+#: The quantities that convert: each code's unit in the registry.
+REGISTRY_UNITS = {"t": "tonne", "count": "count"}
 
 
 def currency_code(unit, vintage):
@@ -110,8 +132,8 @@ def to_quantity(amount, code: str) -> pint.Quantity:
 
     """
     quantity = _registry().Quantity
-    if code in QUANTITY_UNITS:
-        return quantity(amount, QUANTITY_UNITS[code])
+    if code in REGISTRY_UNITS:
+        return quantity(amount, REGISTRY_UNITS[code])
     return quantity(amount, check_currency(code))
 
 

@@ -26,8 +26,9 @@ from aidcalc.distinct import map_distinct
 from aidcalc.errors import DuplicateIdError, UnknownParameterError
 from aidcalc.evidence.plans import assign_plans
 from aidcalc.evidence.rows import convert_rows, effective_days, lender_group
+from aidcalc.frames import require_columns
+from aidcalc.money.basis import Basis
 from aidcalc.money.dates import calendar_years, parse_dates
-from aidcalc.tables.reader import require_columns
 
 COMMIT_EVENTS = ("granted", "approved", "signed", "agreed", "added", "stated_total", "delivered")
 REQUEST_EVENTS = ("requested",)
@@ -50,6 +51,13 @@ class Aggregation:
     excluded: pd.DataFrame
     unit: str = ""
     n_input: int | None = None
+    basis: Basis | None = None
+    readings: pd.DataFrame | None = None
+
+    @property
+    def label(self) -> str:
+        """The unit with its basis in words of the table (``USD (official rates via USD, gold basis)``)."""
+        return self.basis.label if self.basis is not None else self.unit
 
     def __post_init__(self):
         self.check()
@@ -153,7 +161,7 @@ def _repeat_reason(frame: pd.DataFrame, ids: _RowIds | None = None):
     return reason
 
 
-def aggregate_loans(loans: pd.DataFrame, to: str = "USD", receiver: str = "Albania",
+def aggregate_loans(loans: pd.DataFrame, to="USD", receiver: str = "Albania",
                     military: pd.DataFrame | None = None, *, data=None, rates=None,
                     **options) -> Aggregation:
     """Sum loans and grants by plan, lender and measure (requested or committed).
@@ -162,9 +170,10 @@ def aggregate_loans(loans: pd.DataFrame, to: str = "USD", receiver: str = "Alban
     ----------
     loans : DataFrame
         ``data/loans.csv`` as :func:`aidcalc.load_table` returns it.
-    to : str
-        Target currency; options (``rate_type``, ``basis``, ``via``, ``price_year``) are
-        passed to :func:`aidcalc.convert`.
+    to : str or Basis
+        Target currency, or the whole basis (:class:`~aidcalc.money.basis.Basis`: currency,
+        price year, rates, redenomination); options (``rate_type``, ``basis``, ``via``,
+        ``price_year``) are passed to :func:`aidcalc.convert` with a currency code.
     receiver : str
         Only aid to this receiver is summed; the rest is excluded as comparison figures.
     military : DataFrame, optional
@@ -249,7 +258,8 @@ def aggregate_loans(loans: pd.DataFrame, to: str = "USD", receiver: str = "Alban
     table = table[["requested", "committed", "requested_rows", "committed_rows", "granted_share"]]
     table = table.reset_index().rename(columns={"plan_assigned": "plan"})
     table["lender"] = table["lender"].astype(frame["giver"].dtype)  # plain labels, whatever the row order
-    return Aggregation(table, counted, excluded, unit=rows.attrs.get("label", to), n_input=len(frame))
+    basis = rows.attrs["basis"]
+    return Aggregation(table, counted, excluded, unit=basis.unit, n_input=len(frame), basis=basis)
 
 
 def aggregate_projects(projects: pd.DataFrame, receiver: str = "Albania", *, data=None) -> Aggregation:

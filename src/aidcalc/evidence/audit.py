@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from aidcalc.errors import ClaimExpressionError, UnknownReferenceError
+from aidcalc.money.dates import parse_dates
 from aidcalc.tables.context import open_data
 from aidcalc.tables.rules import parse_claim_expression
 from aidcalc.units import currency_code
@@ -159,7 +160,7 @@ def _call(node, evidence, walk, data):
         return convert(1.0, base, on, to=currency, data=data).value
     if name == "population":
         from aidcalc.evidence.population import interpolate_population
-        from aidcalc.money.dates import decimal_years, parse_dates
+        from aidcalc.money.dates import decimal_years
 
         year = decimal_years(parse_dates([walk(node.args[0])]))
         return float(interpolate_population(year, data=data)[0])
@@ -281,7 +282,7 @@ def implied_rates(data=None) -> pd.DataFrame:
         cur, base, rate = claim["from_currency"], claim["to_currency"], claim["implied_rate"]
         if cur == "USD":  # keep USD as the base, as data/rates.csv does
             cur, base, rate = base, cur, 1 / rate
-        day = pd.Timestamp(claim["date"] + ("-15" if len(claim["date"]) == 7 else ""))
+        day = pd.Timestamp(parse_dates([claim["date"]])[0])  # one reading of a date: money.dates
         plan = plans[(plans["start_year"] <= day.year) & (plans["end_year"] >= day.year)].iloc[0]
         rows.append({"id": f"S{claim['id'][1:]}", "currency": cur, "base": base,
                      "currency_per_base": rate, "day": day,

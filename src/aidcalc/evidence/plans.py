@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 
 from aidcalc.distinct import factorize_rows
+from aidcalc.frames import float_column, require_columns
 from aidcalc.money.dates import calendar_years, parse_dates
-from aidcalc.tables.reader import float_column, require_columns
 
 #: How far (in years) a period written by the source may stray from a plan's years and still be
 #: read as that plan: the thesis writes the second plan "1955-60" and the fourth "1965-70".

@@ -24,9 +24,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from aidcalc.errors import UnknownParameterError
 from aidcalc.evidence.aggregation import Aggregation, aggregate_loans
-from aidcalc.evidence.readings import apply_alternatives, conversion_options, judged_rows
+from aidcalc.evidence.readings import apply_alternatives, judged_rows, rates_for
 from aidcalc.evidence.rows import MONEY_UNITS
+from aidcalc.money.basis import Basis, as_basis
 from aidcalc.money.conversion import convert
 from aidcalc.tables.context import open_data
 from aidcalc.units import currency_code
@@ -52,10 +54,12 @@ def _moves(central: pd.DataFrame, other: pd.DataFrame) -> pd.DataFrame:
     return other.reindex(index).fillna(0) - central.reindex(index).fillna(0)
 
 
-def _valuations(counted: pd.DataFrame, loans: pd.DataFrame, to: str, rates, implied: np.ndarray):
+def _valuations(counted: pd.DataFrame, loans: pd.DataFrame, basis: Basis, rates, implied: np.ndarray):
     """Per counted row, its lowest and highest valuation minus its central value, and what gives each.
 
-    ``implied`` holds each counted row's value under the other rate basis. Returns four arrays in
+    ``implied`` holds each counted row's value under the other rate basis. A restatement is
+    valued on the same ``basis`` as the row it restates (deflated too, in constant dollars), so
+    each bound moves with the price basis as its central value does. Returns four arrays in
     the order of ``counted``: the move down, the move up (0 where none), and the valuation
     behind each ('' where none).
     """
@@ -83,7 +87,7 @@ def _valuations(counted: pd.DataFrame, loans: pd.DataFrame, to: str, rates, impl
         codes = currency_code(restated["unit"].to_numpy(dtype=object),
                               restated["vintage"].to_numpy(dtype=object))
         got = convert(restated["amount"].to_numpy(dtype=float), codes,
-                      counted["converted_at"].to_numpy()[at], to=to, errors="coerce", data=rates)
+                      counted["converted_at"].to_numpy()[at], to=basis, errors="coerce", data=rates)
         pos.append(at)
         move.append(np.asarray(got.value) - value[at])
         why.append((restated["same_as"] + " as " + restated["figure_text"].astype(str) + " ("
@@ -138,7 +142,7 @@ def _interval_rows(counted: pd.DataFrame, table) -> dict:
     return out
 
 
-def aggregate_loans_with_range(loans: pd.DataFrame | None = None, to: str = "USD", *, military=None,
+def aggregate_loans_with_range(loans: pd.DataFrame | None = None, to="USD", *, military=None,
                                data=None, price_year=None, rate_basis: str = "official",
                                basis: str = "gold") -> Aggregation:
     """Sum loans by plan and lender (as :func:`aidcalc.aggregate_loans`) with each total's range.
@@ -147,8 +151,10 @@ def aggregate_loans_with_range(loans: pd.DataFrame | None = None, to: str = "USD
     ----------
     loans : DataFrame, optional
         ``data/loans.csv``; defaults to that of ``data``.
-    to : str
-        Target currency: ``USD``, ``RUB`` or ``CNY``.
+    to : str or Basis
+        Target currency (``USD``, ``RUB`` or ``CNY``), or the whole basis
+        (:meth:`Basis.for_report <aidcalc.money.basis.Basis.for_report>`), which then stands
+        for ``price_year``, ``rate_basis`` and ``basis``.
     military : DataFrame, optional
         ``data/arms_shipments.csv``, to add the values of arms aid.
     data : DataContext or path, optional
@@ -167,7 +173,8 @@ def aggregate_loans_with_range(loans: pd.DataFrame | None = None, to: str = "USD
         ``committed``): ``m_low`` and ``m_high``; ``m_low_by`` and ``m_high_by`` naming the
         readings that set each bound; ``m_evidence``, the rows behind it with their lines;
         ``committed_note`` where a total rests on an interval rate.
-        ``readings`` (an attribute of the result) is the long table of every move.
+        ``readings`` is the long table of every move. Every bound is on the basis of the
+        central figure: in constant dollars the restatements are deflated as well.
 
     Examples
     --------
@@ -179,52 +186,81 @@ def aggregate_loans_with_range(loans: pd.DataFrame | None = None, to: str = "USD
     """
     data = open_data(data)
     loans = data.table("loans") if loans is None else loans
-    options = conversion_options(to, "constant" if price_year else "nominal", price_year or 1990,
-                                 rate_basis, data=data)
-    options["basis"] = basis
+    chosen = _chosen_basis(to, price_year, rate_basis, basis)
+    rates = rates_for(chosen, data)
 
     def run(frame, **extra):
-        return aggregate_loans(frame, military=military, data=data, **{**options, **extra})
+        return aggregate_loans(frame, to=chosen, military=military, data=data, rates=rates, **extra)
 
     central = run(loans, bounds=True)
     counted = central.counted
+    readings = pd.concat([*_reading_moves(central, loans, run),
+                          *_event_valuations(counted, loans, chosen, rates, data)], ignore_index=True)
+    readings = readings.dropna(subset=["move"])
+    readings = readings[readings["move"].abs() > 1e-6].reset_index(drop=True)
+    table = _with_bounds(central.table.set_index(KEY), readings)
+    table = _with_evidence(table, counted, rates)
+    return Aggregation(table.reset_index(), counted, central.excluded, unit=central.unit,
+                       n_input=central.n_input, basis=chosen, readings=readings)
+
+
+def _chosen_basis(to, price_year, rate_basis: str, basis: str) -> Basis:
+    """Return the basis of a ranged aggregation: ``to`` itself when a Basis, else built from the options."""
+    if not isinstance(to, Basis):
+        return as_basis(to, price_year=price_year, basis=basis).with_rate_basis(rate_basis)
+    as_basis(to, basis=basis, price_year=price_year)  # refuses options beside a Basis
+    if rate_basis != "official":
+        raise UnknownParameterError(f"rate_basis={rate_basis!r} given beside to={to!r}, which holds it "
+                                    "already; use Basis.with_rate_basis instead")
+    return to
+
+
+def _long(move: pd.DataFrame, index: pd.Index, name: str) -> pd.DataFrame:
+    """Return a wide table of moves (plan and lender by measure) as long rows named ``name``."""
+    long = move.reindex(index.union(move.index)).stack(future_stack=True).rename("move")
+    return long.reset_index().rename(columns={"level_2": "measure"}).assign(reading=name)
+
+
+def _reading_moves(central: Aggregation, loans: pd.DataFrame, run) -> list[pd.DataFrame]:
+    """Return the moves of the rate intervals (summed over counted rows) and of each judged reading."""
+    counted, index = central.counted, central.table.set_index(KEY).index
     base = _by_group(counted, "value")
-    moves = []  # (reading, kind, plan/lender/measure moves)
-    # rate intervals, summed over the counted rows
-    moves.append(("rate intervals (low)", _by_group(counted, "value_low") - base))
-    moves.append(("rate intervals (high)", _by_group(counted, "value_high") - base))
-    # judged readings, one at a time
-    for rid in judged_rows(loans):
+    out = [_long(_by_group(counted, "value_low") - base, index, "rate intervals (low)"),
+           _long(_by_group(counted, "value_high") - base, index, "rate intervals (high)")]
+    for rid in judged_rows(loans):  # one at a time: each bound names the readings that set it
         other = run(apply_alternatives(loans, [rid]))
         alt = loans.loc[loans["id"] == rid, "alternative"].iloc[0]
-        moves.append((f"{rid} read {alt}", _moves(base, _by_group(other.counted, "value"))))
-    # valuations of one event: restatements, and the other rate basis
-    other_basis = "source_implied" if rate_basis == "official" else "official"
-    flipped = conversion_options(to, "constant" if price_year else "nominal", price_year or 1990,
-                                 other_basis, data=data)
+        out.append(_long(_moves(base, _by_group(other.counted, "value")), index, f"{rid} read {alt}"))
+    return out
+
+
+def _event_valuations(counted: pd.DataFrame, loans: pd.DataFrame, chosen: Basis, rates,
+                      data) -> list[pd.DataFrame]:
+    """Return each event's lowest and highest valuation (restatements, the other rate basis) as moves."""
+    flipped = chosen.other_rate_basis()
     # the counted rows are converted already: their currency and day are at hand, so the other
     # basis is one grouped conversion of the same columns
     amounts = counted["amount"].to_numpy(dtype=float, na_value=np.nan)
-    other = convert(amounts, counted["currency"].array, counted["converted_at"].to_numpy(), to=flipped["to"],
-                    rate_type=flipped["rate_type"], price_year=flipped["price_year"], basis=basis,
-                    data=flipped["rates"], errors="coerce")
+    other = convert(amounts, counted["currency"].array, counted["converted_at"].to_numpy(), to=flipped,
+                    data=rates_for(flipped, data), errors="coerce")
     implied = np.asarray(other.value, dtype=float)
-    low, high, why_low, why_high = _valuations(counted, loans, to, options["rates"], implied)
-    table = central.table.set_index(KEY)
-    readings = []
-    for name, move in moves:
-        long = move.reindex(table.index.union(move.index)).stack(future_stack=True).rename("move")
-        readings.append(long.reset_index().rename(columns={"level_2": "measure"}).assign(reading=name))
-    # each event's lowest and highest valuation, named by the figure behind it
+    low, high, why_low, why_high = _valuations(counted, loans, chosen, rates, implied)
+    out = []
     for moves_of, why in ((low, why_low), (high, why_high)):
         moved = np.flatnonzero(moves_of != 0)  # few rows have a second valuation
-        readings.append(pd.DataFrame({
+        out.append(pd.DataFrame({
             "plan": counted["plan_assigned"].array.take(moved).to_numpy(),
             "lender": np.asarray(counted["lender"].array.take(moved), dtype=object).astype(str),
             "measure": np.asarray(counted["measure"].array.take(moved), dtype=object).astype(str),
             "move": moves_of[moved], "reading": why[moved]}))
-    readings = pd.concat(readings, ignore_index=True).dropna(subset=["move"])
-    readings = readings[readings["move"].abs() > 1e-6]
+    return out
+
+
+def _with_bounds(table: pd.DataFrame, readings: pd.DataFrame) -> pd.DataFrame:
+    """Add each measure's low and high (the central value plus the moves down, or up) and their names.
+
+    Moves of different readings and events are added: they are treated as independent.
+    """
     table = table.reindex(table.index.union(readings.set_index(KEY).index.unique()))
     for m in MEASURES:
         rows = readings[readings["measure"] == m]
@@ -236,22 +272,23 @@ def aggregate_loans_with_range(loans: pd.DataFrame | None = None, to: str = "USD
         table[f"{m}_high"] = (centre + up.reindex(table.index).fillna(0)).where(has)
         table[f"{m}_low_by"] = _names(rows[rows["move"] < 0], table.index)
         table[f"{m}_high_by"] = _names(rows[rows["move"] > 0], table.index)
-    # the rows behind each bar, for a reader to get from a chart to the line in the source
+    return table
+
+
+def _with_evidence(table: pd.DataFrame, counted: pd.DataFrame, rates) -> pd.DataFrame:
+    """Add the rows behind each total (for a reader to get from a chart to the source) and rate notes."""
     refs = _evidence(counted)
     for m in MEASURES:
         mine = refs[refs.index.get_level_values("measure") == m].droplevel("measure")
         mine.index = mine.index.set_names(KEY)
         table[f"{m}_evidence"] = mine.reindex(table.index).fillna("").to_numpy()
-    notes = _interval_rows(counted, options["rates"])
+    notes = _interval_rows(counted, rates)
     table["committed_note"] = [
         f"rests on interval rate rows {', '.join(sorted(notes[k]))}" if k in notes else ""
         for k in table.index]
     for col in ("requested_rows", "committed_rows"):
         table[col] = table[col].fillna(0).astype(np.int64)
-    out = Aggregation(table.reset_index(), counted, central.excluded, unit=central.unit,
-                      n_input=central.n_input)
-    out.readings = readings.reset_index(drop=True)
-    return out
+    return table
 
 
 def sensitivity(to: str = "USD", *, data=None) -> pd.DataFrame:

@@ -10,32 +10,29 @@ from __future__ import annotations
 import pandas as pd
 
 from aidcalc.evidence.audit import implied_rates
-from aidcalc.money.rates import load_rate_table
+from aidcalc.money.basis import Basis
+from aidcalc.money.rates import RateTable, load_rate_table
 from aidcalc.tables.context import open_data
 
 
-def conversion_options(currency: str = "USD", price_basis: str = "nominal", price_year: int = 1990,
-                       rate_basis: str = "official", *, data=None) -> dict:
-    """Translate the report parameters into options for :func:`aidcalc.convert`.
+def rates_for(basis: Basis, data=None) -> RateTable:
+    """Return the rate table that ``basis`` converts at.
 
-    ``rate_basis="source_implied"`` converts at the rates the sources' own conversions imply
-    (see :func:`aidcalc.evidence.audit.implied_rates`) where they imply one, and at official rates
-    elsewhere; every converted row names the rate rows it used.
+    With the source-implied rate basis (``Basis.for_report(rate_basis="source_implied")``) that
+    is the rate table with the rates the sources' own conversions imply added (see
+    :func:`aidcalc.evidence.audit.implied_rates`), used where they imply one, official rates
+    elsewhere; otherwise the rate table of ``data`` as it is.
 
     Examples
     --------
-    >>> opts = conversion_options("USD", "constant", 1990)
-    >>> opts["to"], opts["price_year"], opts["rate_type"]
-    ('USD', 1990, ('official',))
+    >>> from aidcalc.money.basis import Basis
+    >>> table = rates_for(Basis.for_report("USD", rate_basis="source_implied"))
+    >>> "source_implied" in table.rate_types
+    True
 
     """
     data = open_data(data)
-    options = {"to": currency, "price_year": price_year if price_basis == "constant" else None,
-               "rate_type": ("official",), "rates": load_rate_table(data)}
-    if rate_basis == "source_implied":
-        options["rate_type"] = ("source_implied", "official")
-        options["rates"] = implied_table(data)
-    return options
+    return implied_table(data) if "source_implied" in basis.rate_type else load_rate_table(data)
 
 
 def implied_table(data=None):

@@ -9,9 +9,10 @@ import numpy as np
 import pandas as pd
 
 from aidcalc.distinct import factorize_rows, map_distinct
+from aidcalc.frames import float_column, require_columns
+from aidcalc.money.basis import as_basis
 from aidcalc.money.conversion import convert
 from aidcalc.money.dates import parse_dates
-from aidcalc.tables.reader import float_column, require_columns
 from aidcalc.units import MONEY_UNITS, currency_code
 
 SOVIET_BLOC = ("USSR", "Soviet bloc", "Poland", "Czechoslovakia", "GDR", "Hungary", "Romania",
@@ -53,16 +54,19 @@ def effective_days(frame: pd.DataFrame, days: np.ndarray | None = None) -> np.nd
     return days
 
 
-def convert_rows(frame: pd.DataFrame, to: str = "USD", *, days: np.ndarray | None = None,
-                 data=None, rates=None, **options) -> pd.DataFrame:
+def convert_rows(frame: pd.DataFrame, to="USD", *, days: np.ndarray | None = None,
+                 data=None, rates=None, bounds: bool = False, **options) -> pd.DataFrame:
     """Convert the money rows of an evidence frame; other rows get ``NaN`` and a problem.
 
     Returns a copy with ``currency`` (code with vintage, categorical), ``converted_at`` (the day of the rate:
     the row's date, else its period's first year), ``value``, ``rate_rows`` and ``problem``; with
     ``bounds=True`` also ``value_low`` and ``value_high`` (the ends of the rate intervals).
     ``days`` is the parsed ``date`` column if at hand; ``data`` and ``rates`` as in
-    :func:`aidcalc.evidence.aggregation.aggregate_loans`; options are those of :func:`aidcalc.convert`.
+    :func:`aidcalc.evidence.aggregation.aggregate_loans`; ``to`` is a currency code or a
+    :class:`~aidcalc.money.basis.Basis`, options are those of :func:`aidcalc.convert`. The basis
+    travels with the result as ``attrs["basis"]``.
     """
+    basis = as_basis(to, **options)
     require_columns(frame, ("unit", "vintage", "amount", "date", "period_start"), "convert_rows", "loans")
     out = frame.copy(deep=False)  # new columns only: the caller's frame is left as it was
     # a few (unit, vintage) pairs over many rows: name each pair's currency once
@@ -82,17 +86,17 @@ def convert_rows(frame: pd.DataFrame, to: str = "USD", *, days: np.ndarray | Non
     rows = np.flatnonzero(money & ~np.isnat(when))
     if len(rows):
         result = convert(out["amount"].to_numpy(dtype=float, na_value=np.nan)[rows],
-                         out["currency"].array[rows], when[rows], to=to, errors="coerce",
-                         data=data if rates is None else rates, **options)
+                         out["currency"].array[rows], when[rows], to=basis, errors="coerce",
+                         data=data if rates is None else rates, bounds=bounds)
         value[rows] = result.value
         rate_rows.put_categorical(rows, result.categorical("rate_ids"))
         problem.put_categorical(rows, result.categorical("problem"))
-        if options.get("bounds"):
+        if bounds:
             low[rows], high[rows] = result.low, result.high
-        out.attrs["label"] = result.label
+    out.attrs["basis"] = basis
     out["converted_at"], out["value"] = when, value
     out["rate_rows"], out["problem"] = rate_rows.categorical(), problem.categorical()
-    if options.get("bounds"):
+    if bounds:
         out["value_low"], out["value_high"] = low, high
     return out
 

@@ -30,19 +30,18 @@ import numpy as np
 import pandas as pd
 
 from aidcalc.errors import UnknownParameterError
+from aidcalc.money.basis import Basis, as_basis
 from aidcalc.money.columns import convert_groups
 from aidcalc.money.inputs import prepare_inputs, read_scalar
 from aidcalc.money.rates import RateTable, load_rate_table
 from aidcalc.money.scalar import convert_one
-from aidcalc.units import check_currency
+from aidcalc.tables.context import DataContext, open_data
 
-BASES = ("gold", "cash")
-VIAS = ("USD", "direct")
 ERRORS = ("raise", "coerce")
 
 
 @dataclass(frozen=True)
-class Converted:
+class ConvertedAmount:
     """One converted amount, its unit, the rows that produced it and, with bounds, its range."""
 
     value: float
@@ -52,6 +51,7 @@ class Converted:
     low: float | None = None
     high: float | None = None
     problem: str = ""
+    basis: Basis | None = None
 
     def __float__(self) -> float:
         return float(self.value)
@@ -64,7 +64,7 @@ class Converted:
         return Q_(self.value, self.unit)
 
 
-class Conversion:
+class ConvertedColumns:
     """Converted columns: per amount its value and, with bounds, its low and high.
 
     Values, bounds and problems come back indexed like the input when the input was a pandas
@@ -72,11 +72,12 @@ class Conversion:
     and expanded only when asked for (:attr:`rate_ids`, :meth:`rate_id_strings`).
     """
 
-    def __init__(self, core, index, label: str, unit: str):
+    def __init__(self, core, index, basis: Basis):
         self._core = core
         self._index = index
-        self.label = label
-        self.unit = unit
+        self.basis = basis
+        self.label = basis.label
+        self.unit = basis.currency
 
     def _shaped(self, values):
         return values if self._index is None else pd.Series(values, index=self._index)
@@ -128,7 +129,7 @@ class Conversion:
         return len(self._core.value)
 
     def __repr__(self) -> str:
-        return f"Conversion({len(self)} amounts, {self.label})"
+        return f"ConvertedColumns({len(self)} amounts, {self.label})"
 
 
 def convert(amount, currency=None, on=None, *, to: str = "USD", rate_type="official",
@@ -137,8 +138,8 @@ def convert(amount, currency=None, on=None, *, to: str = "USD", rate_type="offic
     """Convert money between currency vintages at the rate of its date.
 
     One function for one amount or for whole columns: with scalars it returns a
-    :class:`Converted`; with arrays or pandas Series (amounts, currencies and dates per row)
-    a :class:`Conversion`, computed once per distinct (currency, date) and scaled per amount.
+    :class:`ConvertedAmount`; with arrays or pandas Series (amounts, currencies and dates per row)
+    a :class:`ConvertedColumns`, computed once per distinct (currency, date) and scaled per amount.
 
     Parameters
     ----------
@@ -150,8 +151,10 @@ def convert(amount, currency=None, on=None, *, to: str = "USD", rate_type="offic
     on : date-like or array
         Date of each amount: ``YYYY`` (read as 1 July), ``YYYY-MM`` (the 15th), ``YYYY-MM-DD``,
         or dates and datetimes (a time-zone-aware one counts in its own zone).
-    to : str
-        Target currency (default ``USD``).
+    to : str or Basis
+        Target currency (default ``USD``), or a whole :class:`~aidcalc.money.basis.Basis`
+        (currency, price year, rate types, via, redenomination basis); with a Basis the four
+        options below are left at their defaults.
     rate_type : str or tuple of str
         A ``rate_type`` of ``data/rates.csv``: ``official`` (default), ``clearing``, ...;
         a tuple is tried in order per amount, e.g. ``("source_implied", "official")``.
@@ -171,7 +174,7 @@ def convert(amount, currency=None, on=None, *, to: str = "USD", rate_type="offic
 
     Returns
     -------
-    Converted or Conversion
+    ConvertedAmount or ConvertedColumns
 
     Raises
     ------
@@ -191,45 +194,35 @@ def convert(amount, currency=None, on=None, *, to: str = "USD", rate_type="offic
     (300.0, 306.1, 312.5)
 
     """
-    for name, value, allowed in (("basis", basis, BASES), ("via", via, VIAS), ("errors", errors, ERRORS)):
-        if value not in allowed:
-            raise UnknownParameterError(f"{name}={value!r} is not accepted; use one of {allowed}")
-    check_currency(to)
+    if errors not in ERRORS:
+        raise UnknownParameterError(f"errors={errors!r} is not accepted; use one of {ERRORS}")
     table = _rate_table(data)
-    price_year = _check_price_year(price_year, to, table)
-    rate_types = (rate_type,) if isinstance(rate_type, str) else tuple(rate_type)
-    unknown = set(rate_types) - table.rate_types
-    if unknown:
-        raise UnknownParameterError(f"rate_type {sorted(unknown)} not in the rate table; known: "
-                                    f"{sorted(table.rate_types)}")
-    price = f"constant {price_year} " if price_year else ""
-    label = f"{price}{to} ({'/'.join(rate_types)} rates via {via}, {basis} basis)"
+    basis = checked_basis(_basis(to, price_year, rate_type, via, basis), table)
+    to = basis.currency
     one = read_scalar(amount, currency, on, errors)
     if one is not None:  # one plain amount: the same checks and rules without arrays
-        factor, low, high, ids, problem = convert_one(one, to=to, rate_types=rate_types, basis=basis, via=via,
-                                                      price_year=price_year, table=table, errors=errors)
+        factor, low, high, ids, problem = convert_one(one, basis=basis, table=table, errors=errors)
         value = one.value
-        return Converted(value * factor, to, ids, label, value * low if bounds else None,
-                         value * high if bounds else None, problem)
+        return ConvertedAmount(value * factor, to, ids, basis.label, value * low if bounds else None,
+                         value * high if bounds else None, problem, basis)
     inputs = prepare_inputs(amount, currency, on, errors)
-    core = convert_groups(inputs, to=to, rate_types=rate_types, basis=basis, via=via,
-                          price_year=price_year, table=table, errors=errors, bounds=bounds)
+    core = convert_groups(inputs, basis=basis, table=table, errors=errors, bounds=bounds)
     if not inputs.scalar:
-        return Conversion(core, inputs.index, label, to)
+        return ConvertedColumns(core, inputs.index, basis)
     ids = tuple(core.group_ids[core.groups[0]].split())
-    return Converted(float(core.value[0]), to, ids, label,
+    return ConvertedAmount(float(core.value[0]), to, ids, basis.label,
                      None if core.low is None else float(core.low[0]),
                      None if core.high is None else float(core.high[0]),
-                     core.expand(core.group_problem)[0])
+                     core.expand(core.group_problem)[0], basis)
 
 
 def _rate_table(data):
     if isinstance(data, RateTable):
         return data
-    from aidcalc.tables.context import DataContext, open_data
-
-    if data is None:  # the default folder, opened once per setting of AIDCALC_DATA and working folder
-        key = (os.environ.get("AIDCALC_DATA"), os.getcwd())
+    if data is None:  # the default folder, opened once per setting of AIDCALC_DATA (and working folder)
+        key = os.environ.get("AIDCALC_DATA")
+        if key and not os.path.isabs(key):  # a relative folder: relative to where the caller is now
+            key = (key, os.getcwd())
         context = _DEFAULT.get(key)
         if context is None:
             context = _DEFAULT[key] = open_data(None)
@@ -238,24 +231,46 @@ def _rate_table(data):
     return load_rate_table(context)  # a few stat calls when nothing changed (DataContext.stamp)
 
 
-#: The default data context per (AIDCALC_DATA, working folder).
+#: The default data context per AIDCALC_DATA (and working folder, when it is relative).
 _DEFAULT: dict = {}
-def _check_price_year(price_year, to, table):
-    if price_year is None:
-        return None
-    if to != "USD":
-        raise UnknownParameterError(f"price_year applies to USD results only, not to={to!r}")
+#: Bases already made from convert's options, by the options' types and values (a Basis is
+#: immutable, so one made and checked once serves every later call with the same options).
+_BASES: dict = {}
+
+
+def _basis(to, price_year, rate_type, via, basis) -> Basis:
+    """Return ``as_basis`` of convert's options, made once per distinct options."""
+    options = (to, price_year, rate_type, via, basis)
+    try:  # types in the key: 1990.0 or True must meet the checks, not the basis of 1990 or 1
+        key = tuple((type(v), v) for v in options)
+        return _BASES[key]
+    except TypeError:  # an unhashable option (a list of rate types): made each time
+        key = None
+    except KeyError:
+        pass
+    made = as_basis(to, price_year=price_year, rate_type=rate_type, via=via, basis=basis)
+    if key is not None and len(_BASES) < 256:
+        _BASES[key] = made
+    return made
+def checked_basis(basis: Basis, table: RateTable) -> Basis:
+    """Return ``basis`` once its rate types and price year are in the rate and CPI tables.
+
+    Raises
+    ------
+    UnknownParameterError
+        Naming the rate types the table knows, or the span of years ``data/cpi_u.csv`` covers.
+
+    """
+    unknown = set(basis.rate_type) - table.rate_types
+    if unknown:
+        raise UnknownParameterError(f"rate_type {sorted(unknown)} not in the rate table; known: "
+                                    f"{sorted(table.rate_types)}")
     first, last = table.cpi_span
-    try:
-        year = int(price_year)
-    except (TypeError, ValueError):
-        year = None
-    if year is None or str(year) != str(price_year).strip() or not first <= year <= last:
+    if basis.price_year is not None and not first <= basis.price_year <= last:
         raise UnknownParameterError(
-            f"price_year={price_year!r} is not accepted; give a year from {first} to {last} "
-            "(data/cpi_u.csv), as a number such as 1990"
-        )
-    return year
+            f"price_year={basis.price_year!r} is not accepted; give a year from {first} to {last} "
+            "(data/cpi_u.csv), as a number such as 1990")
+    return basis
 
 
 def deflate_usd(amount, year, price_year: int, data=None):

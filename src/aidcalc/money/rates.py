@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -275,9 +276,9 @@ class RateTable:
         hit = self._cpi_years[pos] == years
         return np.where(hit, self._cpi_values[pos], np.nan)
 
-    @property
+    @cached_property
     def cpi_span(self) -> tuple[int, int]:
-        """The first and last year of the CPI-U table."""
+        """The first and last year of the CPI-U table (asked on every conversion: computed once)."""
         return int(self._cpi_years.min()), int(self._cpi_years.max())
 
 

@@ -421,19 +421,3 @@ def describe_chart(fig) -> tuple[str, str]:
     parts.extend(tips)
     return title or "Chart", ". ".join(p.rstrip(".") for p in parts) + "."
 
-
-def save_table(table: pd.DataFrame, output_dir: str | Path | None, name: str) -> Path | None:
-    """Write ``table`` as ``name.csv`` in ``output_dir`` (nothing without an ``output_dir``).
-
-    Returns
-    -------
-    Path or None
-        The file written, or None without an ``output_dir``.
-
-    """
-    if not output_dir:
-        return None
-    path = Path(output_dir) / f"{name}.csv"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(path, index=False)
-    return path

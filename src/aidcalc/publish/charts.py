@@ -38,7 +38,6 @@ from aidcalc.publish.chart_style import (  # noqa: F401  (the public names of th
     place_labels,
     plan_tick,
     save_figure,
-    save_table,
     styled,
     wrap_tick,
 )

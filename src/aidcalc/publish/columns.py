@@ -12,6 +12,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from aidcalc.money.basis import Basis
 from aidcalc.units import MONEY_UNITS as CURRENCIES  # the money units, named in headers
 
 #: Text longer than this is set as a wrapping paragraph column.
@@ -49,6 +50,8 @@ def is_money(unit: str | None) -> bool:
     (True, False)
 
     """
+    if isinstance(unit, Basis):
+        return True
     return bool(unit) and re.search(rf"\b({'|'.join(CURRENCIES)})\b", unit) is not None
 
 
@@ -61,6 +64,8 @@ def short_unit(unit: str | None) -> str:
     'USD'
 
     """
+    if isinstance(unit, Basis):
+        return unit.unit
     return re.sub(r"\s*\(.*\)\s*$", "", unit or "").strip()
 
 
@@ -75,6 +80,8 @@ def unit_tag(unit: str | None) -> str:
     ('t', 'USD_per_person')
 
     """
+    if isinstance(unit, Basis):  # the basis knows its tag: nothing to parse back
+        return unit.tag
     short = short_unit(unit)
     code = re.search(rf"\b({'|'.join(CURRENCIES)})\b", short)
     if code:

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from aidcalc.money.basis import Basis
 from aidcalc.publish.columns import (
     LONG_TEXT,
     _decimal,
@@ -111,8 +112,9 @@ def format_table(table: pd.DataFrame, unit: str | None = None, money_columns=Non
     ----------
     table : DataFrame
         The result table; a 0..n index is dropped, any other index becomes the first column.
-    unit : str, optional
-        The unit of its amounts, e.g. ``Aggregation.unit`` (``"USD (official rates via USD,
+    unit : str or Basis, optional
+        The unit of its amounts: a :class:`~aidcalc.money.basis.Basis` (``Aggregation.basis``), or
+        text such as ``Aggregation.label`` (``"USD (official rates via USD,
         gold basis)"``) or ``"t"``. Its short form goes into the headers; the whole of it into
         a note under the table.
     money_columns : list of str, optional
@@ -252,8 +254,10 @@ def format_table(table: pd.DataFrame, unit: str | None = None, money_columns=Non
         return text
 
     footnotes = [f"{MISSING}{letters.get(r, '')} : {r}" for r in sorted(markers, key=markers.get)]
-    if unit and unit != unit_short and (money_cols or {"measure", "money_per_person"} & set(kinds.values())):
-        footnotes.append(f"Amounts in {unit.rstrip('.')}.")
+    described = unit.words if isinstance(unit, Basis) else unit
+    if described and described != unit_short and (money_cols or {"measure", "money_per_person"}
+                                                  & set(kinds.values())):
+        footnotes.append(f"Amounts in {described.rstrip('.')}.")
     footnotes.extend(notes)
 
     out = [_CSS, '<table class="aidcalc-table">']

@@ -8,12 +8,13 @@ from pathlib import Path
 
 from aidcalc import paths
 from aidcalc.errors import ReportConfigError, UnknownParameterError
+from aidcalc.money.basis import PRICE_BASES, RATE_BASES, Basis, check_year
 
 #: The parameters every report notebook declares, with the values each accepts.
 PARAMETERS = {
     "currency": ("USD", "RUB", "CNY"),
-    "price_basis": ("nominal", "constant"),
-    "rate_basis": ("official", "source_implied"),
+    "price_basis": PRICE_BASES,
+    "rate_basis": RATE_BASES,
 }
 CONFIG = "reports.yaml"
 #: What a parameter set may be called: it becomes a folder name and part of a URL.
@@ -78,17 +79,15 @@ def validate_parameters(params: dict) -> dict:
             raise UnknownParameterError(
                 f"{name}={params[name]!r} is not accepted; choose one of {', '.join(allowed)}{extra}"
             )
-    if "price_year" in params:
-        year = params["price_year"]
+    if "price_year" in params:  # the rule of every basis, then the span of the CPI table
+        year = check_year("price_year", params["price_year"])
         first, last = _cpi_span()
-        if not isinstance(year, int) or not first <= year <= last:
+        if not first <= year <= last:
             raise UnknownParameterError(
                 f"price_year={year!r} is not accepted; give a year from {first} to {last} (data/cpi_u.csv)"
             )
-    if params.get("price_basis") == "constant" and params.get("currency", "USD") != "USD":
-        raise UnknownParameterError(
-            "price_basis='constant' needs currency='USD': constant prices are US CPI-U dollars"
-        )
+    Basis.for_report(params.get("currency", "USD"), params.get("price_basis", "nominal"),
+                     params.get("price_year", 1990), params.get("rate_basis", "official"))
     if "plan_range" in params:
         pr = params["plan_range"]
         if not (isinstance(pr, list | tuple) and len(pr) == 2 and all(isinstance(p, int) for p in pr)
@@ -104,7 +103,6 @@ def validate_parameters(params: dict) -> dict:
     return params
 
 
-# -- the config ------------------------------------------------------------------------------
 
 _SHAPE = ("a mapping with `notebooks:` (a list of notebook files) and, optionally, "
           "`parameter_sets:` (a mapping from set name to parameter values)")
@@ -142,18 +140,29 @@ def _choices(names) -> str:
 
 
 def _declared(notebook: Path) -> tuple[str, ...]:
-    """Return the names the notebook's ``parameters`` cell declares."""
-    import nbformat
-    from papermill.translators import PythonTranslator
+    """Return the names the notebook's ``parameters`` cell declares (assigned at its top level)."""
+    import ast
+    import json
 
+    # plain json and ast rather than nbformat and papermill: importing those costs about two
+    # seconds, which a run with nothing to execute (every report reused) should not pay
     try:
-        nb = nbformat.read(notebook, as_version=4)
-        cell = next((c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])), None)
+        nb = json.loads(notebook.read_text(encoding="utf-8"))
+        cell = next((c for c in nb["cells"] if "parameters" in c.get("metadata", {}).get("tags", [])), None)
+        if cell is None:
+            return ()
+        source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
         # read as Python whatever kernel the notebook names: the runner always uses python3
-        return tuple(p.name for p in PythonTranslator.inspect(cell)) if cell else ()
-    except Exception as err:  # not JSON, not nbformat, or a parameters cell that does not parse
+        tree = ast.parse(source, filename=str(notebook))
+    except Exception as err:  # not JSON, not a notebook, or a parameters cell that does not parse
         raise ReportConfigError(f"{notebook} cannot be read as a notebook ({type(err).__name__}: {err}); "
                                 "fix or restore it") from None
+    names = []
+    for node in tree.body:
+        targets = node.targets if isinstance(node, ast.Assign) else \
+            [node.target] if isinstance(node, ast.AnnAssign) else []
+        names += [t.id for t in targets if isinstance(t, ast.Name) and t.id not in names]
+    return tuple(names)
 
 
 def _plan(config: Path, only: list[str] | None) -> tuple[list[Job], list[str]]:
@@ -259,4 +268,3 @@ def load_jobs(config: Path | str | None = None, only: list[str] | None = None) -
     return _plan(config, list(only) if only else None)[0]
 
 
-# -- data snapshot ---------------------------------------------------------------------------

@@ -11,17 +11,25 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from aidcalc.money.basis import Basis
 from aidcalc.tables.context import DataContext, open_data
 
 
 @dataclass
 class ReportSession:
-    """What a report notebook needs: its parameters, data, conversion options and plans."""
+    """What a report notebook needs: its parameters, data, conversion basis and plans."""
 
     params: dict
     data: DataContext
-    options: dict = field(default_factory=dict)
+    basis: Basis | None = None
     plans: list = field(default_factory=list)
+
+    @property
+    def rates(self):
+        """The rate table the session's basis converts at (:func:`aidcalc.evidence.readings.rates_for`)."""
+        from aidcalc.evidence.readings import rates_for
+
+        return rates_for(self.basis, self.data)
 
     @property
     def output_dir(self) -> str:
@@ -73,7 +81,7 @@ class ReportSession:
 
 
 def start_report(**params) -> ReportSession:
-    """Check a notebook's parameters, open its data and build its conversion options.
+    """Check a notebook's parameters, open its data and make its conversion basis.
 
     Parameters
     ----------
@@ -94,8 +102,13 @@ def start_report(**params) -> ReportSession:
     Examples
     --------
     >>> s = start_report(currency="RUB", plan_range=[3, 5])
-    >>> s.options["to"], s.plans
+    >>> s.basis.currency, s.plans
     ('RUB', [3, 4, 5])
+    >>> start_report(currency="USD", price_basis="constant", price_year=1990).basis.unit
+    'constant 1990 USD'
+
+    A notebook's ``price_year`` becomes ``session.basis.price_year``, and every aggregation
+    given ``to=session.basis`` converts and deflates at it, bounds included.
 
     """
     from aidcalc.report.config import validate_parameters
@@ -107,9 +120,6 @@ def start_report(**params) -> ReportSession:
     first, last = params.get("plan_range", [min(numbers), max(numbers)])
     session.plans = [p for p in numbers if first <= p <= last]
     if "currency" in params:
-        from aidcalc.evidence.readings import conversion_options
-
-        session.options = conversion_options(params["currency"], params.get("price_basis", "nominal"),
-                                             params.get("price_year", 1990),
-                                             params.get("rate_basis", "official"), data=data)
+        session.basis = Basis.for_report(params["currency"], params.get("price_basis", "nominal"),
+                                         params.get("price_year"), params.get("rate_basis", "official"))
     return session

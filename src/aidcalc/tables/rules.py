@@ -31,12 +31,10 @@ from pathlib import Path
 import pandas as pd
 
 from aidcalc.errors import ClaimExpressionError
-from aidcalc.units import CURRENCIES, MONEY_UNITS, VINTAGED_UNITS
+from aidcalc.units import CURRENCIES, MONEY_UNITS, QUANTITY_UNITS, VINTAGED_UNITS
 
 #: Amounts at or above this are refused: more than any figure of the sources, in any unit.
 AMOUNT_LIMIT = 1e13
-#: The non-money units an evidence row may use (as declared in schemas/evidence.json).
-QUANTITY_UNITS = ("t", "count", "pct", "times", "fraction", "rank", "years", "kWh", "km", "m")
 #: Row ids of the evidence tables, as ``same_as``, ``part_of`` and claim expressions name them.
 ROW_ID = re.compile(r"[LAPSTO]\d{4}")
 #: Bounds on a claim expression: its length in characters, checked before it is parsed, and

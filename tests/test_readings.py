@@ -3,19 +3,24 @@
 import pytest
 
 from aidcalc import open_data
-from aidcalc.evidence.readings import conversion_options, implied_table
+from aidcalc.evidence.readings import implied_table, rates_for
+from aidcalc.money.basis import Basis
 
 
 def test_the_implied_rate_table_is_worked_out_once_per_version_of_the_data():
     assert implied_table() is implied_table()
 
 
-def test_source_implied_options_convert_at_the_rate_the_source_gives():
-    options = conversion_options("USD", rate_basis="source_implied")
-    rates = options["rates"].rates.set_index("id")
+def test_the_source_implied_basis_converts_at_the_rate_the_source_gives():
+    basis = Basis.for_report("USD", rate_basis="source_implied")
+    rates = rates_for(basis).rates.set_index("id")
     # claim C006 (line 1106): 80 million old rubles = 20 million USD, so 4.00 rubles per USD
     assert rates.loc["S006", "currency_per_base"] == pytest.approx(80e6 / 20e6)
-    assert options["rate_type"] == ("source_implied", "official")
+    assert basis.rate_type == ("source_implied", "official")
+
+
+def test_the_official_basis_converts_at_the_rate_table_as_it_is():
+    assert "source_implied" not in rates_for(Basis("USD")).rate_types
 
 
 def test_a_changed_claim_row_gives_a_new_implied_table(data_copy):
