@@ -70,12 +70,10 @@ def test_aid_by_plan_draws_what_each_lender_committed_beside_what_was_asked_of_i
 
 @pytest.mark.parametrize("currency", ["USD", "RUB"])
 def test_each_lender_has_one_fill_in_every_parameter_set(currency):
-    from aidcalc.evidence.readings import conversion_options
     from aidcalc.publish.chart_style import LENDER_LOOKS
 
-    options = conversion_options(currency, "nominal", 1990, "official")
-    agg = aggregate_loans(load_table("loans"), **options)
-    fig = plot_aid_by_plan(agg.table, ylabel=agg.unit)
+    agg = aggregate_loans(load_table("loans"), to=currency)
+    fig = plot_aid_by_plan(agg.table, ylabel=currency)
     ax = fig.axes[0]
     for handle, text in zip(ax.get_legend().legend_handles, ax.get_legend().get_texts(), strict=False):
         if text.get_text() in LENDER_LOOKS:
@@ -240,3 +238,19 @@ def test_every_chart_of_a_notebook_is_shown_not_only_the_first(tmp_path):
     cells = nbformat.read(tmp_path / "out.ipynb", as_version=4).cells
     shown = [any("image/png" in o.get("data", {}) for o in c.outputs) for c in cells[1:]]
     assert shown == [True, True]
+
+
+def test_the_projects_chart_puts_each_plan_on_its_tick_beside_the_sources_own_count():
+    from aidcalc.evidence.aggregation import aggregate_projects
+    from aidcalc.publish.charts import plot_projects
+
+    table = aggregate_projects(load_table("projects")).table
+    fig = plot_projects(table)
+    ax = fig.axes[0]
+    ticks = ax.get_xticks()
+    for bar in ax.patches:  # every plan's bars centred within half a tick of it, never between two plans
+        centre = bar.get_x() + bar.get_width() / 2
+        assert min(abs(centre - t) for t in ticks) < 0.4
+    texts = [t.get_text() for t in ax.texts]
+    # the projects China committed add up to 57 by the 6th plan (29 + 18 + 10); the thesis says 45 by the 4th
+    assert "57" in texts and "45 (the source's count)" in texts

@@ -449,3 +449,84 @@ def plot_tonnage(table: pd.DataFrame, *, title: str, source: str = SOURCE_LINE):
     return fig
 
 
+
+
+#: The events of the projects chart, in the order of their bars within a plan.
+PROJECT_EVENTS = ("requested", "promised", "agreed", "approved", "granted", "completed")
+
+
+@styled
+def plot_projects(table: pd.DataFrame, *, source: str = SOURCE_LINE,
+                  title: str = "Industrial projects by five-year plan"):
+    """Draw projects per plan: a bar per event the source records, centred on its plan's tick.
+
+    The cumulative count of the projects China committed runs as a line through the plan
+    ticks, and the source's own cumulative count stands beside it as a star, so that the
+    reader sees where the two disagree (57 against 45 by the thesis's rows). Every bar and
+    point carries a tooltip.
+
+    Parameters
+    ----------
+    table : DataFrame
+        ``aggregate_projects(...).table``: ``plan`` and any of :data:`PROJECT_EVENTS`,
+        ``committed_cumulative`` and ``stated_total`` (counts).
+    source, title : str
+        The source line under the chart and its title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"plan": [3, 4], "approved": [29, None], "agreed": [None, 18],
+    ...                   "committed_cumulative": [29, 47], "stated_total": [None, 45]})
+    >>> fig = plot_projects(t)
+    >>> [float(round(b.get_x() + b.get_width() / 2, 6)) for b in fig.axes[0].patches]  # each on its tick
+    [0.0, 1.0]
+
+    """
+    plans = table["plan"].astype(int).tolist()
+    x = np.arange(len(plans))
+    events = [e for e in PROJECT_EVENTS if e in table and table[e].notna().any()]
+    fig, ax = plt.subplots(figsize=(9, 4.8))
+    drawn = {}
+    most = max((sum(pd.notna(table[e].iloc[i]) for e in events) for i in range(len(plans))), default=1)
+    width = 0.8 / max(most, 1)
+    for i, plan in enumerate(plans):
+        present = [e for e in events if pd.notna(table[e].iloc[i])]
+        for k, event in enumerate(present):  # only the events of this plan, centred on its tick
+            value = float(table[event].iloc[i])
+            fill, hatch = _look(PROJECT_EVENTS.index(event))
+            label = event if event not in drawn else "_nolegend_"
+            bar = ax.bar(x[i] + (k - (len(present) - 1) / 2) * width, value, width, color=fill, hatch=hatch,
+                         edgecolor="black", linewidth=0.6, label=label)[0]
+            drawn[event] = bar
+            ax.annotate(f"{value:,.0f}", (bar.get_x() + width / 2, value), ha="center", va="bottom",
+                        fontsize=7, xytext=(0, 2), textcoords="offset points")
+            _tooltip(fig, bar, f"{event}, {plan_tick(plan).replace(chr(10), ' ')}: {value:,.0f} projects")
+    lines = (("committed_cumulative", {"color": "black", "marker": "o"}, "committed by China, cumulative"),
+             ("stated_total", {"color": "black", "marker": "*", "markersize": 14, "linestyle": "none"},
+              "the source's own cumulative count"))
+    for column, style, label in lines:
+        if column in table and table[column].notna().any():
+            values = table[column].to_numpy(dtype=float)
+            ax.plot(x, values, label=label, **style)
+            for i in np.flatnonzero(~np.isnan(values)):
+                star = column == "stated_total"
+                if star or i == np.flatnonzero(~np.isnan(values))[-1]:  # the two counts to set side by side
+                    text = f"{values[i]:,.0f}" + (" (the source's count)" if star else "")
+                    ax.annotate(text, (x[i], values[i]), xytext=(9, -12 if star else 4),
+                                textcoords="offset points", fontsize=8, fontweight="bold")
+                dot = ax.scatter(x[i:i + 1], values[i:i + 1], s=1, color="black", alpha=0)
+                _tooltip(fig, dot, f"{label}, by the {plan_tick(plans[i]).replace(chr(10), ' ')}: "
+                                   f"{values[i]:,.0f} projects")
+    ax.set_xticks(x, [plan_tick(p) for p in plans])
+    ax.set_xlim(-0.6, len(plans) - 0.4)
+    ax.set_ylim(0, max(ax.get_ylim()[1], 1) * 1.15)
+    ax.set_title(title, loc="left")
+    ax.set_ylabel("projects (count)")
+    ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    add_source(fig, source)
+    return fig
