@@ -41,7 +41,7 @@ from aidcalc.publish.chart_style import (  # noqa: F401  (the public names of th
     styled,
     wrap_tick,
 )
-from aidcalc.publish.words import in_words
+from aidcalc.publish.words import currency_name, in_words
 
 
 @styled
@@ -173,6 +173,12 @@ def plot_grouped_bars(table: pd.DataFrame, category: str, series: list[str], *, 
     return fig
 
 
+def _singular(code: str) -> str:
+    """Return one unit of a currency in words ("US dollar", "ruble before the 1961 reform")."""
+    return {"USD": "US dollar", "CNY": "yuan", "RUB": "ruble"}.get(code) or \
+        currency_name(code).replace("rubles", "ruble", 1)
+
+
 def _tip(label: str, value: float, unit: str, low, high, evidence, i: int) -> str:
     """Return a bar's tooltip: its label, value with unit, range (when it has one) and the rows behind it.
 
@@ -286,7 +292,8 @@ def plot_implied_rates(conversions: pd.DataFrame, *, source: str = SOURCE_LINE,
 
     conv = conversions.dropna(subset=["implied_over_official"])
     year = decimal_years(parse_dates(conv["date"]))
-    pair = (conv["from_currency"] + " per " + conv["to_currency"]).fillna("rate printed in the source")
+    pair = (conv["from_currency"].map(currency_name, na_action="ignore") + " per "
+            + conv["to_currency"].map(_singular, na_action="ignore")).fillna("rate printed in the source")
     fig, ax = plt.subplots(figsize=(10.5, 5))
     ax.axhline(1, color="black", linewidth=1, label="official rate of the date")
     markers = "os^Dv<>p"
@@ -307,7 +314,11 @@ def plot_implied_rates(conversions: pd.DataFrame, *, source: str = SOURCE_LINE,
     ax.set_ylabel("implied rate / official rate (log scale)")
     ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
     fig.tight_layout(rect=(0, 0.04, 1, 1))
-    place_labels(ax, list(zip(year, ratios, strict=True)), [f"line {n}" for n in conv["line"]])
+    # one label per line of the source: conversions printed on one line sit on one spot
+    where = pd.DataFrame({"line": conv["line"].to_numpy(), "x": year, "y": np.log(ratios)})
+    spots = where.groupby("line", sort=True).agg(x=("x", "mean"), y=("y", "mean"), n=("x", "size"))
+    names = [f"line {line}" + (f" ({n} conversions)" if n > 1 else "") for line, n in spots["n"].items()]
+    place_labels(ax, list(zip(spots["x"], np.exp(spots["y"]), strict=True)), names)
     add_source(fig, source)
     return fig
 
