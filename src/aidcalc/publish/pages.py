@@ -218,8 +218,8 @@ def chart_figure(svg: str, prefix: str, name: str = "") -> str:
     svg = new + svg[root.end():]
     caption = re.search(rf'<title id="{re.escape(prefix)}-chart-title">(.*?)</title>', svg, re.S)
     shown = caption[1] if caption else html.escape(name.replace("_", " "))
-    return (f'<figure class="chart">{svg}<figcaption>{shown}. Hover over (or tap) a bar or point for its '
-            f'value, range and rows; the chart as a file: <a href="{html.escape(name)}.svg">SVG</a>, '
+    return (f'<figure class="chart" tabindex="0">{svg}<figcaption>{shown}. Hover over (or tap) a bar or point '
+            f'for its value, range and rows; the chart as a file: <a href="{html.escape(name)}.svg">SVG</a>, '
             f'<a href="{html.escape(name)}.png">PNG</a>.</figcaption></figure>')
 
 
@@ -355,6 +355,8 @@ def render_page(executed_ipynb, *, title: str | None = None, parameter_set: str 
     body = words.link_rows(body, evidence_href)
     # a table wider than the screen scrolls in its box: the box takes the keyboard's focus too
     body = re.sub(r'<div class="(output_html[^"]*)">', r'<div class="\1" tabindex="0">', body)
+    if any(r["name"] == "price_basis" and r["value"] != "constant" for r in rows):
+        rows = [r for r in rows if r["name"] != "price_year"]  # a year of constant prices only with them
     choices = [{"words": words.PARAMETER_WORDS.get(r["name"], r["name"].replace("_", " ")).capitalize(),
                 "value": words.value_in_words(r["name"], r["value"])} for r in rows]
     given = ", ".join(f"{r['name']} = {_value(r['value'])}" for r in rows if r["set"])

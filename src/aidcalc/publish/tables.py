@@ -85,6 +85,18 @@ class PresentedTable:
     __repr__ = __str__
 
 
+def _breakable(text: str, kind: str) -> str:
+    """Let a long number break after its thousands separators, when a printed page is too narrow.
+
+    Examples
+    --------
+    >>> _breakable("125,012,501", "num"), _breakable("a, b", "long")
+    ('125,<wbr>012,<wbr>501', 'a, b')
+
+    """
+    return text.replace(",", ",<wbr>") if kind == "num" else text
+
+
 def _plan_labeller(data=None):
     from aidcalc.evidence.plans import load_plans, plan_label
 
@@ -268,7 +280,8 @@ def format_table(table: pd.DataFrame, unit: str | None = None, money_columns=Non
     out.append("<thead><tr>" + "".join(cells) + "</tr></thead><tbody>")
     for tds in rows_html:
         out.append("<tr>" + "".join(
-            f'<td class="{c.strip()}">{finish(html.escape(v), True)}</td>' for v, c in tds) + "</tr>")
+            f'<td class="{c.strip()}">{_breakable(finish(html.escape(v), True), c)}</td>' for v, c in tds)
+                   + "</tr>")
     out.append("</tbody></table>")
     if footnotes:
         out.append('<div class="aidcalc-notes">' + "".join(
