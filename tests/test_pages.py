@@ -162,7 +162,7 @@ def test_a_saved_chart_is_inlined_as_svg_with_its_description(tmp_path):
     nbformat.write(nb, path)
     html = pages.render_page(path)
     assert "data:image/png" not in html  # the SVG replaces the PNG
-    assert '<figure class="chart"><svg' in html and 'role="img"' in html
+    assert '<figure class="chart" tabindex="0"><svg' in html and 'role="img"' in html
     # 348e6 with its range 314.6e6 to 778.6e6, in the tooltip of the bar and in the description
     assert "China, 3rd plan 1961-65: 348 m USD (range 315 m to 779 m USD); rows: L0021 (line 2727)" in html
     assert 'aria-labelledby="chart6-aid_by_plan-chart-title chart6-aid_by_plan-chart-desc"' in html
