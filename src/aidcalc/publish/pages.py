@@ -219,7 +219,8 @@ def chart_figure(svg: str, prefix: str, name: str = "") -> str:
     caption = re.search(rf'<title id="{re.escape(prefix)}-chart-title">(.*?)</title>', svg, re.S)
     shown = caption[1] if caption else html.escape(name.replace("_", " "))
     return (f'<figure class="chart" tabindex="0">{svg}<figcaption>{shown}. Hover over (or tap) a bar or '
-            f'point for its value, range and rows; the chart as a file: <a href="{html.escape(name)}.svg">SVG</a>, '
+            f'point for its value, range and rows; the chart as a file: '
+            f'<a href="{html.escape(name)}.svg">SVG</a>, '
             f'<a href="{html.escape(name)}.png">PNG</a>.</figcaption></figure>')
 
 
