@@ -90,7 +90,7 @@ def test_the_evidence_appendix_cites_each_row_by_chapter_footnote_and_archive(tm
     # loans.csv L0021: line 2727, footnote 96, archive AQSH, F.14, AP-MPKK, V. 1961, D1; chapter two starts at 1952
     seeds = (paths.SEEDS_DIR / "003_d1637f23de3fa7fb.txt").exists()
     chapter = "ch. 2, " if seeds else ""
-    assert (f"Marku, Sino-Albanian Relations During the Cold War, 1949-1978 (PhD thesis), {chapter}n. 96, "
+    assert (f"Marku, Sino-Albanian Relations During the Cold War (PhD thesis), {chapter}n. 96, "
             "citing AQSH, F.14, AP-MPKK, V. 1961, D1; line 2727") in entry
     assert "“500 million rubles”" in entry
     assert "500,000,000 rubles before the 1961 reform" in entry

@@ -55,7 +55,8 @@ def short_citation(source_id: str, sources: pd.DataFrame) -> str:
     name = author.split(",")[0] if "," in author else (author.split()[-1] if author else "")
     if author and len(author.split()) > 3 and "," not in author:
         name = author  # an institution, not a person
-    title = re.split(r"[:(]", str(row.get("title", "")))[0].strip()
+    # the short title: up to a date or a subtitle
+    title = re.split(r"[:(,]", str(row.get("title", "")))[0].strip()
     words = title.split()
     title = " ".join(words[:8]) + ("…" if len(words) > 8 else "")
     kind = str(row.get("kind", "")).split("(")[0].strip()
