@@ -112,7 +112,8 @@ def plot_grouped_bars(table: pd.DataFrame, category: str, series: list[str], *, 
         vals = table[col].to_numpy(dtype=float)
         low, high = _column(table, f"{col}_low"), _column(table, f"{col}_high")
         evidence = table[f"{col}_evidence"].tolist() if f"{col}_evidence" in table else [None] * n
-        note = table[f"{col}_note"].tolist() if f"{col}_note" in table else [""] * n
+        note = [in_words(t) if isinstance(t, str) else t
+                for t in (table[f"{col}_note"].tolist() if f"{col}_note" in table else [""] * n)]
         pos = x + (k - (len(series) - 1) / 2) * width
         known = ~np.isnan(vals)  # a missing value gets no bar, never a zero-height one
         fill, hatch = (looks or {}).get(name) or _look(k)

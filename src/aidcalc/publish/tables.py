@@ -210,7 +210,9 @@ def format_table(table: pd.DataFrame, unit: str | None = None, money_columns=Non
             s = v / scale
             if scale == 1:
                 return f"{round(s):,}" if abs(s) >= 100 else _decimal(s, 2, trim=False)
-            return _decimal(s, 1, trim=False) if abs(s) >= 0.05 or s == 0 else _significant(s, 2)
+            if 0 < abs(s) < 0.05:  # one decimal for every amount in millions: never -0.0, never 0.0072
+                return "<0.1" if s > 0 else ">−0.1"
+            return _decimal(s, 1, trim=False)
         if kind == "money_per_person":
             return _decimal(v, 2, trim=False)
         if kind == "share":

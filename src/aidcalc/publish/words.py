@@ -172,6 +172,8 @@ def in_words(text: str) -> str:
     'L0021 read as rubles after the 1961 reform (under 0.1 million)'
     >>> in_words("A0017 read amount=266218 (+265,951.782)")
     'A0017 read as 266,218 (the separator read as thousands) (+265,952)'
+    >>> in_words("rests on interval rate rows R048")
+    'rests on an exchange rate known only within an interval (rate R048)'
     >>> in_words("L0012 at the source-implied rate; 500 RUB_old")
     'L0012 at the rate the source’s own conversions imply; 500 rubles before the 1961 reform'
 
@@ -186,6 +188,8 @@ def in_words(text: str) -> str:
 
     text = MOVE.sub(move, text)
     text = text.replace("at the source-implied rate", "at the rate the source’s own conversions imply")
+    text = re.sub(r"rests on interval rate rows? (R\d+(?:,? R\d+)*)",
+                  r"rests on an exchange rate known only within an interval (rate \1)", text)
     text = re.sub(r"\bRUB_(old|new)\b", lambda m: currency_name(m[0]), text)
     return text
 
