@@ -94,3 +94,12 @@ def test_the_thesis_is_cited_with_its_author_and_title_as_sources_csv_gives_them
     assert THESIS["title"] == row["title"]
     assert f"{THESIS['authors'][0]['given-names']} {THESIS['authors'][0]['family-names']}" == row["author"]
     assert THESIS["thesis-type"] == row["kind"]
+
+
+def test_the_thesis_names_its_university_and_year_as_its_repository_record_gives_them():
+    # Lingnan Scholars (the university's repository) records it as a PhD thesis of Lingnan
+    # University; the year, 2017, is the author's own account of the degree (data/sources.csv notes both)
+    row = next(s for s in SOURCES if s["id"] == "marku_thesis")
+    assert "Lingnan University" in row["citation"] and "2017" in row["citation"]
+    assert row["url"].startswith("https://scholars.ln.edu.hk/")
+    assert THESIS["institution"]["name"].startswith("Lingnan University") and THESIS["year"] == 2017

@@ -9,12 +9,12 @@ from __future__ import annotations
 from aidcalc import paths
 from aidcalc.errors import DataValidationError, missing_modules, require_extra
 from aidcalc.evidence.audit import load_claims
-from aidcalc.tables.context import open_data
+from aidcalc.tables.context import DataLike, open_data
 from aidcalc.tables.reader import EVIDENCE_TABLES, row_lines
 from aidcalc.tables.rules import check_source_lines
 
 
-def validate_all(data=None, standard: bool | None = None) -> dict[str, int]:
+def validate_all(data: DataLike = None, standard: bool | None = None) -> dict[str, int]:
     """Validate every table of the data package; return the row count of each.
 
     With ``standard`` (by default, wherever the extra ``validate`` is installed), the package is
@@ -60,7 +60,7 @@ def validate_all(data=None, standard: bool | None = None) -> dict[str, int]:
     return counts
 
 
-def skipped_checks(data=None, standard: bool | None = None) -> list[str]:
+def skipped_checks(data: DataLike = None, standard: bool | None = None) -> list[str]:
     """Return, in words, the checks :func:`validate_all` with the same arguments could not make here.
 
     The line of each row is held against its source file only where that file is in
