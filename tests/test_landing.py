@@ -34,7 +34,8 @@ def reports(tmp_path):
 def test_index_leads_with_chinas_total_and_one_finding_per_report(reports):
     index = landing.write_index(reports, generated="2026-11-25 09:00 UTC")
     html = index.read_text()
-    assert index == reports / "index.html" and (reports / "evidence.html").exists()
+    assert index == reports / "index.html"
+    assert 'href="01_aid_by_plan/default/evidence.html"' in html  # the appendix beside the first page
     findings = html[html.index('class="findings"'):html.index('class="report"')]
     # 20,000,000 + 348,095,835 + 873,460,449 = 1,241,556,284; lows 20 + 314.6 + 520.0, highs 20 + 778.6 + 874.7
     assert "<strong>1,241.6</strong> million US dollars" in findings

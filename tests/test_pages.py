@@ -142,8 +142,8 @@ def test_every_table_gets_a_caption_and_every_row_id_a_link(tmp_path):
     html = pages.render_page(path)
     assert "<caption>Table 1. Requested and committed</caption>" in html
     # the range note in words, each row id a link to its entry in the evidence appendix
-    assert ('<a class="row" href="../../evidence.html#L0032">L0032</a> read as part of '
-            '<a class="row" href="../../evidence.html#L0034">L0034</a> (−33.3 million)') in html
+    assert ('<a class="row" href="evidence.html#L0032">L0032</a> read as part of '
+            '<a class="row" href="evidence.html#L0034">L0034</a> (−33.3 million)') in html
 
 
 def test_a_saved_chart_is_inlined_as_svg_with_its_description(tmp_path):
@@ -180,6 +180,8 @@ def test_write_page_puts_the_html_beside_the_notebook(tmp_path):
     path = executed_notebook(tmp_path / "01_aid_by_plan" / "default")
     out = pages.write_page(path)
     assert out == path.with_suffix(".html") and out.read_text().startswith("<!doctype html>")
+    # the appendix its row ids link to is beside it: a run folder holds everything its page links
+    assert 'id="L0021"' in (path.parent / "evidence.html").read_text()
 
 
 def test_strip_remote_keeps_local_scripts():

@@ -4,8 +4,8 @@ Someone who never ran the project reads the findings here (``reports/index.html`
 screen: China's committed aid in all with its range, plan by plan, and one sentence per report
 with its key figure (tonnes delivered against the source's statement, projects against the
 source's count, claims that hold, independent figures that agree). Every report's page is written
-by :mod:`aidcalc.publish.pages`; this module also writes the evidence appendix
-(``reports/evidence.html``) every row id links to.
+by :mod:`aidcalc.publish.pages`, with the evidence appendix every row id links to beside it
+(``<notebook>/<set>/evidence.html``, written by :func:`write_appendix`).
 
 A run may save a headline of its own as ``headline.json`` in its folder (the reconciliation of
 China's total with China's own accounts, for one); the landing page then leads with it. Its
@@ -293,14 +293,16 @@ def render_index(reports_dir, manifest: dict | None = None, *, generated: str | 
     aid = next((r["aid"] for r in reports if r["aid"]), None)
     generated = generated or datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     date = max(seen["dates"]) if seen["dates"] else generated[:10]
-    return site.render("index.html.j2", date=date, evidence_href="evidence.html",
+    appendix = next((f"{stem}/{f.name}/evidence.html" for stem, folders in runs.items() for f in folders
+                     if (f / "evidence.html").exists()), None)
+    return site.render("index.html.j2", date=date, evidence_href=appendix,
                        page_title=f"aidcalc reports · {site.PROJECT}", reports=reports, aid=aid,
                        headline=headline(runs), made=", ".join(sorted(seen["dates"])) or "unknown",
                        digests=sorted(seen["digests"]), generated=generated)
 
 
 def write_index(reports_dir, manifest: dict | None = None, *, generated: str | None = None) -> Path:
-    """Write ``reports_dir/index.html`` (the findings, each report, its files) and ``evidence.html``.
+    """Write ``reports_dir/index.html``: the findings, what each report answers and its files.
 
     Parameters
     ----------
@@ -322,12 +324,30 @@ def write_index(reports_dir, manifest: dict | None = None, *, generated: str | N
     reports_dir = Path(reports_dir)
     index = reports_dir / "index.html"
     index.write_text(render_index(reports_dir, manifest, generated=generated), encoding="utf-8")
-    write_appendix(reports_dir, generated=generated)
     return index
 
 
-def write_appendix(reports_dir, *, generated: str | None = None, data=None) -> Path:
-    """Write ``reports_dir/evidence.html``: every evidence row, its source lines, reading and citation."""
+def write_appendix(folder, *, generated: str | None = None, data=None,
+                   home: str | None = "../../index.html") -> Path:
+    """Write ``folder/evidence.html``: every evidence row, its source lines, reading and citation.
+
+    Parameters
+    ----------
+    folder : path
+        Where the appendix goes: a run's folder, beside its page.
+    generated : str, optional
+        When it was written (default: now, UTC).
+    data : DataContext or path, optional
+        The data whose rows it lists (default: the packaged tables).
+    home : str or None
+        The link back to the landing page.
+
+    Returns
+    -------
+    Path
+        The page written.
+
+    """
     from aidcalc.publish import site
     from aidcalc.publish.appendix import evidence_rows
     from aidcalc.tables.context import open_data
@@ -335,9 +355,9 @@ def write_appendix(reports_dir, *, generated: str | None = None, data=None) -> P
     data = open_data(data)
     rows = evidence_rows(data)
     generated = generated or datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    target = Path(reports_dir) / "evidence.html"
+    target = Path(folder) / "evidence.html"
     target.write_text(site.render(
-        "evidence.html.j2", date=generated[:10], data=data, home="index.html", evidence_href="evidence.html",
+        "evidence.html.j2", date=generated[:10], data=data, home=home, evidence_href="evidence.html",
         page_title="Evidence appendix · aidcalc", rows=rows, tables=sorted({r["table"] for r in rows}),
         generated=generated, digest=data.digest), encoding="utf-8")
     return target

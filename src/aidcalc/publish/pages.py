@@ -31,6 +31,8 @@ STARTS_REPORT = re.compile(r"\bstart_report\(")
 SAVES_CHART = re.compile(r"save_figure\(\s*\w+\s*,\s*[\"'](?P<name>[^\"']+)[\"']")
 #: The line ``ReportSession.describe()`` prints; the page header says the same.
 DESCRIBE = re.compile(r"^Parameters: .*Run on \d{4}-\d{2}-\d{2} with data (?P<digest>\w+)\.\s*$", re.M)
+#: The evidence appendix beside every page (:func:`aidcalc.publish.landing.write_appendix`).
+EVIDENCE = "evidence.html"
 #: What a link to each kind of file is called.
 KINDS = {".html": "page", ".ipynb": "notebook", ".csv": "table (CSV)", ".svg": "chart (SVG)",
          ".png": "chart (PNG)"}
@@ -290,7 +292,8 @@ def _value(value) -> str:
 def _file_links(folder: Path, exclude: set[str], base: str = "") -> list[tuple[str, str, str]]:
     """Return (kind, name, href) for the run's files, page and notebook first, then by kind."""
     order = list(KINDS)
-    files = [p for p in folder.iterdir() if p.is_file() and p.suffix in KINDS and p.name not in exclude]
+    files = [p for p in folder.iterdir()
+             if p.is_file() and p.suffix in KINDS and p.name not in exclude and p.name != EVIDENCE]
     files.sort(key=lambda p: (order.index(p.suffix), p.name))
     return [(KINDS[p.suffix], p.name, base + p.name) for p in files]
 
@@ -298,7 +301,7 @@ def _file_links(folder: Path, exclude: set[str], base: str = "") -> list[tuple[s
 def render_page(executed_ipynb, *, title: str | None = None, parameter_set: str | None = None,
                 params: dict | None = None, data_digest: str | None = None,
                 run_date: str | None = None, index_href: str | None = "../../index.html",
-                evidence_href: str = "../../evidence.html") -> str:
+                evidence_href: str = EVIDENCE) -> str:
     """Render an executed report notebook as a self-contained article (HTML).
 
     Parameters
@@ -318,7 +321,8 @@ def render_page(executed_ipynb, *, title: str | None = None, parameter_set: str 
     index_href : str or None
         The link back to the landing page (none when ``None``).
     evidence_href : str
-        The evidence appendix (written with the landing page), where every row id links.
+        The evidence appendix, where every row id links (:func:`write_page` writes it beside
+        the page, so that every run folder is complete on its own).
 
     Returns
     -------
@@ -370,10 +374,18 @@ def render_page(executed_ipynb, *, title: str | None = None, parameter_set: str 
 
 
 def write_page(executed_ipynb, **kwargs) -> Path:
-    """Render ``executed_ipynb`` (see :func:`render_page`) into the ``.html`` beside it."""
+    """Render ``executed_ipynb`` (see :func:`render_page`) into the ``.html`` beside it, with its appendix.
+
+    The evidence appendix every row id of the page links to is written beside it
+    (:data:`EVIDENCE`), so that a run folder holds everything its page links.
+    """
+    from aidcalc.publish.landing import write_appendix
+
     path = Path(executed_ipynb)
     target = path.with_suffix(".html")
     target.write_text(render_page(path, **kwargs), encoding="utf-8")
+    write_appendix(path.parent, home=kwargs.get("index_href", "../../index.html"),
+                   generated=kwargs.get("run_date"))
     return target
 
 
