@@ -156,7 +156,14 @@ def _goods(excluded: pd.DataFrame) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
 
 
 def _arms_value(row: pd.Series, basis: Basis, data) -> dict:
-    """Value the accepted arms list: official rates; the clearing rate (low); the account rate's high end."""
+    """Value a ruble arms commitment: official rates; the clearing rate (low); the account rate's high end.
+
+    A yuan commitment is valued at the official rates only (its yuan need no ruble rate).
+    """
+    if row["unit"] == "CNY":
+        value = convert(float(row["amount"]), "CNY", row["date"], to=basis, data=data).value
+        return {"documented": value, "documented_low": value, "documented_high": value,
+                "low_by": "", "high_by": ""}
     rates = data.table("rates").set_index("id")
     central = convert(float(row["amount"]), "RUB", row["date"], to=basis, data=data).value
     clearing = convert(float(row["amount"]), "RUB", row["date"], to="CNY", rate_type="clearing", via="direct",
@@ -178,9 +185,9 @@ def _arms(arms: pd.DataFrame, basis: Basis, data) -> tuple[dict, pd.DataFrame, p
     value = given & (arms["category"] == "arms_value") & arms["part_of"].isna()
     tonnes = given & (arms["category"] == "arms_tonnage") & (arms["event"] == "stated_total")
     counted = arms[value | tonnes].assign(reconciled_as="arms")
-    if value.sum() != 1:
-        raise AssertionError(f"one valued arms commitment expected, found {sorted(arms.loc[value, 'id'])}")
-    row = _arms_value(arms[value].iloc[0], basis, data)
+    each = [_arms_value(r, basis, data) for _, r in arms[value].iterrows()]
+    row = {k: sum(e[k] for e in each) for k in ("documented", "documented_low", "documented_high")}
+    row.update(low_by="; ".join(e["low_by"] for e in each), high_by="; ".join(e["high_by"] for e in each))
     items = arms[given & (arms["category"] == "arms_items") & arms["event"].isin(("promised", "agreed"))]
     listed = "; ".join(f"{a:,.0f} {i} ({r})" for r, a, i in zip(items["id"], items["amount"], items["item"],
                                                                   strict=True))
