@@ -126,3 +126,19 @@ def test_a_second_valued_arms_commitment_is_added_with_its_own_value(data_copy):
     arms = reconcile_china_total(data=data_copy).table.set_index("category").loc["arms"]
     # 3e9 yuan of 1972 at 2.245 per USD (R023) on top of 650e6 rubles / 0.90
     assert arms["documented"] == pytest.approx(650e6 / 0.90 + 3e9 / 2.245)
+
+
+def test_the_chart_draws_each_valued_category_twice_with_its_whiskers():
+    from aidcalc.publish.charts import plot_china_total
+
+    fig = plot_china_total(USD.table)
+    ax = fig.axes[0]
+    bars = [p for p in ax.patches if p.get_width() > 0]
+    # loans, cash, arms and the total, each as the thesis has it and as China's account has it
+    assert len(bars) == 2 * 4
+    widths = sorted(round(p.get_width(), 6) for p in bars)
+    assert round(5e9 / 1e9, 6) in widths  # China's total: about 5 billion dollars (I0021)
+    assert round(TABLE.loc["total", "documented"] / 1e9, 6) in widths
+    labels = [t.get_text() for t in ax.texts]
+    assert any(text.startswith(f"{TABLE.loc['total', 'share']:.0f}% (") for text in labels)
+    assert "billion USD" in ax.get_xlabel()
