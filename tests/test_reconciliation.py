@@ -142,3 +142,14 @@ def test_the_chart_draws_each_valued_category_twice_with_its_whiskers():
     labels = [t.get_text() for t in ax.texts]
     assert any(text.startswith(f"{TABLE.loc['total', 'share']:.0f}% (") for text in labels)
     assert "billion USD" in ax.get_xlabel()
+
+
+def test_the_key_figure_is_one_row_with_its_ranges_and_the_sentence_a_page_quotes():
+    from aidcalc.evidence.reconciliation import key_figure
+
+    row = key_figure(USD).iloc[0]
+    total = TABLE.loc["total"]
+    assert (row["documented"], row["share_low"], row["share_high"]) == pytest.approx(
+        (total["documented"], total["share_low"], total["share_high"]))
+    assert row["china"] == 5e9 and row["currency"] == "USD"
+    assert f"{total['share']:.0f}% of the 5.00 billion" in row["sentence"]

@@ -280,3 +280,32 @@ def reconcile_china_total(to="USD", *, data=None) -> Reconciliation:
     checked = Aggregation(table, counted, left_out, unit=basis.currency,
                           n_input=len(data.table("loans")) + len(arms_table), basis=basis)
     return Reconciliation(table, total, checked, basis)
+
+
+def key_figure(reconciliation: Reconciliation) -> pd.DataFrame:
+    """Return the headline as one row: the documented total, China's own, the share, each with its range.
+
+    Columns: ``documented``, ``documented_low``, ``documented_high``, ``china``, ``china_low``,
+    ``china_high`` (in the reconciliation's currency), ``share``, ``share_low``, ``share_high``
+    (percent), ``currency`` and ``sentence`` (the figure in words, for a page to quote).
+
+    Examples
+    --------
+    >>> row = key_figure(reconcile_china_total()).iloc[0]
+    >>> row["sentence"][:60]
+    'The thesis documents 3.08 billion USD of China's aid to Alba'
+
+    """
+    total = reconciliation.table.set_index("category").loc["total"]
+    columns = ["documented", "documented_low", "documented_high", "china", "china_low", "china_high",
+               "share", "share_low", "share_high"]
+    row = {c: float(total[c]) for c in columns}
+    unit = reconciliation.basis.currency
+    own = reconciliation.china_total["central_by"]
+    row["currency"] = unit
+    row["sentence"] = (
+        f"The thesis documents {row['documented'] / 1e9:.2f} billion {unit} of China's aid to Albania, "
+        f"1954-78 ({row['documented_low'] / 1e9:.2f}-{row['documented_high'] / 1e9:.2f} billion by its "
+        f"readings): {row['share']:.0f}% of the {row['china'] / 1e9:.2f} billion China itself "
+        f"reported giving ({own}), {row['share_low']:.0f}-{row['share_high']:.0f}% over both ranges.")
+    return pd.DataFrame([row])
