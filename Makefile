@@ -13,17 +13,21 @@ STAMP := $(VENV)/.installed-stamp
 help:  ## List the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
+# quiet apart from one line per step: pip speaks only of errors (-qq), not of the warnings a
+# machine's own pip configuration may give (an index folder that lacks a package, say)
 $(STAMP): pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	$(BIN)/python -m ipykernel install --sys-prefix --name aidcalc --display-name "Python (aidcalc)" >/dev/null
+	@test -x $(BIN)/python || { echo "setup: creating $(VENV) with $(PYTHON)"; $(PYTHON) -m venv $(VENV); }
+	@echo "setup: installing aidcalc with every extra and the dev tools into $(VENV) (about a minute)"
+	@$(BIN)/python -m pip install -qq --upgrade pip
+	@$(BIN)/python -m pip install -qq -e '.[dev]'
+	@$(BIN)/python -m ipykernel install --sys-prefix --name aidcalc --display-name "Python (aidcalc)" >/dev/null
 	@touch $(STAMP)
+	@echo "setup: done; the kernel \"Python (aidcalc)\" is registered in $(VENV)"
 
 setup: $(STAMP)  ## Create .venv and install the project into it
 
 report: $(STAMP)  ## Regenerate every report under reports/
-	$(BIN)/aidcalc report
+	@$(BIN)/aidcalc report
 
 lint: $(STAMP)  ## Lint the package, tests, benchmarks and notebooks
 	$(BIN)/ruff check .

@@ -8,7 +8,13 @@ from aidcalc import cli
 def test_report_passes_its_options_to_run_reports():
     with patch("aidcalc.report.runner.run_reports", return_value={"a/default": 1.0}) as run:
         assert cli.main(["report", "--jobs", "1", "--only", "01_aid_by_plan", "--no-progress"]) == 0
-    run.assert_called_once_with(None, None, only=["01_aid_by_plan"], jobs=1, progress=False)
+    run.assert_called_once_with(None, None, only=["01_aid_by_plan"], jobs=1, progress=False, force=False)
+
+
+def test_report_force_reruns_what_did_not_change():
+    with patch("aidcalc.report.runner.run_reports", return_value={}) as run:
+        assert cli.main(["report", "--force", "--no-progress"]) == 0
+    assert run.call_args.kwargs["force"] is True
 
 
 def test_convert_prints_the_value_and_the_rate_rows(capsys):

@@ -1,12 +1,15 @@
 """The data context: one per folder, frames handed out as copies, a changed copy of data/ read as changed."""
 
 import csv
+import json
+import os
 from pathlib import Path
 
 import pytest
 
 from aidcalc import convert, load_rate_table, open_data, run_audit
-from aidcalc.errors import DataNotFoundError
+from aidcalc.errors import DataNotFoundError, DataValidationError
+from aidcalc.tables.context import DataContext
 
 
 def _set_rate(folder: Path, rate_id: str, value: str) -> None:
@@ -80,3 +83,57 @@ def test_an_unwritable_validation_cache_is_said_once_and_loading_still_works(tmp
     assert len(frame) == 7  # the seven plans, 1951-55 to 1981-85
     said = [str(w.message) for w in caught if "validation cache" in str(w.message)]
     assert len(said) == 1 and "AIDCALC_CACHE" in said[0]
+
+
+@pytest.mark.parametrize("racy_window_ns", [None, 0])
+def test_an_edit_that_keeps_size_and_modification_time_is_seen(data_copy, monkeypatch, racy_window_ns):
+    # 4.00 -> 4.50 keeps the file's size; os.utime then restores its modification time, as an
+    # editor or a sync tool may. With the window at 0 only the change time can tell.
+    import time
+
+    from aidcalc.tables import context
+
+    if racy_window_ns is not None:
+        monkeypatch.setattr(context, "_RACY_NS", racy_window_ns)
+    data = context.DataContext(data_copy)
+    assert load_rate_table(data).rates.set_index("id").loc["R002", "currency_per_base"] == 4.00
+    path = data_copy / "rates.csv"
+    before = path.stat()
+    time.sleep(0.02)  # let a coarse file-system clock tick: the change time must move
+    _set_rate(data_copy, "R002", "4.50")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert (path.stat().st_size, path.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    assert load_rate_table(data).rates.set_index("id").loc["R002", "currency_per_base"] == 4.50
+    assert convert(80e6, "RUB_old", "1956", data=data).value == pytest.approx(80e6 / 4.50)
+
+
+def _move_table(folder: Path, name: str, new_path: str) -> Path:
+    descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    for resource in descriptor["resources"]:
+        if resource["name"] == name:
+            resource["path"] = new_path
+    (folder / "datapackage.json").write_text(json.dumps(descriptor, indent=2), encoding="utf-8")
+    target = folder / new_path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}.csv").rename(target)
+    return target
+
+
+def test_a_table_at_a_path_other_than_its_name_is_validated_after_an_edit(data_copy):
+    # the validation cache remembers the loaded table; then its file, at the path the package
+    # descriptor gives it, gets a negative amount (L0001, -6000000): a fresh context (as in a new
+    # process) must validate it again, not trust the cache of the unchanged loans.csv name
+    moved = _move_table(data_copy, "loans", "tables/loans-edition.csv")
+    assert len(DataContext(data_copy).table("loans")) > 0
+    text = moved.read_text(encoding="utf-8")
+    moved.write_text(text.replace(",6000000,USD,", ",-6000000,USD,", 1), encoding="utf-8")
+    with pytest.raises(DataValidationError, match=r"loans-edition\.csv"):
+        DataContext(data_copy).table("loans")
+
+
+def test_a_validation_cache_file_that_is_not_utf8_does_not_break_loading(data_copy, tmp_path, monkeypatch):
+    monkeypatch.setenv("AIDCALC_CACHE", str(tmp_path / "cache"))
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "cache" / "validated.txt").write_bytes(b"\xff\xfe not utf-8 \x80\n")
+    assert len(DataContext(data_copy).table("plans")) == 7  # the seven plans, 1951-55 to 1981-85
+    assert len(DataContext(data_copy).table("plans")) == 7, "and again, the cache now appended to"

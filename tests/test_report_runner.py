@@ -284,3 +284,63 @@ def test_a_notebook_folder_emptied_by_hand_is_not_carried_into_the_next_run(tiny
     tiny.run(only=["a"])
     assert check_consistent(tiny.reports) == {"a/default": "two", "a/extra": "two-extra"}
     assert not os.path.lexists(tiny.reports / "b")
+
+
+def manifest_of(reports: Path) -> dict:
+    return json.loads((reports / "manifest.json").read_text())
+
+
+def test_a_rerun_with_nothing_changed_reuses_every_run_and_executes_none(tiny):
+    tiny.run()  # the copied notebooks are new files (new cell ids): every run executes once
+    before = {f: (tiny.reports / f / "out.txt").stat().st_ino for f in ("a/default", "a/extra", "b/default")}
+    assert tiny.run() == {}, "nothing executed"
+    manifest = manifest_of(tiny.reports)
+    assert manifest["reused"] == ["a/default", "a/extra", "b/default"]
+    assert all(run["reused"] for run in manifest["runs"].values())
+    assert {f: (tiny.reports / f / "out.txt").stat().st_ino for f in before} == before, "hard-linked, not rerun"
+    assert check_consistent(tiny.reports) == {"a/default": "one", "a/extra": "one-extra", "b/default": "one"}
+    check_clean(tiny.reports)
+    assert set(tiny.run(force=True)) == {"a/default", "a/extra", "b/default"}, "--force runs everything"
+    assert manifest_of(tiny.reports)["reused"] == []
+
+
+def change_data(tiny, monkeypatch, data_copy):
+    (data_copy / "plans.csv").write_text((data_copy / "plans.csv").read_text() + "\n")
+
+
+def change_notebook(tiny, monkeypatch, data_copy):
+    write_notebook(tiny.notebooks, "b", body=WRITE + "\n# the same output, another notebook")
+
+
+def change_parameters(tiny, monkeypatch, data_copy):
+    spec = yaml.safe_load(tiny.config.read_text())
+    spec["parameter_sets"]["extra"]["tag"] = "other-extra"
+    tiny.config.write_text(yaml.safe_dump(spec))
+
+
+def change_package(tiny, monkeypatch, data_copy):
+    from aidcalc.report import runner
+
+    monkeypatch.setattr(runner, "_version", lambda: "0.0.0+another")
+
+
+@pytest.mark.parametrize(("change", "rerun"), [
+    (change_data, {"a/default", "a/extra", "b/default"}),
+    (change_notebook, {"b/default"}),
+    (change_parameters, {"a/extra"}),
+    (change_package, {"a/default", "a/extra", "b/default"}),
+])
+def test_a_change_to_data_notebook_parameters_or_package_reruns_what_it_affects(
+        tiny, monkeypatch, data_copy, change, rerun):
+    monkeypatch.setenv("AIDCALC_DATA", str(data_copy))
+    tiny.run()
+    change(tiny, monkeypatch, data_copy)
+    assert set(tiny.run()) == rerun
+    manifest = manifest_of(tiny.reports)
+    assert set(manifest["reused"]) == {"a/default", "a/extra", "b/default"} - rerun
+    for folder in rerun:
+        assert "reused" not in manifest["runs"][folder]
+        assert manifest["runs"][folder]["data_digest"] == data_digest(data_copy)
+    tags = check_consistent(tiny.reports)
+    assert tags["a/extra"] == ("other-extra" if change is change_parameters else "one-extra")
+    check_clean(tiny.reports)

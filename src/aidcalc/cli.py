@@ -1,13 +1,22 @@
-"""Command line: parses arguments and calls the same functions a notebook or test calls."""
+"""The ``aidcalc`` command: the toolkit's functions from a shell (``aidcalc --help``)."""
 
 from __future__ import annotations
 
 import argparse
 import os
 import sys
+from pathlib import Path
 
+from aidcalc import paths
 from aidcalc.errors import AidcalcError
 from aidcalc.money.basis import RATE_BASES, REDENOMINATIONS, VIAS
+
+DESCRIPTION = """\
+Convert amounts of Chinese, Soviet, Albanian and US currency of 1947-1978 at a date, with the
+rows of the rate table each conversion used; sum the aid figures of the sources by plan, saying
+which rows were counted and why the rest were left out; check the tables and the sources'
+own arithmetic; and regenerate the reports. Every figure names its source and line.
+"""
 
 EPILOG = """\
 examples:
@@ -23,10 +32,13 @@ examples:
   aidcalc report                             every notebook, every parameter set (notebooks/reports.yaml)
   aidcalc report --only 01_aid_by_plan       one notebook; the others' reports are kept as they are
   aidcalc report --jobs 1 --no-progress      one kernel at a time, no progress bar (logs, CI)
+  aidcalc report --force                     run every notebook, even those with nothing changed
   aidcalc report --config my.yaml --reports-dir /tmp/reports
 
 reports/index.html links every run; reports/manifest.json records the data digest, the parameters
-and the date of each. A run that fails or is stopped leaves the previous reports in place.
+and the date of each. A run whose data, notebook, parameters and package are those of its last
+good run is not executed again: its report is reused (listed under "reused" in the manifest).
+A run that fails or is stopped leaves the previous reports in place.
 """
 
 CONVERT_EPILOG = """\
@@ -65,10 +77,13 @@ def _at_least_one(text: str) -> int:
     return value
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Return the argument parser for the ``aidcalc`` command."""
+def build_parser(prog: str = "aidcalc") -> argparse.ArgumentParser:
+    """Return the argument parser for the ``aidcalc`` command, named ``prog`` in its messages."""
+    import aidcalc
+
     raw = argparse.RawDescriptionHelpFormatter
-    parser = argparse.ArgumentParser(prog="aidcalc", description=__doc__, epilog=EPILOG, formatter_class=raw)
+    parser = argparse.ArgumentParser(prog=prog, description=DESCRIPTION, epilog=EPILOG, formatter_class=raw)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {aidcalc.__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="command")
 
     rep = sub.add_parser("report", help="regenerate every report under reports/",
@@ -83,6 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="notebooks run in parallel, one kernel each, 1 or more (default 2)")
     rep.add_argument("--reports-dir", metavar="DIR", help="where the reports go (default reports/)")
     rep.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    rep.add_argument("--force", action="store_true",
+                     help="run every notebook, even those whose data, notebook, parameters and package "
+                          "are unchanged since their last good run (reused by default)")
 
     conv = sub.add_parser("convert", help="convert one amount, and show the rate rows used",
                           description="Convert one amount of a currency at a date, and name the rows of\n"
@@ -189,21 +207,25 @@ def print_audit(audit, width: int = 100) -> None:
     print(f"\n{len(audit.table)} claims: " + ", ".join(f"{n} {v}" for v, n in audit.counts().items()))
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the ``aidcalc`` command; return its exit code."""
-    args = build_parser().parse_args(argv)
+def main(argv: list[str] | None = None, prog: str = "aidcalc") -> int:
+    """Run the ``aidcalc`` command (named ``prog`` in its messages); return its exit code."""
+    args = build_parser(prog).parse_args(argv)
     try:
         if args.command == "report":
             from aidcalc.report.runner import run_reports
 
             try:
                 timings = run_reports(args.config, args.reports_dir, only=args.only, jobs=args.jobs,
-                                      progress=not args.no_progress)
+                                      progress=not args.no_progress, force=args.force)
             except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the runner has stopped its kernels
                 print("aidcalc: report stopped; the previous reports are unchanged", file=sys.stderr)
                 return 130
             for folder, seconds in sorted(timings.items()):
                 print(f"{folder}: {seconds:.1f} s")
+            if not timings:
+                print("nothing changed since the last good run: every report reused (--force runs them all)")
+            landing = Path(args.reports_dir or paths.REPORTS_DIR) / "index.html"
+            print(f"the reports: {landing.absolute()}")
         elif args.command == "convert":
             from aidcalc.money.conversion import convert
 
@@ -214,10 +236,12 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "aggregate":
             print_aggregation(args)
         elif args.command == "validate":
-            from aidcalc.evidence.package_check import validate_all
+            from aidcalc.evidence.package_check import skipped_checks, validate_all
 
             for name, rows in validate_all().items():
                 print(f"{name}: {rows} rows valid")
+            for skipped in skipped_checks():
+                print(f"not checked: {skipped}")
         elif args.command == "audit":
             from aidcalc.evidence.audit import run_audit
 

@@ -29,6 +29,8 @@ from aidcalc.evidence.rows import convert_rows, effective_days, lender_group
 from aidcalc.frames import require_columns
 from aidcalc.money.basis import Basis
 from aidcalc.money.dates import calendar_years, parse_dates
+from aidcalc.money.rates import RateTable
+from aidcalc.tables.context import DataLike
 
 COMMIT_EVENTS = ("granted", "approved", "signed", "agreed", "added", "stated_total", "delivered")
 REQUEST_EVENTS = ("requested",)
@@ -161,9 +163,9 @@ def _repeat_reason(frame: pd.DataFrame, ids: _RowIds | None = None):
     return reason
 
 
-def aggregate_loans(loans: pd.DataFrame, to="USD", receiver: str = "Albania",
-                    military: pd.DataFrame | None = None, *, data=None, rates=None,
-                    **options) -> Aggregation:
+def aggregate_loans(loans: pd.DataFrame, to: str | Basis = "USD", receiver: str = "Albania",
+                    military: pd.DataFrame | None = None, *, data: DataLike = None,
+                    rates: RateTable | None = None, **options: object) -> Aggregation:
     """Sum loans and grants by plan, lender and measure (requested or committed).
 
     Parameters
@@ -262,7 +264,8 @@ def aggregate_loans(loans: pd.DataFrame, to="USD", receiver: str = "Albania",
     return Aggregation(table, counted, excluded, unit=basis.unit, n_input=len(frame), basis=basis)
 
 
-def aggregate_projects(projects: pd.DataFrame, receiver: str = "Albania", *, data=None) -> Aggregation:
+def aggregate_projects(projects: pd.DataFrame, receiver: str = "Albania", *,
+                       data: DataLike = None) -> Aggregation:
     """Count industrial projects by plan and event, with the cumulative count of new ones.
 
     ``table`` has one row per plan with one column per event (``requested``, ``promised``,
@@ -301,7 +304,7 @@ def aggregate_projects(projects: pd.DataFrame, receiver: str = "Albania", *, dat
 
 
 def aggregate_tonnage(arms: pd.DataFrame, receiver: str = "Albania", by: str = "year", *,
-                      data=None) -> Aggregation:
+                      data: DataLike = None) -> Aggregation:
     """Sum arms tonnage by year (or plan) and event, with running sums beside the source's totals.
 
     Parameters

@@ -21,7 +21,7 @@ from aidcalc.evidence.readings import apply_alternatives, parse_alternative
 from aidcalc.evidence.rows import MONEY_UNITS, effective_days
 from aidcalc.money.conversion import convert
 from aidcalc.money.rates import load_rate_table
-from aidcalc.tables.context import open_data
+from aidcalc.tables.context import DataLike, open_data
 from aidcalc.units import currency_code
 
 RELATIONS = ("same_event", "part", "total", "context")
@@ -81,7 +81,7 @@ def _supported(verdicts: dict) -> str:
     return agreeing[0] if len(agreeing) == 1 else ("neither" if not agreeing else "either")
 
 
-def corroborate(data=None) -> pd.DataFrame:
+def corroborate(data: DataLike = None) -> pd.DataFrame:
     """Compare every link of ``data/independent.csv`` with the thesis row it speaks to.
 
     Parameters

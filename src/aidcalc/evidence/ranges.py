@@ -33,7 +33,7 @@ from aidcalc.evidence.readings import apply_alternatives, judged_rows, rates_for
 from aidcalc.evidence.rows import MONEY_UNITS
 from aidcalc.money.basis import Basis, as_basis
 from aidcalc.money.conversion import convert
-from aidcalc.tables.context import open_data
+from aidcalc.tables.context import DataLike, open_data
 from aidcalc.units import currency_code
 
 KEY = ["plan", "lender"]
@@ -192,8 +192,9 @@ def _interval_rows(counted: pd.DataFrame, table) -> dict:
     return out
 
 
-def aggregate_loans_with_range(loans: pd.DataFrame | None = None, to="USD", *, military=None,
-                               data=None, price_year=None, rate_basis: str = "official",
+def aggregate_loans_with_range(loans: pd.DataFrame | None = None, to: str | Basis = "USD", *,
+                               military: pd.DataFrame | None = None, data: DataLike = None,
+                               price_year: int | None = None, rate_basis: str = "official",
                                basis: str = "gold") -> Aggregation:
     """Sum loans by plan and lender (as :func:`aidcalc.aggregate_loans`) with each total's range.
 
@@ -342,7 +343,7 @@ def _with_evidence(table: pd.DataFrame, counted: pd.DataFrame, rates) -> pd.Data
     return table
 
 
-def sensitivity(to: str = "USD", *, data=None) -> pd.DataFrame:
+def sensitivity(to: str = "USD", *, data: DataLike = None) -> pd.DataFrame:
     """Each plan's committed total, its range, and how far each reading moves it (one column each).
 
     A view of :func:`aggregate_loans_with_range`: the same readings, not a second implementation.

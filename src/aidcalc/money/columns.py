@@ -20,13 +20,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from aidcalc.errors import (
-    MissingDateError,
-    UnknownCurrencyError,
-)
+from aidcalc.errors import UnknownCurrencyError
 from aidcalc.money.basis import Basis
 from aidcalc.money.dates import calendar_years
 from aidcalc.money.inputs import Inputs
+from aidcalc.money.route import apply_rate, no_cpi, rate_legs
+from aidcalc.money.route import undated as undated_error
 from aidcalc.units import CURRENCIES
 
 #: Rows numbered per pass when a column of currency names is numbered: the hash table pandas
@@ -289,10 +288,8 @@ class _Rules:
                 continue
             undated = sel[live[sel] & nat[sel]]
             if undated.size:
-                self.fail(undated, lambda g, code=code: MissingDateError(
-                    f"amount {self.inputs.amounts[self.groups.first[g]]} {code}{self.where(g)} has no "
-                    f"date; a conversion from {code} needs the date of the amount (YYYY, YYYY-MM or "
-                    "YYYY-MM-DD)"))
+                self.fail(undated, lambda g, code=code: undated_error(
+                    self.inputs.amounts[self.groups.first[g]], code, self.where(g)))
                 factor[undated] = low[undated] = high[undated] = np.nan
                 sel = sel[live[sel] & ~nat[sel]]
             elif not live[sel].all():
@@ -336,31 +333,19 @@ class _Rules:
         return f, lo, hi
 
     def _legs(self, src, dst, groups, days, f, lo, hi, part):
-        if self.via == "direct":
-            for cur, base, multiply in ((dst, src, True), (src, dst, False)):  # quoted either way
-                if self.table.has_pair(cur, base, self.rate_types):
-                    self._leg(cur, base, multiply, groups, days, f, lo, hi, part, self.src)
-                    return
+        legs = rate_legs(src, dst, self.via, self.table, self.rate_types)
+        if legs is None:
             self.fail(groups, lambda g: self.table.missing_rate(
                 src, dst, self.rate_types, days[np.flatnonzero(groups == g)[0]], self.where(g)))
             f[part] = lo[part] = hi[part] = np.nan
-            return
-        if src != "USD":
-            self._leg(src, "USD", False, groups, days, f, lo, hi, part, self.src)
-        if dst != "USD":
-            self._leg(dst, "USD", True, groups, days, f, lo, hi, part, self.dst)
-
-    def _leg(self, cur, base, multiply, groups, days, f, lo, hi, part, ids_out):
-        rate, low, high, ids = self.table.lookup(cur, base, self.rate_types, days)
-        ids_out[groups] = ids
-        if multiply:
-            f[part], lo[part], hi[part] = f[part] * rate, lo[part] * low, hi[part] * high
-        else:  # dividing: the highest rate gives the lowest value
-            f[part], lo[part], hi[part] = f[part] / rate, lo[part] / high, hi[part] / low
-        if np.isnan(rate).any():
-            bad = np.flatnonzero(np.isnan(rate))
-            self.fail(groups[bad], lambda g: self.table.missing_rate(
-                cur, base, self.rate_types, days[np.flatnonzero(groups == g)[0]], self.where(g)))
+        for cur, base, multiply, into in legs or ():
+            rate, low, high, ids = self.table.lookup(cur, base, self.rate_types, days)
+            (self.src if into == "src" else self.dst)[groups] = ids
+            f[part], lo[part], hi[part] = apply_rate(f[part], lo[part], hi[part], rate, low, high, multiply)
+            if np.isnan(rate).any():
+                bad = np.flatnonzero(np.isnan(rate))
+                self.fail(groups[bad], lambda g, cur=cur, base=base: self.table.missing_rate(
+                    cur, base, self.rate_types, days[np.flatnonzero(groups == g)[0]], self.where(g)))
 
     def deflators(self, days, price_year, factor):
         """Per group, CPI[price_year] / CPI[year of the date]; NaN (or an error) where none."""
@@ -369,10 +354,5 @@ class _Rules:
         base = self.table.cpi_of(np.array([float(price_year)]))[0]
         bad = np.flatnonzero(np.isnan(cpi) & ~np.isnan(factor))
         if bad.size:
-            first, last = self.table.cpi_span
-            from aidcalc.errors import DateOutOfRangeError
-
-            self.fail(bad, lambda g: DateOutOfRangeError(
-                f"no CPI-U for {years[g]:.0f}{self.where(g)}; data/cpi_u.csv covers {first}-{last}: "
-                "convert without price_year, or add the year's CPI-U with its source"))
+            self.fail(bad, lambda g: no_cpi(years[g], self.table.cpi_span, self.where(g)))
         return base / cpi

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -35,12 +36,19 @@ from aidcalc.money.columns import convert_groups
 from aidcalc.money.inputs import prepare_inputs, read_scalar
 from aidcalc.money.rates import RateTable, load_rate_table
 from aidcalc.money.scalar import convert_one
+from aidcalc.tables.context import DataContext, open_data
+
+if TYPE_CHECKING:
+    import pint
+    from numpy.typing import ArrayLike
+
+    from aidcalc.tables.context import DataLike
 
 ERRORS = ("raise", "coerce")
 
 
 @dataclass(frozen=True)
-class Converted:
+class ConvertedAmount:
     """One converted amount, its unit, the rows that produced it and, with bounds, its range."""
 
     value: float
@@ -56,14 +64,14 @@ class Converted:
         return float(self.value)
 
     @property
-    def quantity(self):
+    def quantity(self) -> pint.Quantity:
         """The result as a pint Quantity (``USD`` for constant dollars too; see ``label``)."""
         from aidcalc.units import Q_  # the registry is built on first use
 
         return Q_(self.value, self.unit)
 
 
-class Conversion:
+class ConvertedColumns:
     """Converted columns: per amount its value and, with bounds, its low and high.
 
     Values, bounds and problems come back indexed like the input when the input was a pandas
@@ -82,27 +90,27 @@ class Conversion:
         return values if self._index is None else pd.Series(values, index=self._index)
 
     @property
-    def value(self):
+    def value(self) -> np.ndarray | pd.Series:
         """The converted amounts (``NaN`` where missing, or where ``errors="coerce"`` let a failure by)."""
         return self._shaped(self._core.value)
 
     @property
-    def low(self):
+    def low(self) -> np.ndarray | pd.Series | None:
         """The lowest value the rate intervals allow (None unless ``bounds=True``)."""
         return None if self._core.low is None else self._shaped(self._core.low)
 
     @property
-    def high(self):
+    def high(self) -> np.ndarray | pd.Series | None:
         """The highest value the rate intervals allow (None unless ``bounds=True``)."""
         return None if self._core.high is None else self._shaped(self._core.high)
 
     @property
-    def problem(self):
+    def problem(self) -> np.ndarray | pd.Series:
         """Why an amount is ``NaN`` under ``errors="coerce"`` ('' where it converted)."""
         return self._shaped(self._core.expand(self._core.group_problem))
 
     @property
-    def rate_ids(self):
+    def rate_ids(self) -> np.ndarray | pd.Series:
         """Per amount, the tuple of rate and redenomination row ids used, as a scalar result has."""
         tuples = np.empty(len(self._core.group_ids), dtype=object)
         tuples[:] = [tuple(s.split()) for s in self._core.group_ids]
@@ -120,7 +128,7 @@ class Conversion:
         codes, uniques = pd.factorize(per_group)
         return pd.Categorical.from_codes(codes[self._core.groups], categories=uniques)
 
-    def rate_id_strings(self):
+    def rate_id_strings(self) -> np.ndarray | pd.Series:
         """Per amount, the ids of the rows used, joined by spaces."""
         return self._shaped(self._core.expand(self._core.group_ids))
 
@@ -128,17 +136,19 @@ class Conversion:
         return len(self._core.value)
 
     def __repr__(self) -> str:
-        return f"Conversion({len(self)} amounts, {self.label})"
+        return f"ConvertedColumns({len(self)} amounts, {self.label})"
 
 
-def convert(amount, currency=None, on=None, *, to: str = "USD", rate_type="official",
-            basis: str = "gold", via: str = "USD", price_year=None, errors: str = "raise",
-            bounds: bool = False, data=None):
+def convert(amount: ArrayLike | pint.Quantity, currency: str | ArrayLike | None = None,
+            on: str | ArrayLike | None = None, *, to: str | Basis = "USD",
+            rate_type: str | tuple[str, ...] = "official", basis: str = "gold", via: str = "USD",
+            price_year: int | None = None, errors: str = "raise", bounds: bool = False,
+            data: DataLike | RateTable = None) -> ConvertedAmount | ConvertedColumns:
     """Convert money between currency vintages at the rate of its date.
 
     One function for one amount or for whole columns: with scalars it returns a
-    :class:`Converted`; with arrays or pandas Series (amounts, currencies and dates per row)
-    a :class:`Conversion`, computed once per distinct (currency, date) and scaled per amount.
+    :class:`ConvertedAmount`; with arrays or pandas Series (amounts, currencies and dates per row)
+    a :class:`ConvertedColumns`, computed once per distinct (currency, date) and scaled per amount.
 
     Parameters
     ----------
@@ -173,7 +183,7 @@ def convert(amount, currency=None, on=None, *, to: str = "USD", rate_type="offic
 
     Returns
     -------
-    Converted or Conversion
+    ConvertedAmount or ConvertedColumns
 
     Raises
     ------
@@ -196,21 +206,20 @@ def convert(amount, currency=None, on=None, *, to: str = "USD", rate_type="offic
     if errors not in ERRORS:
         raise UnknownParameterError(f"errors={errors!r} is not accepted; use one of {ERRORS}")
     table = _rate_table(data)
-    basis = as_basis(to, price_year=price_year, rate_type=rate_type, via=via, basis=basis)
-    basis = checked_basis(basis, table)
+    basis = checked_basis(_basis(to, price_year, rate_type, via, basis), table)
     to = basis.currency
     one = read_scalar(amount, currency, on, errors)
     if one is not None:  # one plain amount: the same checks and rules without arrays
         factor, low, high, ids, problem = convert_one(one, basis=basis, table=table, errors=errors)
         value = one.value
-        return Converted(value * factor, to, ids, basis.label, value * low if bounds else None,
+        return ConvertedAmount(value * factor, to, ids, basis.label, value * low if bounds else None,
                          value * high if bounds else None, problem, basis)
     inputs = prepare_inputs(amount, currency, on, errors)
     core = convert_groups(inputs, basis=basis, table=table, errors=errors, bounds=bounds)
     if not inputs.scalar:
-        return Conversion(core, inputs.index, basis)
+        return ConvertedColumns(core, inputs.index, basis)
     ids = tuple(core.group_ids[core.groups[0]].split())
-    return Converted(float(core.value[0]), to, ids, basis.label,
+    return ConvertedAmount(float(core.value[0]), to, ids, basis.label,
                      None if core.low is None else float(core.low[0]),
                      None if core.high is None else float(core.high[0]),
                      core.expand(core.group_problem)[0], basis)
@@ -219,10 +228,10 @@ def convert(amount, currency=None, on=None, *, to: str = "USD", rate_type="offic
 def _rate_table(data):
     if isinstance(data, RateTable):
         return data
-    from aidcalc.tables.context import DataContext, open_data
-
-    if data is None:  # the default folder, opened once per setting of AIDCALC_DATA and working folder
-        key = (os.environ.get("AIDCALC_DATA"), os.getcwd())
+    if data is None:  # the default folder, opened once per setting of AIDCALC_DATA (and working folder)
+        key = os.environ.get("AIDCALC_DATA")
+        if key and not os.path.isabs(key):  # a relative folder: relative to where the caller is now
+            key = (key, os.getcwd())
         context = _DEFAULT.get(key)
         if context is None:
             context = _DEFAULT[key] = open_data(None)
@@ -231,8 +240,27 @@ def _rate_table(data):
     return load_rate_table(context)  # a few stat calls when nothing changed (DataContext.stamp)
 
 
-#: The default data context per (AIDCALC_DATA, working folder).
+#: The default data context per AIDCALC_DATA (and working folder, when it is relative).
 _DEFAULT: dict = {}
+#: Bases already made from convert's options, by the options' types and values (a Basis is
+#: immutable, so one made and checked once serves every later call with the same options).
+_BASES: dict = {}
+
+
+def _basis(to, price_year, rate_type, via, basis) -> Basis:
+    """Return ``as_basis`` of convert's options, made once per distinct options."""
+    options = (to, price_year, rate_type, via, basis)
+    try:  # types in the key: 1990.0 or True must meet the checks, not the basis of 1990 or 1
+        key = tuple((type(v), v) for v in options)
+        return _BASES[key]
+    except TypeError:  # an unhashable option (a list of rate types): made each time
+        key = None
+    except KeyError:
+        pass
+    made = as_basis(to, price_year=price_year, rate_type=rate_type, via=via, basis=basis)
+    if key is not None and len(_BASES) < 256:
+        _BASES[key] = made
+    return made
 def checked_basis(basis: Basis, table: RateTable) -> Basis:
     """Return ``basis`` once its rate types and price year are in the rate and CPI tables.
 
@@ -254,7 +282,8 @@ def checked_basis(basis: Basis, table: RateTable) -> Basis:
     return basis
 
 
-def deflate_usd(amount, year, price_year: int, data=None):
+def deflate_usd(amount: ArrayLike, year: int | str | ArrayLike, price_year: int,
+                data: DataLike | RateTable = None) -> float | np.ndarray:
     """Express US dollars of ``year`` in dollars of ``price_year`` with the CPI-U.
 
     Examples

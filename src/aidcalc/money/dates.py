@@ -7,11 +7,15 @@ month: the middle, so that a rate or a plan chosen by date is the likeliest one.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from aidcalc.errors import InvalidDateError
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 
 def _as_text(value):
@@ -31,7 +35,7 @@ def _as_text(value):
     return value if isinstance(value, str) else repr(value)
 
 
-def parse_dates(dates, errors: str = "raise") -> np.ndarray:
+def parse_dates(dates: ArrayLike, errors: str = "raise") -> np.ndarray:
     """Parse dates (``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD``, dates, datetimes) to ``datetime64[D]``.
 
     Missing values become ``NaT``. ``YYYY`` is read as 1 July, ``YYYY-MM`` as the 15th. A

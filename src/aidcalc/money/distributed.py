@@ -37,7 +37,7 @@ def convert_dask(ddf: dd.DataFrame, amount: str = "amount", currency: str = "cur
         as :func:`aidcalc.convert` takes them.
     rate_ids : bool
         Add ``rate_ids``: per row, the ids of the rate and redenomination rows used, joined by
-        spaces (as :meth:`aidcalc.money.conversion.Conversion.rate_id_strings`). Leave it out
+        spaces (as :meth:`aidcalc.money.conversion.ConvertedColumns.rate_id_strings`). Leave it out
         (``False``) for sums over many rows: a string per row costs more than the conversion.
     data : path, DataContext or RateTable, optional
         The tables to convert with (default: the packaged tables, opened once per worker).

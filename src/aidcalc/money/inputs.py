@@ -114,7 +114,8 @@ def prepare_inputs(amount, currency, on, errors: str) -> Inputs:
     """
     if hasattr(amount, "units"):
         currency, amount = code_of(amount), amount.magnitude
-    args = {"amount": amount, "currency": currency, "on": on}
+    # named as the README and the docstring speak of them: the dates are the argument `on`
+    args = {"amount": amount, "currency": currency, "date (on)": on}
     index = None
     for name, value in args.items():
         if isinstance(value, pd.Series):

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
 from aidcalc.errors import DataValidationError, DateOutOfRangeError, MissingRateError
-from aidcalc.tables.context import open_data
+from aidcalc.tables.context import DataLike, open_data
 
 
 @dataclass(frozen=True)
@@ -275,13 +276,13 @@ class RateTable:
         hit = self._cpi_years[pos] == years
         return np.where(hit, self._cpi_values[pos], np.nan)
 
-    @property
+    @cached_property
     def cpi_span(self) -> tuple[int, int]:
-        """The first and last year of the CPI-U table."""
+        """The first and last year of the CPI-U table (asked on every conversion: computed once)."""
         return int(self._cpi_years.min()), int(self._cpi_years.max())
 
 
-def load_rate_table(data=None) -> RateTable:
+def load_rate_table(data: DataLike = None) -> RateTable:
     """Return the rate tables of a data folder (default: the packaged tables), prepared once.
 
     The data context (:func:`aidcalc.open_data`) caches the prepared table until one of the

@@ -140,18 +140,29 @@ def _choices(names) -> str:
 
 
 def _declared(notebook: Path) -> tuple[str, ...]:
-    """Return the names the notebook's ``parameters`` cell declares."""
-    import nbformat
-    from papermill.translators import PythonTranslator
+    """Return the names the notebook's ``parameters`` cell declares (assigned at its top level)."""
+    import ast
+    import json
 
+    # plain json and ast rather than nbformat and papermill: importing those costs about two
+    # seconds, which a run with nothing to execute (every report reused) should not pay
     try:
-        nb = nbformat.read(notebook, as_version=4)
-        cell = next((c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])), None)
+        nb = json.loads(notebook.read_text(encoding="utf-8"))
+        cell = next((c for c in nb["cells"] if "parameters" in c.get("metadata", {}).get("tags", [])), None)
+        if cell is None:
+            return ()
+        source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
         # read as Python whatever kernel the notebook names: the runner always uses python3
-        return tuple(p.name for p in PythonTranslator.inspect(cell)) if cell else ()
-    except Exception as err:  # not JSON, not nbformat, or a parameters cell that does not parse
+        tree = ast.parse(source, filename=str(notebook))
+    except Exception as err:  # not JSON, not a notebook, or a parameters cell that does not parse
         raise ReportConfigError(f"{notebook} cannot be read as a notebook ({type(err).__name__}: {err}); "
                                 "fix or restore it") from None
+    names = []
+    for node in tree.body:
+        targets = node.targets if isinstance(node, ast.Assign) else \
+            [node.target] if isinstance(node, ast.AnnAssign) else []
+        names += [t.id for t in targets if isinstance(t, ast.Name) and t.id not in names]
+    return tuple(names)
 
 
 def _plan(config: Path, only: list[str] | None) -> tuple[list[Job], list[str]]:

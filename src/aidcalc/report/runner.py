@@ -5,6 +5,11 @@ and the charts (PNG, SVG) and tables (CSV) the notebook saves into its ``output_
 ``index.html`` links them all and ``manifest.json`` records the data digest, the parameters
 and the date of every run.
 
+A run whose inputs are those of its last good run (the data digest, the notebook's bytes, its
+parameters, the package's version and source, the versions of the libraries it runs on) is not
+executed again: its folder is carried into the new tree and the manifest marks it ``reused``.
+``force=True`` (``aidcalc report --force``) runs everything.
+
 The runs are switched into ``reports/`` as one tree (:mod:`aidcalc.report.tree`), so that
 whatever moment a run is interrupted or killed, the reports of the last good run stay whole.
 """
@@ -12,6 +17,7 @@ whatever moment a run is interrupted or killed, the reports of the last good run
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import shutil
@@ -188,6 +194,101 @@ def _run_job(job: Job, notebooks_dir: str, staging: str, digest: str) -> tuple[J
     return job, time.perf_counter() - start, files
 
 
+# -- what a run depends on -------------------------------------------------------------------
+
+#: The libraries a notebook's output depends on besides aidcalc; a new version of one reruns all.
+LIBRARIES = ("numpy", "pandas", "matplotlib", "pint", "nbconvert", "papermill", "ipykernel")
+
+
+def _source_digest() -> str:
+    """Return a sha256 over the installed package's own files (code, templates, units), names and bytes."""
+    import aidcalc
+
+    root = Path(aidcalc.__file__).parent
+    digest = hashlib.sha256()
+    # os.walk follows no links: the package's data/ link is the data, digested on its own
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for name in sorted(files):
+            if not name.endswith((".pyc", ".pyo")):
+                path = Path(folder, name)
+                digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _environment() -> dict:
+    """Return what every run shares: the versions of aidcalc, Python and the libraries, aidcalc's source."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    def known(name):
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return None
+
+    return {"aidcalc": _version(), "source": _source_digest(), "python": sys.version.split()[0],
+            **{name: known(name) for name in LIBRARIES}}
+
+
+def inputs_key(job: Job, notebooks_dir: Path, digest: str, environment: dict) -> str:
+    """Return a digest of everything one run's output depends on.
+
+    Parameters
+    ----------
+    job : Job
+        The run: notebook and parameter set, with the values it gives.
+    notebooks_dir : Path
+        The folder holding the notebook.
+    digest : str
+        The digest of the data snapshot the run reads.
+    environment : dict
+        What every run shares (:func:`_environment`): versions and the package's source digest.
+
+    Returns
+    -------
+    str
+        16 hex digits; equal keys mean the run would read the same inputs.
+
+    Examples
+    --------
+    >>> from aidcalc.report.config import Job
+    >>> nb = paths.NOTEBOOKS_DIR
+    >>> a = inputs_key(Job("01_aid_by_plan.ipynb", "default"), nb, "d1", {"aidcalc": "1"})
+    >>> a == inputs_key(Job("01_aid_by_plan.ipynb", "default"), nb, "d2", {"aidcalc": "1"})
+    False
+
+    """
+    notebook = hashlib.sha256((Path(notebooks_dir) / job.notebook).read_bytes()).hexdigest()
+    record = {"data": digest, "notebook": job.notebook, "notebook_sha256": notebook,
+              "parameter_set": job.parameter_set, "parameters": job.parameters, "environment": environment}
+    return hashlib.sha256(json.dumps(record, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def _reusable(todo: list[Job], keys: dict, previous: dict, current: Path | None) -> list[Job]:
+    """Return the jobs whose last good run, still in the current tree, had the same inputs."""
+    if current is None:
+        return []
+    return [job for job in todo
+            if (previous.get(job.folder) or {}).get("inputs") == keys[job.folder]
+            and (current / job.folder).is_dir() and not (current / job.folder).is_symlink()]
+
+
+def _link(src, dst) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:  # a file system without hard links
+        shutil.copy2(src, dst)
+
+
+def _link_tree(source: Path, target: Path) -> None:
+    """Copy a finished run's folder (or file) into the new tree as hard links (a copy where links fail)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if source.is_dir():
+        shutil.copytree(source, target, symlinks=True, copy_function=_link)
+    else:
+        _link(source, target)
+
+
 def _stop_pool(pool: ProcessPoolExecutor) -> None:
     """End every worker now (each stops its kernel first), then the pool."""
     # ProcessPoolExecutor has no public way to stop running workers before Python 3.14
@@ -257,12 +358,9 @@ def _signals_interrupt():
 
 
 def _version() -> str:
-    try:
-        from importlib.metadata import version
+    import aidcalc
 
-        return version("aidcalc")
-    except Exception:  # running from a checkout that is not installed
-        return "unknown"
+    return aidcalc.__version__
 
 
 def _render_index(run: Path, manifest: dict) -> None:
@@ -282,8 +380,52 @@ def _render_index(run: Path, manifest: dict) -> None:
     landing.write_index(run, manifest.get("runs", {}), generated=manifest.get("created"))
 
 
+def _entry(job: Job, digest: str, started: datetime, key: str, seconds: float) -> dict:
+    """Return the manifest entry of a run executed now."""
+    return {"notebook": job.notebook, "parameter_set": job.parameter_set, "parameters": job.parameters,
+            "data_digest": digest, "run_date": started.date().isoformat(), "inputs": key,
+            "seconds": round(seconds, 2)}
+
+
+def _build_run(reports_dir: Path, staging: Path, config: Path, plan: tuple, options: dict) -> dict:
+    """Fill ``staging`` with a whole run: the data snapshot, reused and executed runs, manifest, index.
+
+    ``plan`` is the jobs and the stems of every notebook; ``options`` holds ``jobs``, ``progress``,
+    ``force`` and the run lock's ``lock_fd``. Returns the seconds of each executed run.
+    """
+    todo, stems = plan
+    snapshot = staging / ".data"
+    shutil.copytree(paths.data_dir(), snapshot)
+    digest, started, environment = data_digest(snapshot), datetime.now(UTC), _environment()
+    keys = {job.folder: inputs_key(job, config.parent, digest, environment) for job in todo}
+    previous = _read_manifest(reports_dir / "manifest.json").get("runs", {})
+    current = _current_run(reports_dir)
+    reused = [] if options["force"] else _reusable(todo, keys, previous, current)
+    for job in reused:
+        _link_tree(current / job.folder, staging / job.folder)
+    executed = [job for job in todo if job not in reused]
+    timings = _execute(executed, config.parent, staging, snapshot, digest, options["jobs"],
+                       options["progress"], options["lock_fd"])
+    runs = _carry_over(reports_dir, staging, stems, previous)
+    runs.update({job.folder: {**{k: v for k, v in previous[job.folder].items() if k != "carried_over"},
+                              "reused": True} for job in reused})
+    runs.update({job.folder: _entry(job, digest, started, keys[job.folder], timings[job.folder])
+                 for job in executed})
+    manifest = {"aidcalc_version": _version(), "created": started.isoformat(timespec="seconds"),
+                "data_digest": digest, "config": str(config.resolve()), "environment": environment,
+                "reused": sorted(job.folder for job in reused), "runs": dict(sorted(runs.items()))}
+    (staging / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    same_runs = not executed and current is not None and runs.keys() == previous.keys()
+    if not same_runs or not (current / "index.html").is_file():
+        _render_index(staging, manifest)
+    else:  # the same runs, the same outputs: the same landing page (rendering imports nbformat, ~1 s)
+        _link_tree(current / "index.html", staging / "index.html")
+    return timings
+
+
 def run_reports(config: Path | str | None = None, reports_dir: Path | str | None = None,
-                jobs: int = 2, only: list[str] | None = None, progress: bool = True) -> dict:
+                jobs: int = 2, only: list[str] | None = None, progress: bool = True,
+                force: bool = False) -> dict:
     """Execute every report notebook, render it, and switch ``reports/`` to the new run at once.
 
     Parameters
@@ -298,11 +440,14 @@ def run_reports(config: Path | str | None = None, reports_dir: Path | str | None
         Notebook names (stems) to run; the others' previous reports are carried into the new run.
     progress : bool
         Show a progress bar (tqdm) over the runs.
+    force : bool
+        Run every notebook even when its inputs are those of its last good run; by default
+        such a run is reused (its folder carried into the new tree, ``reused`` in the manifest).
 
     Returns
     -------
     dict
-        Seconds taken per run folder (``notebook/parameter-set``).
+        Seconds taken per run folder (``notebook/parameter-set``) executed; reused runs are not in it.
 
     Raises
     ------
@@ -318,8 +463,9 @@ def run_reports(config: Path | str | None = None, reports_dir: Path | str | None
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise UnknownParameterError(f"jobs={jobs!r} is not accepted; give how many notebooks run at once, "
                                     "1 or more (default 2)")
-    config = Path(config or paths.NOTEBOOKS_DIR / CONFIG)
-    reports_dir = Path(reports_dir or paths.REPORTS_DIR)
+    config = Path(config or paths.NOTEBOOKS_DIR / CONFIG).absolute()
+    # absolute: the kernels run in the notebooks' folder, where a relative path would point elsewhere
+    reports_dir = Path(reports_dir or paths.REPORTS_DIR).absolute()
     todo, stems = _plan(config, list(only) if only else None)
     reports_dir.mkdir(parents=True, exist_ok=True)
     with _signals_interrupt(), _run_lock(reports_dir) as lock_fd:
@@ -329,22 +475,8 @@ def run_reports(config: Path | str | None = None, reports_dir: Path | str | None
         staging = reports_dir / f".staging-{run_id}"
         staging.mkdir()
         try:
-            snapshot = staging / ".data"
-            shutil.copytree(paths.data_dir(), snapshot)
-            digest = data_digest(snapshot)
-            started = datetime.now(UTC)
-            timings = _execute(todo, config.parent, staging, snapshot, digest, jobs, progress, lock_fd)
-            previous = _read_manifest(reports_dir / "manifest.json").get("runs", {})
-            runs = _carry_over(reports_dir, staging, stems, previous)
-            runs.update({job.folder: {"notebook": job.notebook, "parameter_set": job.parameter_set,
-                                      "parameters": job.parameters, "data_digest": digest,
-                                      "run_date": started.date().isoformat(),
-                                      "seconds": round(timings[job.folder], 2)} for job in todo})
-            manifest = {"aidcalc_version": _version(), "created": started.isoformat(timespec="seconds"),
-                        "data_digest": digest, "config": str(config.resolve()),
-                        "runs": dict(sorted(runs.items()))}
-            (staging / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-            _render_index(staging, manifest)
+            timings = _build_run(reports_dir, staging, config, (todo, stems),
+                                 {"jobs": jobs, "progress": progress, "force": force, "lock_fd": lock_fd})
             _swap(reports_dir, staging, run_id)
         finally:
             _remove(staging)

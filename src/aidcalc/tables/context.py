@@ -7,15 +7,22 @@ Every function that reads reference data (rates, plans, population, claims, evid
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import select
 import threading
+import time
 import warnings
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aidcalc import paths
 from aidcalc.errors import DataNotFoundError
+
+if TYPE_CHECKING:  # pandas only once a table is read: import aidcalc stays light
+    import pandas as pd
 
 #: Contexts already opened, by resolved folder: one per folder per process.
 _OPEN: dict[Path, DataContext] = {}
@@ -52,22 +59,39 @@ class DataContext:
     def stamp(self, *names: str) -> str:
         """Return a digest of all the tables' validity depends on: themselves, schemas, references.
 
-        The bytes are digested again only when a file's modification time, size or inode (or the
-        schema folder's) has changed since the last call, so asking costs a few ``stat`` calls.
+        The files are those ``datapackage.json`` names (a table's path need not be ``<name>.csv``).
+        When nothing happened in their folders since the last call (the kernel's change
+        notifications, :class:`_Watcher`: one ``poll`` costing a fraction of a microsecond), the
+        last digest stands. Otherwise, or where notifications are not available, the bytes are
+        digested again whenever a file's change time, modification time, size or inode differs:
+        an edit that restores size and modification time still moves the change time, which no
+        user call can set. A file changed within the last second is digested on every call,
+        since two writes within one tick of the file system's clock can leave the same times.
         """
+        hit = self._stamps.get(names)
+        if hit is not None:
+            files, signature, digest, generation = hit
+            if generation is not None and generation == _WATCHER.generation():
+                return digest
+            if _signature(files) == signature:  # something changed, not these files
+                self._stamps[names] = (files, signature, digest, _WATCHER.watch(files))
+                return digest
+        return self._digest(names)
+
+    def _digest(self, names: tuple) -> str:
         from aidcalc.tables.reader import table_files
 
-        hit = self._stamps.get(names)
-        if hit is not None and _signature(hit[0]) == hit[1]:
-            return hit[2]
         files = tuple(dict.fromkeys(f for name in names for f in table_files(self.path, name)))
-        digest = hashlib.sha256(" ".join(names).encode())
-        for f in files:
-            digest.update(f.read_bytes() if f.exists() else b"-")
         files += (self.path / "schemas",)  # a schema added to the folder changes the signature
+        generation = _WATCHER.watch(files)  # watched before the files are read: no edit slips between
         signature = _signature(files)
-        if signature is not None:
-            self._stamps[names] = (files, signature, digest.hexdigest())
+        digest = hashlib.sha256(" ".join(names).encode())
+        for f in files[:-1]:
+            digest.update(f.read_bytes() if f.exists() else b"-")
+        if signature is not None and not _racy(signature):
+            self._stamps[names] = (files, signature, digest.hexdigest(), generation)
+        else:
+            self._stamps.pop(names, None)
         return digest.hexdigest()
 
     @property
@@ -86,7 +110,7 @@ class DataContext:
             self._frames[key] = (stamp, value)
         return value
 
-    def table(self, name: str):
+    def table(self, name: str) -> pd.DataFrame:
         """Return one table, validated against its schema and typed from it (a fresh copy).
 
         Raises
@@ -111,7 +135,7 @@ class DataContext:
         _remember(mark)
         return frame
 
-    def evidence(self):
+    def evidence(self) -> pd.DataFrame:
         """Return every evidence table in one frame, with a ``table`` column naming its file."""
         import pandas as pd
 
@@ -128,12 +152,111 @@ class DataContext:
         return table_names(self.path)
 
 
+class _Watcher:
+    """The kernel's change notifications (Linux inotify) on the folders of the data files.
+
+    :meth:`generation` is a number that moves whenever anything in a watched folder was created,
+    written, moved, deleted or had its times or permissions changed; it costs one ``poll`` with
+    no wait. An event is queued by the kernel during the write itself, so an edit finished before
+    a call is always seen by that call. Where inotify is missing (not Linux, its limits reached)
+    or a path goes through a symlink, :meth:`watch` returns None and callers compare the files'
+    times instead. A forked child starts its own watcher (one inotify queue read by two processes
+    would hide events from one of them).
+    """
+
+    MASK = 0x2 | 0x4 | 0x8 | 0x40 | 0x80 | 0x100 | 0x200 | 0x400 | 0x800  # modify, attrib, close-write,
+    # moved from/to, create, delete, delete-self, move-self
+
+    def __init__(self):
+        self._count = 0
+        self._fd = -1
+        self._active = None
+        self._folders: set = set()
+        self._lock = threading.Lock()
+        self._libc = None
+        self._local = threading.local()
+
+    def _open(self) -> bool:
+        import ctypes
+
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            fd = libc.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC)
+        except (OSError, AttributeError):
+            return False
+        if fd < 0:
+            return False
+        self._libc, self._fd, self._active = libc, fd, True
+        return True
+
+    def generation(self) -> int:
+        """Return the current generation: it differs from an earlier one after any event since."""
+        if self._active is None:
+            return self._count
+        try:  # a poll object per thread: one object cannot be polled by two threads at once
+            poll = self._local.poll
+        except AttributeError:
+            poll = self._local.poll = select.poll()
+            poll.register(self._fd, select.POLLIN)
+        if poll.poll(0):
+            with self._lock:
+                self._count += 1
+                with contextlib.suppress(BlockingIOError, OSError):
+                    while os.read(self._fd, 65536):
+                        pass
+        return self._count
+
+    def watch(self, files) -> int | None:
+        """Watch the folders of ``files``; return the generation, or None if they cannot all be watched."""
+        folders = {f if f.is_dir() else f.parent for f in map(Path, files)}
+        with self._lock:
+            if self._active is None and (self._libc is False or not self._open()):
+                self._libc = False
+                return None
+            for folder in folders - self._folders:
+                # a link on the way could be pointed elsewhere without an event in the folder
+                if os.path.realpath(folder) != str(folder) or \
+                        self._libc.inotify_add_watch(self._fd, os.fsencode(folder), self.MASK) < 0:
+                    return None
+                self._folders.add(folder)
+        return self.generation()
+
+    def forget(self) -> None:
+        """In a forked child: drop the parent's queue and start anew (every memo compares times once)."""
+        if self._fd >= 0:
+            with contextlib.suppress(OSError):
+                os.close(self._fd)
+        self._count += 1
+        self._fd, self._active, self._folders, self._libc = -1, None, set(), None
+        self._lock, self._local = threading.Lock(), threading.local()
+
+
+_WATCHER = _Watcher()
+os.register_at_fork(after_in_child=_WATCHER.forget)
+
+
 def _signature(files) -> tuple | None:
-    """Return the modification time, size and inode of each file (None if one is missing)."""
+    """Return the change and modification times, size and inode of each file (None if one is missing)."""
     try:
-        return tuple((st.st_mtime_ns, st.st_size, st.st_ino) for st in map(os.stat, files))
+        return tuple((st.st_ctime_ns, st.st_mtime_ns, st.st_size, st.st_ino) for st in map(os.stat, files))
     except OSError:
         return None
+
+
+#: How recent a change must be for its times not to be trusted (a coarse file-system clock ticks
+#: every few milliseconds; a second leaves room for clocks of network file systems).
+_RACY_NS = 1_000_000_000
+
+
+def _racy(signature: tuple) -> bool:
+    """Return whether a file changed so recently that another write could leave the same times."""
+    newest = max(max(ctime, mtime) for ctime, mtime, _, _ in signature)
+    return newest >= time.time_ns() - _RACY_NS
+
+
+#: What a ``data`` argument accepts: a folder (path) of tables, an open :class:`DataContext`, or
+#: None for the default (``$AIDCALC_DATA``, else the tables shipped with aidcalc).
+DataLike = str | os.PathLike | DataContext | None
 
 
 def open_data(path: str | Path | None = None) -> DataContext:
@@ -175,10 +298,10 @@ def _cache_file() -> Path:
 
 def _remembered(stamp: str) -> bool:
     # A table whose exact bytes (and schema) passed before is not validated again: any edit
-    # changes the digest.
-    cache = _cache_file()
+    # changes the digest. Read as bytes: a cache file damaged into another encoding is only
+    # a cache that remembers nothing, never a reason for a load to fail.
     try:
-        return cache.exists() and stamp in cache.read_text().split()
+        return stamp.encode() in _cache_file().read_bytes().split()
     except OSError:
         return False
 
@@ -202,7 +325,7 @@ def _remember(stamp: str) -> None:
                           stacklevel=3)
 
 
-def load_table(name: str, data=None):
+def load_table(name: str, data: DataLike = None) -> pd.DataFrame:
     """Load one table after validating it against its schema.
 
     Parameters
@@ -239,7 +362,7 @@ def load_table(name: str, data=None):
     return open_data(data).table(name)
 
 
-def load_evidence(data=None):
+def load_evidence(data: DataLike = None) -> pd.DataFrame:
     """Load every evidence table into one frame, with a ``table`` column naming its file.
 
     Examples

@@ -66,15 +66,28 @@ def resource_descriptor(name: str, data_dir: Path) -> dict:
 
 
 def table_files(data_dir: Path, name: str) -> list[Path]:
-    """Return the files a table's validity depends on: itself, the descriptor, schemas, sources.
+    """Return the files a table's validity depends on: itself, the descriptor, schemas, references.
 
-    An evidence table's rows may point at rows of the other evidence tables (``same_as``,
-    ``part_of``), so its validity depends on those tables too.
+    Each table is named by the path ``datapackage.json`` gives it (which need not be
+    ``<name>.csv``), and so is every table it refers to: those of its foreign keys and, for an
+    evidence table, the other evidence tables (rows point at rows there through ``same_as`` and
+    ``part_of``).
     """
-    files = [data_dir / "datapackage.json", data_dir / f"{name}.csv", data_dir / "sources.csv"]
+    resource = resource_descriptor(name, data_dir)
+    referred = [k["reference"].get("resource") or name for k in resource["schema"].get("foreignKeys", [])]
+    referred.append("sources")  # the checks of meaning read sources.csv whatever the schema says
     if name in EVIDENCE_TABLES:
-        files += [data_dir / f"{other}.csv" for other in EVIDENCE_TABLES if other != name]
+        referred += [other for other in EVIDENCE_TABLES if other != name]
+    files = [data_dir / "datapackage.json", _table_path(data_dir, name)]
+    files += [_table_path(data_dir, other) for other in dict.fromkeys(referred) if other != name]
     return files + sorted((data_dir / "schemas").glob("*.json"))
+
+
+def _table_path(data_dir: Path, name: str) -> Path:
+    """Return the file ``datapackage.json`` gives a table (``<name>.csv`` for one it does not list)."""
+    resources = {r["name"]: r for r in _descriptor(data_dir)["resources"]}
+    path = resources.get(name, {}).get("path")
+    return data_dir / (path if isinstance(path, str) else f"{name}.csv")
 
 
 def _decode(path: Path) -> str:
@@ -279,7 +292,7 @@ def read_table(data_dir: Path, name: str, known_valid: bool = False) -> pd.DataF
         if name in EVIDENCE_TABLES:
             links = {}
             for other in EVIDENCE_TABLES:
-                if other != name and (data_dir / f"{other}.csv").exists():
+                if other != name and _table_path(data_dir, other).exists():
                     rows_of = _column(data_dir, other, ("id", "same_as", "part_of"))
                     links.update({r[0]: r[1:] for r in rows_of})
             links.update(zip(columns["id"], zip(columns["same_as"], columns["part_of"], strict=True),
