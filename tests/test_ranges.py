@@ -76,7 +76,16 @@ def test_the_account_rate_reaches_no_ruble_row_whose_yuan_the_source_gives():
     # plans 4 and 5 take their yuan from the source (L0049, L0054), so the rule adds nothing there
     readings = aggregate_loans_with_range().readings
     named = readings.loc[readings["reading"].str.contains("account rubles"), "reading"]
-    assert set(named.str.split().str[0]) == {"L0065"}
+    assert set(named.str.split().str[0]) == {"L0062", "L0065"}  # the 1975 request and the 1975 loan
+
+
+def test_the_sixth_plan_request_is_the_highest_option_still_standing_valued_by_the_same_rule():
+    # the 813 million draft was set aside (line 7313); 665 million, the first option (line 7314), is the
+    # request, as the 250 million the January 1965 letter was to ask is plan 4's (L0039, line 4011)
+    row = TABLE.loc[(6, "China")]
+    assert (row["requested_low"], row["requested"], row["requested_high"]) == pytest.approx(
+        (665e6 * 70 / 30 / 1.859, 665e6 / 0.735, 665e6 * 1560 / 252.4 / 1.859), rel=1e-6)
+    assert TABLE.loc[(4, "China"), "requested"] == pytest.approx(250e6 / 0.90)
 
 
 def test_each_bound_names_the_reading_that_sets_it():
