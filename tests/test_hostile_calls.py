@@ -37,7 +37,7 @@ CALLS = [
      MisalignedInputError, "date (on) has 2 dimensions (shape (1, 1))"),
     ("projects summed from the arms shipments", lambda: aggregate_projects(load_table("arms_shipments")),
      UnknownParameterError, "aggregate_projects sums the rows of data/projects.csv (ids P0001, ...), but the "
-                            "frame given holds 38 rows of data/arms_shipments.csv (first A0001)"),
+                            f"frame given holds {len(load_table('arms_shipments'))} rows of data/arms_shipments.csv (first A0001)"),
     ("loans summed from the projects", lambda: aggregate_loans(load_table("projects")), UnknownParameterError,
      "holds 20 rows of data/projects.csv"),
     ("tonnage summed from the loans", lambda: aggregate_tonnage(load_table("loans")), UnknownParameterError,
