@@ -6,24 +6,38 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# axe-core, the accessibility engine the browser tests run in every page (from npm, into .venv)
+AXE_VERSION := 4.10.3
+AXE := $(VENV)/node/node_modules/axe-core/axe.min.js
 
 .DEFAULT_GOAL := help
-.PHONY: help setup report test check lint lab bench clean
+.PHONY: help setup axe report test check lint lab bench clean
 
 help:  ## List the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
+# quiet apart from one line per step: pip speaks only of errors (-qq), not of the warnings a
+# machine's own pip configuration may give (an index folder that lacks a package, say)
 $(STAMP): pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	$(BIN)/python -m ipykernel install --sys-prefix --name aidcalc --display-name "Python (aidcalc)" >/dev/null
+	@test -x $(BIN)/python || { echo "setup: creating $(VENV) with $(PYTHON)"; $(PYTHON) -m venv $(VENV); }
+	@echo "setup: installing aidcalc with every extra and the dev tools into $(VENV) (about a minute)"
+	@$(BIN)/python -m pip install -qq --upgrade pip
+	@$(BIN)/python -m pip install -qq -e '.[dev]'
+	@$(BIN)/python -m ipykernel install --sys-prefix --name aidcalc --display-name "Python (aidcalc)" >/dev/null
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory axe; \
+	 else echo "setup: npm not found; the browser tests' accessibility check needs 'make axe' (nodejs, npm)"; fi
 	@touch $(STAMP)
+	@echo "setup: done; the kernel \"Python (aidcalc)\" is registered in $(VENV)"
+
+$(AXE):
+	npm install --prefix $(VENV)/node --no-save --no-package-lock --no-audit --no-fund --silent axe-core@$(AXE_VERSION)
+
+axe: $(AXE)  ## Install axe-core (npm) for the accessibility check of the browser tests
 
 setup: $(STAMP)  ## Create .venv and install the project into it
 
 report: $(STAMP)  ## Regenerate every report under reports/
-	$(BIN)/aidcalc report
+	@$(BIN)/aidcalc report
 
 lint: $(STAMP)  ## Lint the package, tests, benchmarks and notebooks
 	$(BIN)/ruff check .

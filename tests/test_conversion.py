@@ -216,7 +216,9 @@ def test_a_series_in_gives_values_indexed_like_the_input():
         (pd.Series([1.0, 2.0], index=[0, 1]), pd.Series(["RUB", "RUB"], index=[1, 2]), "1965",
          "the index of currency differs from that of amount"),
         ([1.0, 2.0], ["RUB", "RUB", "RUB"], "1965", "amount has 2, currency has 3"),
-        ([1.0, 2.0], "RUB", ["1965", "1966", "1967"], "amount has 2, on has 3"),
+        ([1.0, 2.0], "RUB", ["1965", "1966", "1967"], r"amount has 2, date \(on\) has 3"),
+        (pd.Series([1.0, 2.0], index=[0, 1]), "RUB", pd.Series(["1965", "1966"], index=[1, 2]),
+         r"the index of date \(on\) differs from that of amount"),
     ],
 )
 def test_misaligned_arguments_are_refused_naming_them(amount, currency, on, fragment):

@@ -89,3 +89,90 @@ def test_a_data_folder_without_tables_is_refused_naming_aidcalc_data(wheel_env, 
     code = f"import os; os.environ['AIDCALC_DATA'] = {str(tmp_path)!r}; from aidcalc import convert; convert(1, 'USD', '1960')"
     out = _run(env_dir, tmp_path, code)
     assert "DataNotFoundError" in out.stderr and "AIDCALC_DATA" in out.stderr
+
+
+def _readme_reuse_example() -> str:
+    """The first Python block of the README's section on reuse, as a reader would paste it."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Reusing the conversions in another analysis", 1)[1]
+    return section.split("```python\n", 1)[1].split("```", 1)[0]
+
+
+@pytest.fixture(scope="module")
+def core_env(wheel_env, tmp_path_factory):
+    """The wheel installed with its core dependencies alone into a fresh environment, as pip resolves them."""
+    env_dir = tmp_path_factory.mktemp("core") / "env"
+    venv.EnvBuilder(with_pip=True).create(env_dir)
+    out = subprocess.run([str(env_dir / "bin" / "python"), "-m", "pip", "install", "-q", str(wheel_env[1])],
+                         capture_output=True, text=True)
+    if out.returncode != 0 and any(s in out.stderr for s in ("No matching distribution", "NewConnectionError")):
+        pytest.skip(f"no package index reachable to install numpy, pandas and pint: {out.stderr[-300:]}")
+    assert out.returncode == 0, out.stderr
+    return env_dir
+
+
+def test_the_core_install_brings_numpy_pandas_and_pint_and_no_notebook_stack(core_env):
+    out = _run(core_env, core_env, "import importlib.metadata as m; print(sorted(d.metadata['Name'].lower() "
+                                   "for d in m.distributions()))")
+    installed = set(eval(out.stdout))  # a list of names printed by the line above
+    assert {"aidcalc", "numpy", "pandas", "pint"} <= installed
+    assert installed.isdisjoint({"matplotlib", "papermill", "nbconvert", "ipykernel", "jupyterlab",
+                                 "frictionless", "dask", "pyyaml", "tqdm"})
+
+
+@pytest.mark.parametrize("example", ["the README's reuse example", "columns and an aggregation"])
+def test_the_reuse_examples_run_on_the_core_install_alone(core_env, tmp_path, example):
+    code = _readme_reuse_example() if example == "the README's reuse example" else REUSE
+    out = _run(core_env, tmp_path, code)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    if example == "the README's reuse example":
+        assert lines[0] == "20000000.0 ('R002',)"  # 80 million old rubles / 4.00 per USD
+        assert float(lines[1]) == 80_000_000 / 4.444  # a loan restated at the gold ratio, 4.444 old = 1 new
+    else:
+        assert lines[1:] == ["20000000.0 ('R002',)", "{'a': 1.0, 'b': 0.225}", "True"]
+
+
+@pytest.mark.parametrize(("code", "extra"), [
+    ("import aidcalc.publish.charts", "report"),
+    ("from aidcalc import run_reports", "report"),
+    ("from aidcalc import validate_all; validate_all(standard=True)", "validate"),
+])
+def test_a_module_whose_extra_is_missing_names_the_extra_to_install(core_env, tmp_path, code, extra):
+    out = _run(core_env, tmp_path, code)
+    assert "MissingExtraError" in out.stderr
+    assert f'pip install "aidcalc[{extra}]"' in out.stderr
+
+
+def test_the_core_install_lists_the_functions_it_can_import_and_names_its_version(core_env, tmp_path):
+    out = _run(core_env, tmp_path, "import aidcalc; names = dir(aidcalc); "
+                                   "print('convert' in names, 'run_reports' in names, aidcalc.__version__)")
+    assert out.stdout.split() == ["True", "False", (ROOT / "src/aidcalc/VERSION").read_text().strip()]
+
+
+@pytest.mark.parametrize("command", [["report"], ["validate"]])
+def test_the_core_command_line_says_what_it_could_not_do(core_env, tmp_path, command):
+    out = subprocess.run([str(core_env / "bin" / "aidcalc"), *command], cwd=tmp_path, capture_output=True,
+                         text=True, env={k: v for k, v in os.environ.items() if not k.startswith("AIDCALC_")})
+    if command == ["report"]:
+        assert out.returncode == 2 and 'pip install "aidcalc[report]"' in out.stderr
+    else:
+        assert out.returncode == 0, out.stderr
+        assert 'not checked: the Frictionless check of the data package did not run: pip install' in out.stdout
+        assert "not checked: the lines of the rows citing" in out.stdout  # no sources beside an install
+
+
+def test_the_reports_regenerate_from_an_installed_wheel_into_a_folder_of_ones_choice(wheel_env, tmp_path):
+    env_dir, _ = wheel_env
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIDCALC_")}
+    # the borrowed dependencies' data files (nbconvert's templates) sit under this environment's
+    # share/, where an install of aidcalc[report] would have put them in its own
+    env["JUPYTER_PATH"] = str(Path(sys.prefix) / "share" / "jupyter")
+    out = subprocess.run([str(env_dir / "bin" / "python"), "-m", "aidcalc", "report", "--reports-dir", "out",
+                          "--only", "04_source_audit", "--no-progress"], cwd=tmp_path, capture_output=True,
+                         text=True, env=env)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines()[-1] == f"the reports: {tmp_path / 'out' / 'index.html'}"
+    assert (tmp_path / "out" / "index.html").is_file()
+    assert (tmp_path / "out" / "04_source_audit" / "default" / "04_source_audit.html").is_file()
+    assert "Kernel is running over TCP" not in out.stdout + out.stderr  # the kernel's chatter goes to a log

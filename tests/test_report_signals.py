@@ -101,9 +101,8 @@ def test_a_killed_run_leaves_no_orphans_and_the_next_run_works(project):
 
 def test_repeated_runs_print_no_kernel_messages(project):
     for _ in range(4):  # jupyter_client's interrupt before shutdown made about half of the runs noisy
-        # --force: with nothing changed the report would be reused, and no kernel would start
-        done = subprocess.run([*command(project, "quick"), "--force"], capture_output=True, text=True,
-                              timeout=120)
+        # --force: an unchanged run is otherwise reused, and starts no kernel that could speak
+        done = subprocess.run([*command(project, "quick"), "--force"], capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr
         assert done.stderr == "", done.stderr
         assert done.stdout.startswith("quick/default: ")

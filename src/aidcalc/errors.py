@@ -131,3 +131,61 @@ class ReportLockedError(ReportError):
 
 class ClaimExpressionError(AidcalcError, ValueError):
     """A claim expression (``data/claims.csv``) that is not allowed, does not parse or cannot be evaluated."""
+
+
+class ReportTreeError(ReportError):
+    """The reports folder holds what aidcalc did not write (links, files, folders), so a run would harm it."""
+
+
+class MissingExtraError(AidcalcError, ImportError):
+    """A part of aidcalc needs the libraries of an extra that is not installed.
+
+    The message names the extra and the command that installs it (``pip install "aidcalc[report]"``).
+    """
+
+
+#: The extras of the package (pyproject.toml) and the modules of each that aidcalc imports.
+EXTRAS = {
+    "report": ("papermill", "nbconvert", "nbformat", "ipykernel", "matplotlib", "yaml", "tqdm", "psutil"),
+    "validate": ("frictionless",),
+    "lab": ("jupyterlab",),
+    "dask": ("dask",),
+}
+
+
+def missing_modules(extra: str) -> list[str]:
+    """Return the modules of ``extra`` (a key of :data:`EXTRAS`) that cannot be imported here.
+
+    Looks each up without importing it, so the check costs next to nothing.
+
+    >>> missing_modules("report")
+    []
+
+    """
+    from importlib.util import find_spec
+
+    return [name for name in EXTRAS[extra] if find_spec(name) is None]
+
+
+def require_extra(extra: str, needed_by: str) -> None:
+    """Raise :class:`MissingExtraError` if a module of ``extra`` is missing, naming the extra to install.
+
+    Parameters
+    ----------
+    extra : str
+        A key of :data:`EXTRAS`: ``report``, ``validate``, ``lab`` or ``dask``.
+    needed_by : str
+        What needs it, in words the user knows (``"aidcalc report"``, ``"aidcalc.publish.charts"``).
+
+    Raises
+    ------
+    MissingExtraError
+        Naming the missing modules and the ``pip install`` command that brings them.
+
+    """
+    missing = missing_modules(extra)
+    if missing:
+        raise MissingExtraError(
+            f"{needed_by} needs {', '.join(missing)}, which the extra '{extra}' installs: "
+            f'pip install "aidcalc[{extra}]" (or "aidcalc[all]" for every extra)',
+            name=missing[0])

@@ -1,8 +1,10 @@
 """Where the project's folders are; imports nothing else from aidcalc.
 
-The tables travel with the package: ``src/aidcalc/data`` is a link to the checkout's top-level
-``data/`` (the one place where they are edited), and a wheel carries a copy of them. Notebooks,
-reports and the sources exist only in a checkout.
+The tables and the report notebooks travel with the package: ``src/aidcalc/data`` and
+``src/aidcalc/notebooks`` are links to the checkout's top-level ``data/`` and ``notebooks/`` (the
+one place where each is edited), and a wheel carries a copy of both. In a checkout the reports go
+to its ``reports/``; from an install, to ``reports/`` in the current folder. The sources exist only
+beside a checkout.
 """
 
 from __future__ import annotations
@@ -13,10 +15,14 @@ from pathlib import Path
 _PACKAGE = Path(__file__).resolve().parent
 #: The tables shipped with the package (a link to ``data/`` in a checkout).
 PACKAGED_DATA = _PACKAGE / "data"
+#: The report notebooks and their config shipped with the package (a link to ``notebooks/`` in a checkout).
+PACKAGED_NOTEBOOKS = _PACKAGE / "notebooks"
 #: The checkout root: the folder holding ``data/``, ``notebooks/`` and ``reports/``.
 PROJ_ROOT = Path(os.environ.get("AIDCALC_ROOT", _PACKAGE.parent.parent))
-NOTEBOOKS_DIR = PROJ_ROOT / "notebooks"
-REPORTS_DIR = PROJ_ROOT / "reports"
+#: Installed from a wheel, the package sits in site-packages, and there is no checkout around it.
+IN_CHECKOUT = "AIDCALC_ROOT" in os.environ or (PROJ_ROOT / "pyproject.toml").is_file()
+NOTEBOOKS_DIR = PROJ_ROOT / "notebooks" if IN_CHECKOUT else PACKAGED_NOTEBOOKS
+REPORTS_DIR = PROJ_ROOT / "reports" if IN_CHECKOUT else Path("reports").absolute()
 #: The primary sources; they sit beside the project, not inside it.
 SEEDS_DIR = Path(os.environ.get("AIDCALC_SEEDS", PROJ_ROOT.parent / "shared" / "seeds"))
 

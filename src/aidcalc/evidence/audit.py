@@ -24,7 +24,7 @@ import pandas as pd
 
 from aidcalc.errors import ClaimExpressionError, UnknownReferenceError
 from aidcalc.money.dates import parse_dates
-from aidcalc.tables.context import open_data
+from aidcalc.tables.context import DataLike, open_data
 from aidcalc.tables.rules import parse_claim_expression
 from aidcalc.units import currency_code
 
@@ -37,7 +37,7 @@ def _evidence(data) -> pd.DataFrame:
     return data.evidence().set_index("id")
 
 
-def load_claims(data=None) -> pd.DataFrame:
+def load_claims(data: DataLike = None) -> pd.DataFrame:
     """Return ``data/claims.csv``, every expression checked against the evidence.
 
     Each ``stated`` and ``recompute`` must parse as a claim expression (checked when the table
@@ -90,7 +90,7 @@ def _names(expression: str) -> list[str]:
     return [n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and id(n) not in calls]
 
 
-def evaluate(expression: str, evidence: pd.DataFrame | None = None, *, data=None) -> float:
+def evaluate(expression: str, evidence: pd.DataFrame | None = None, *, data: DataLike = None) -> float:
     """Evaluate a claim expression: row ids, numbers, + - * /, convert(), rate(), population().
 
     Raises
@@ -214,7 +214,7 @@ class Audit:
         return self.table["verdict"].value_counts()
 
 
-def run_audit(data=None) -> Audit:
+def run_audit(data: DataLike = None) -> Audit:
     """Recompute every claim and classify it as consistent, inconsistent or not checkable.
 
     For a conversion, ``implied_rate`` is the source's own rate (units of the original
@@ -265,7 +265,7 @@ def _implied(claim, stated, recomputed, evidence) -> dict:
             "implied_over_official": stated / recomputed}
 
 
-def implied_rates(data=None) -> pd.DataFrame:
+def implied_rates(data: DataLike = None) -> pd.DataFrame:
     """Rate rows (as in ``data/rates.csv``) for the rates the sources' own conversions imply.
 
     Each consistent or inconsistent conversion claim gives one rate, valid over the five-year

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from aidcalc.distinct import factorize_rows
 from aidcalc.frames import float_column, require_columns
 from aidcalc.money.dates import calendar_years, parse_dates
+
+if TYPE_CHECKING:
+    from aidcalc.tables.context import DataLike
 
 #: How far (in years) a period written by the source may stray from a plan's years and still be
 #: read as that plan: the thesis writes the second plan "1955-60" and the fourth "1965-70".
@@ -17,7 +22,7 @@ PERIOD_SLACK = 1
 RULES = ("named", "period", "date", "none")
 
 
-def load_plans(data=None) -> pd.DataFrame:
+def load_plans(data: DataLike = None) -> pd.DataFrame:
     """Return ``data/plans.csv``: plan number, name, first and last year, source.
 
     Examples
@@ -32,7 +37,7 @@ def load_plans(data=None) -> pd.DataFrame:
 
 
 def assign_plans(frame: pd.DataFrame, plans: pd.DataFrame | None = None, *,
-                 days: np.ndarray | None = None, data=None) -> pd.DataFrame:
+                 days: np.ndarray | None = None, data: DataLike = None) -> pd.DataFrame:
     """Tie every row to a five-year plan, and say which rule did it.
 
     The rules, in order: ``named`` (the plan the source itself names, column ``plan``);
@@ -113,7 +118,7 @@ def assign_plans(frame: pd.DataFrame, plans: pd.DataFrame | None = None, *,
     return out
 
 
-def plan_label(plan: int, plans: pd.DataFrame | None = None, *, data=None) -> str:
+def plan_label(plan: int, plans: pd.DataFrame | None = None, *, data: DataLike = None) -> str:
     """Return a label such as ``"3rd plan 1961-65"`` for charts and tables.
 
     Examples

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from aidcalc.money.dates import decimal_years, parse_dates
 
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
-def interpolate_population(years, population: pd.DataFrame | None = None, *, data=None) -> np.ndarray:
+    from aidcalc.tables.context import DataLike
+
+
+def interpolate_population(years: ArrayLike, population: pd.DataFrame | None = None, *,
+                           data: DataLike = None) -> np.ndarray:
     """Albania's population in each year (a fractional year), log-linear between censuses.
 
     Parameters
@@ -43,7 +51,7 @@ def interpolate_population(years, population: pd.DataFrame | None = None, *, dat
     return out
 
 
-def add_per_capita(table: pd.DataFrame, columns, *, data=None) -> pd.DataFrame:
+def add_per_capita(table: pd.DataFrame, columns: list[str], *, data: DataLike = None) -> pd.DataFrame:
     """Add ``population`` (mid-plan, interpolated) and ``<column>_per_capita`` to a plan table.
 
     The population of a plan is the interpolated census population at the middle of its

@@ -12,10 +12,10 @@ import pandas as pd
 from aidcalc.evidence.audit import implied_rates
 from aidcalc.money.basis import Basis
 from aidcalc.money.rates import RateTable, load_rate_table
-from aidcalc.tables.context import open_data
+from aidcalc.tables.context import DataLike, open_data
 
 
-def rates_for(basis: Basis, data=None) -> RateTable:
+def rates_for(basis: Basis, data: DataLike = None) -> RateTable:
     """Return the rate table that ``basis`` converts at.
 
     With the source-implied rate basis (``Basis.for_report(rate_basis="source_implied")``) that
@@ -35,7 +35,7 @@ def rates_for(basis: Basis, data=None) -> RateTable:
     return implied_table(data) if "source_implied" in basis.rate_type else load_rate_table(data)
 
 
-def implied_table(data=None):
+def implied_table(data: DataLike = None):
     """Return the rate table with the rates the sources' own conversions imply added (cached per data).
 
     The implied rates come from the audit of every claim, so they are worked out once per

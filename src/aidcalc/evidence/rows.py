@@ -13,6 +13,7 @@ from aidcalc.frames import float_column, require_columns
 from aidcalc.money.basis import as_basis
 from aidcalc.money.conversion import convert
 from aidcalc.money.dates import parse_dates
+from aidcalc.tables.context import DataLike
 from aidcalc.units import MONEY_UNITS, currency_code
 
 SOVIET_BLOC = ("USSR", "Soviet bloc", "Poland", "Czechoslovakia", "GDR", "Hungary", "Romania",
@@ -55,7 +56,7 @@ def effective_days(frame: pd.DataFrame, days: np.ndarray | None = None) -> np.nd
 
 
 def convert_rows(frame: pd.DataFrame, to="USD", *, days: np.ndarray | None = None,
-                 data=None, rates=None, bounds: bool = False, **options) -> pd.DataFrame:
+                 data: DataLike = None, rates=None, bounds: bool = False, **options) -> pd.DataFrame:
     """Convert the money rows of an evidence frame; other rows get ``NaN`` and a problem.
 
     Returns a copy with ``currency`` (code with vintage, categorical), ``converted_at`` (the day of the rate:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -36,6 +37,12 @@ from aidcalc.money.inputs import prepare_inputs, read_scalar
 from aidcalc.money.rates import RateTable, load_rate_table
 from aidcalc.money.scalar import convert_one
 from aidcalc.tables.context import DataContext, open_data
+
+if TYPE_CHECKING:
+    import pint
+    from numpy.typing import ArrayLike
+
+    from aidcalc.tables.context import DataLike
 
 ERRORS = ("raise", "coerce")
 
@@ -57,7 +64,7 @@ class ConvertedAmount:
         return float(self.value)
 
     @property
-    def quantity(self):
+    def quantity(self) -> pint.Quantity:
         """The result as a pint Quantity (``USD`` for constant dollars too; see ``label``)."""
         from aidcalc.units import Q_  # the registry is built on first use
 
@@ -83,27 +90,27 @@ class ConvertedColumns:
         return values if self._index is None else pd.Series(values, index=self._index)
 
     @property
-    def value(self):
+    def value(self) -> np.ndarray | pd.Series:
         """The converted amounts (``NaN`` where missing, or where ``errors="coerce"`` let a failure by)."""
         return self._shaped(self._core.value)
 
     @property
-    def low(self):
+    def low(self) -> np.ndarray | pd.Series | None:
         """The lowest value the rate intervals allow (None unless ``bounds=True``)."""
         return None if self._core.low is None else self._shaped(self._core.low)
 
     @property
-    def high(self):
+    def high(self) -> np.ndarray | pd.Series | None:
         """The highest value the rate intervals allow (None unless ``bounds=True``)."""
         return None if self._core.high is None else self._shaped(self._core.high)
 
     @property
-    def problem(self):
+    def problem(self) -> np.ndarray | pd.Series:
         """Why an amount is ``NaN`` under ``errors="coerce"`` ('' where it converted)."""
         return self._shaped(self._core.expand(self._core.group_problem))
 
     @property
-    def rate_ids(self):
+    def rate_ids(self) -> np.ndarray | pd.Series:
         """Per amount, the tuple of rate and redenomination row ids used, as a scalar result has."""
         tuples = np.empty(len(self._core.group_ids), dtype=object)
         tuples[:] = [tuple(s.split()) for s in self._core.group_ids]
@@ -121,7 +128,7 @@ class ConvertedColumns:
         codes, uniques = pd.factorize(per_group)
         return pd.Categorical.from_codes(codes[self._core.groups], categories=uniques)
 
-    def rate_id_strings(self):
+    def rate_id_strings(self) -> np.ndarray | pd.Series:
         """Per amount, the ids of the rows used, joined by spaces."""
         return self._shaped(self._core.expand(self._core.group_ids))
 
@@ -132,9 +139,11 @@ class ConvertedColumns:
         return f"ConvertedColumns({len(self)} amounts, {self.label})"
 
 
-def convert(amount, currency=None, on=None, *, to: str = "USD", rate_type="official",
-            basis: str = "gold", via: str = "USD", price_year=None, errors: str = "raise",
-            bounds: bool = False, data=None):
+def convert(amount: ArrayLike | pint.Quantity, currency: str | ArrayLike | None = None,
+            on: str | ArrayLike | None = None, *, to: str | Basis = "USD",
+            rate_type: str | tuple[str, ...] = "official", basis: str = "gold", via: str = "USD",
+            price_year: int | None = None, errors: str = "raise", bounds: bool = False,
+            data: DataLike | RateTable = None) -> ConvertedAmount | ConvertedColumns:
     """Convert money between currency vintages at the rate of its date.
 
     One function for one amount or for whole columns: with scalars it returns a
@@ -273,7 +282,8 @@ def checked_basis(basis: Basis, table: RateTable) -> Basis:
     return basis
 
 
-def deflate_usd(amount, year, price_year: int, data=None):
+def deflate_usd(amount: ArrayLike, year: int | str | ArrayLike, price_year: int,
+                data: DataLike | RateTable = None) -> float | np.ndarray:
     """Express US dollars of ``year`` in dollars of ``price_year`` with the CPI-U.
 
     Examples

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from aidcalc.errors import DataValidationError, DateOutOfRangeError, MissingRateError
-from aidcalc.tables.context import open_data
+from aidcalc.tables.context import DataLike, open_data
 
 
 @dataclass(frozen=True)
@@ -282,7 +282,7 @@ class RateTable:
         return int(self._cpi_years.min()), int(self._cpi_years.max())
 
 
-def load_rate_table(data=None) -> RateTable:
+def load_rate_table(data: DataLike = None) -> RateTable:
     """Return the rate tables of a data folder (default: the packaged tables), prepared once.
 
     The data context (:func:`aidcalc.open_data`) caches the prepared table until one of the

@@ -80,7 +80,7 @@ class ReportSession:
                 f"with data {self.data.digest}.")
 
 
-def start_report(**params) -> ReportSession:
+def start_report(**params: object) -> ReportSession:
     """Check a notebook's parameters, open its data and make its conversion basis.
 
     Parameters

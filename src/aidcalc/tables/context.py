@@ -16,9 +16,13 @@ import time
 import warnings
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aidcalc import paths
 from aidcalc.errors import DataNotFoundError
+
+if TYPE_CHECKING:  # pandas only once a table is read: import aidcalc stays light
+    import pandas as pd
 
 #: Contexts already opened, by resolved folder: one per folder per process.
 _OPEN: dict[Path, DataContext] = {}
@@ -106,7 +110,7 @@ class DataContext:
             self._frames[key] = (stamp, value)
         return value
 
-    def table(self, name: str):
+    def table(self, name: str) -> pd.DataFrame:
         """Return one table, validated against its schema and typed from it (a fresh copy).
 
         Raises
@@ -131,7 +135,7 @@ class DataContext:
         _remember(mark)
         return frame
 
-    def evidence(self):
+    def evidence(self) -> pd.DataFrame:
         """Return every evidence table in one frame, with a ``table`` column naming its file."""
         import pandas as pd
 
@@ -250,6 +254,11 @@ def _racy(signature: tuple) -> bool:
     return newest >= time.time_ns() - _RACY_NS
 
 
+#: What a ``data`` argument accepts: a folder (path) of tables, an open :class:`DataContext`, or
+#: None for the default (``$AIDCALC_DATA``, else the tables shipped with aidcalc).
+DataLike = str | os.PathLike | DataContext | None
+
+
 def open_data(path: str | Path | None = None) -> DataContext:
     """Open a data folder (default: ``$AIDCALC_DATA``, else the tables shipped with aidcalc).
 
@@ -316,7 +325,7 @@ def _remember(stamp: str) -> None:
                           stacklevel=3)
 
 
-def load_table(name: str, data=None):
+def load_table(name: str, data: DataLike = None) -> pd.DataFrame:
     """Load one table after validating it against its schema.
 
     Parameters
@@ -353,7 +362,7 @@ def load_table(name: str, data=None):
     return open_data(data).table(name)
 
 
-def load_evidence(data=None):
+def load_evidence(data: DataLike = None) -> pd.DataFrame:
     """Load every evidence table into one frame, with a ``table`` column naming its file.
 
     Examples
