@@ -52,8 +52,9 @@ lab: $(STAMP)  ## Open the notebooks in JupyterLab with the project's kernel
 	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/
 
 bench: $(STAMP)  ## Run the benchmarks; figures to benchmarks/results/latest.json (untracked)
-	@echo "make bench: times aidcalc (and one full 'aidcalc report', which regenerates reports/);"
-	@echo "            the figures go to benchmarks/results/latest.json, which git does not track"
+	@echo "make bench: times aidcalc against floors measured in the same run (and 'aidcalc report' in a"
+	@echo "            temporary folder against papermill); each figure is printed beside its target with"
+	@echo "            a verdict, and written to benchmarks/results/latest.json, which git does not track"
 	$(BIN)/python benchmarks/run_benchmarks.py --report --out benchmarks/results/latest.json
 
 clean:  ## Remove .venv and the generated reports

@@ -4,17 +4,24 @@ Run with ``make bench`` (or ``python benchmarks/run_benchmarks.py [--report] [--
 one line per figure and writes them, with the machine and the date, to
 ``benchmarks/results/latest.json`` (an output, not a tracked file).
 
-Every floor is the least work that gives the same numbers, prepared once outside the timed loop:
+Every floor is the least work that gives the same numbers, prepared once outside the timed loop,
+and every figure is printed beside its target (``TARGETS``) with a verdict:
 
 * scalar: a pure-Python lookup (a cached date parse, ``bisect`` over the validity starts, a
   division), against ``convert(80e6, "RUB_old", "1956-07")``;
-* columns: bare numpy (per currency, a mask, ``searchsorted`` over the validity starts and a
-  division), against ``convert`` of the same columns, at 1e4, 1e6 and 1e7 rows;
+* conversion: the dense floor on the very input ``convert`` gets (currencies numbered natively:
+  ``pd.factorize`` for Python strings, Arrow's dictionary encoding for Arrow text, the codes of a
+  categorical; days read in place or parsed once per distinct text, Arrow's own parser for Arrow
+  text; one gather from a per-currency daily factor table made by ``convert`` beforehand), for
+  every input kind users pass (``INPUT_KINDS``), with rows crossing the 1955, 1961 and 1965
+  reforms; the analyst's pandas (``merge_asof`` by currency, then a multiply) as a contender;
 * memory: traced allocation (tracemalloc) of one conversion of 1e7 rows, in bytes per row,
   the inputs excluded (they exist before tracing starts);
 * first conversion: a fresh interpreter to its first ``convert``, against ``import pandas``;
-* aggregation: ``aggregate_loans`` of 1e6 rows, against a ``groupby`` sum over pre-converted values;
-* report: ``aidcalc report``, against one trivial papermill run times the runs over the cores;
+* aggregation: ``aggregate_loans`` of 1e6 rows, against a ``groupby`` sum over pre-converted
+  values; the ranged aggregation against the plain one;
+* report: ``aidcalc report --force`` in a temporary folder, against papermill executing as many
+  trivial notebooks on as many worker processes; then the same report with nothing changed;
 * Dask: ``aidcalc.money.distributed.convert_dask`` over partitions generated lazily, reduced to a sum,
   with the peak resident memory of the process.
 
