@@ -6,9 +6,12 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# axe-core, the accessibility engine the browser tests run in every page (from npm, into .venv)
+AXE_VERSION := 4.10.3
+AXE := $(VENV)/node/node_modules/axe-core/axe.min.js
 
 .DEFAULT_GOAL := help
-.PHONY: help setup report test check lint lab bench clean
+.PHONY: help setup axe report test check lint lab bench clean
 
 help:  ## List the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -21,8 +24,15 @@ $(STAMP): pyproject.toml
 	@$(BIN)/python -m pip install -qq --upgrade pip
 	@$(BIN)/python -m pip install -qq -e '.[dev]'
 	@$(BIN)/python -m ipykernel install --sys-prefix --name aidcalc --display-name "Python (aidcalc)" >/dev/null
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory axe; \
+	 else echo "setup: npm not found; the browser tests' accessibility check needs 'make axe' (nodejs, npm)"; fi
 	@touch $(STAMP)
 	@echo "setup: done; the kernel \"Python (aidcalc)\" is registered in $(VENV)"
+
+$(AXE):
+	npm install --prefix $(VENV)/node --no-save --no-package-lock --no-audit --no-fund --silent axe-core@$(AXE_VERSION)
+
+axe: $(AXE)  ## Install axe-core (npm) for the accessibility check of the browser tests
 
 setup: $(STAMP)  ## Create .venv and install the project into it
 

@@ -1,8 +1,11 @@
-"""The reports in a real browser: headless Chromium loads index.html and every report page.
+"""The reports in a real browser: headless Chromium loads index.html, the evidence appendix and every report page.
 
 For each page: no console error or uncaught exception, no request outside ``file:``/``data:``
 (nothing from the network), every link and image resolves (the file exists; an in-page anchor
-has its target), and the screenshot is not blank. Chromium is driven over the DevTools
+has its target), the screenshot is not blank, axe-core finds no serious or critical
+accessibility violation, no page is wider than a 390 px phone, nothing is cut when printed on
+A4, every image and chart has a real description and every table a caption. axe-core comes from
+npm (``make axe``, run by ``make setup`` and ``.ci/run``). Chromium is driven over the DevTools
 protocol (``websocket-client``). The reports are built once, by ``aidcalc.report.runner.run_reports``,
 into a temporary folder. Skipped, saying why, when Chromium is not installed; ``.ci/run``
 installs it, so CI always runs these tests.
@@ -36,7 +39,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.kernel]
 NOTEBOOKS = sorted(p.name for p in paths.NOTEBOOKS_DIR.glob("*.ipynb"))
 #: A second parameter set, so the index links more than one run of a notebook.
 EXTRA_SET = ("constant_1990_usd", "01_aid_by_plan", {"price_basis": "constant", "price_year": 1990})
-PAGES = ["index.html"] + [f"{Path(n).stem}/default/{Path(n).stem}.html" for n in NOTEBOOKS]
+PAGES = ["index.html", f"{Path(NOTEBOOKS[0]).stem}/default/evidence.html"] + [f"{Path(n).stem}/default/{Path(n).stem}.html" for n in NOTEBOOKS]
 if f"{EXTRA_SET[1]}.ipynb" in NOTEBOOKS:
     PAGES.append(f"{EXTRA_SET[1]}/{EXTRA_SET[0]}/{EXTRA_SET[1]}.html")
 #: Chromium's flags for root in a sandbox, with no traffic of its own.
@@ -195,6 +198,8 @@ def visit(browser, built, page: str) -> dict:
         return cache[page]
     out = built
     url = (out / page).as_uri()
+    tools.send("Emulation.clearDeviceMetricsOverride")  # as a desktop screen shows it
+    tools.send("Emulation.setEmulatedMedia", media="")
     tools.events.clear()
     tools.send("Page.navigate", url=url)
     tools.wait_for("Page.loadEventFired")
@@ -271,15 +276,115 @@ def test_screenshot_is_not_blank(browser, built, page):
     assert len(image.getcolors(maxcolors=1 << 24)) > 1, seen["file"]
 
 
+AXE = paths.PROJ_ROOT / ".venv" / "node" / "node_modules" / "axe-core" / "axe.min.js"
+#: A4 less the print margins (210 mm - 2 x 12 mm) at 96 CSS pixels per inch.
+A4_WIDTH = round((210 - 24) / 25.4 * 96)
+PHONE = 390
+
+
+def load(browser, built, page: str, *, width: int = 1280, height: int = 900, media: str = "",
+         mobile: bool = False) -> "DevTools":
+    """Load ``page`` afresh at a given width and media; return the DevTools client."""
+    tools, _, cache = browser
+    cache.clear()  # the cached visit was at another width
+    tools.send("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1,
+               mobile=mobile)
+    tools.send("Emulation.setEmulatedMedia", media=media)
+    tools.events.clear()
+    tools.send("Page.navigate", url=(built / page).as_uri())
+    tools.wait_for("Page.loadEventFired")
+    tools.drain(0.3)
+    return tools
+
+
+def evaluate(tools, expression: str, awaited: bool = False):
+    result = tools.send("Runtime.evaluate", expression=expression, returnByValue=True, awaitPromise=awaited)
+    if "exceptionDetails" in result:
+        raise RuntimeError(result["exceptionDetails"])
+    return result["result"].get("value")
+
+
+@pytest.fixture(scope="session")
+def axe_source():
+    if not AXE.exists():
+        if shutil.which("npm"):
+            pytest.fail(f"axe-core is missing at {AXE}: run `make axe` (make setup runs it when npm is there)")
+        pytest.skip("npm is not installed, so axe-core is not either (.ci/run installs both)")
+    return AXE.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_axe_core_finds_no_serious_or_critical_violation(browser, built, axe_source, page):
+    tools = load(browser, built, page)
+    evaluate(tools, axe_source)
+    found = json.loads(evaluate(tools, """axe.run(document, {resultTypes: ['violations']}).then(r =>
+        JSON.stringify(r.violations.map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.length,
+                                               first: v.nodes[0] && v.nodes[0].html.slice(0, 160)}))))""",
+                                awaited=True))
+    print(f"axe-core on {page}: {len(found)} violations {[(v['id'], v['impact']) for v in found]}")
+    serious = [v for v in found if v["impact"] in ("serious", "critical")]
+    assert serious == [], serious
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_no_page_is_wider_than_a_phone(browser, built, page):
+    tools = load(browser, built, page, width=PHONE, height=844, mobile=True)
+    wide = evaluate(tools, """JSON.stringify({page: document.documentElement.scrollWidth,
+        over: Array.from(document.querySelectorAll('body *')).filter(e => {
+            const r = e.getBoundingClientRect(); if (r.width === 0) return false;
+            for (let a = e.parentElement; a; a = a.parentElement) {
+              if (getComputedStyle(a).overflowX !== 'visible') return false; }
+            return r.right > WIDTH + 1; }).slice(0, 5).map(e => e.tagName + '.' + e.className)})"""
+                    .replace("WIDTH", str(PHONE)))
+    wide = json.loads(wide)
+    assert wide["page"] <= PHONE, wide
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_nothing_is_cut_when_printed_on_a4(browser, built, page):
+    """Print media at the width of an A4 page: every column of every table within the page."""
+    tools = load(browser, built, page, width=A4_WIDTH, height=1123, media="print")
+    cut = json.loads(evaluate(tools, """JSON.stringify({page: document.documentElement.scrollWidth,
+        tables: Array.from(document.querySelectorAll('table')).map(t => {
+            const r = t.getBoundingClientRect();
+            return {caption: t.caption ? t.caption.textContent.slice(0, 60) : '', right: r.right,
+                    scroll: t.scrollWidth, width: t.clientWidth}; })
+          .filter(t => t.right > WIDTH + 1 || t.scroll > t.width + 1)})""".replace("WIDTH", str(A4_WIDTH))))
+    assert cut["page"] <= A4_WIDTH and cut["tables"] == [], cut
+    if page == PAGES[2]:  # one page printed to PDF, kept beside the screenshots
+        _, shots, _ = browser
+        pdf = tools.send("Page.printToPDF", paperWidth=8.27, paperHeight=11.69, preferCSSPageSize=True)
+        (shots / (page.replace("/", "__") + ".pdf")).write_bytes(__import__("base64").b64decode(pdf["data"]))
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_image_and_chart_is_described_and_every_table_captioned(browser, built, page):
+    tools = load(browser, built, page)
+    found = json.loads(evaluate(tools, """JSON.stringify({
+        images: Array.from(document.images).map(i => i.alt),
+        charts: Array.from(document.querySelectorAll('svg[role=img]')).map(s =>
+            (s.getAttribute('aria-labelledby') || '').split(' ').map(id => {
+                const e = document.getElementById(id); return e ? e.textContent : ''; }).join(' ')),
+        tables: Array.from(document.querySelectorAll('table')).map(t => t.caption ? t.caption.textContent : ''),
+        headers: Array.from(document.querySelectorAll('thead th')).filter(th => !th.hasAttribute('scope')).length,
+        tips: Array.from(document.querySelectorAll('svg[role=img] g[id] > title')).length})"""))
+    assert all(len(a) > 20 and "No description" not in a for a in found["images"]), found["images"]
+    assert all(len(d) > 40 for d in found["charts"]), found["charts"]
+    assert all(c.strip() for c in found["tables"]), found["tables"]
+    assert found["headers"] == 0
+    if "/" in page and not page.endswith("evidence.html"):  # a report page: charts inline, tooltips
+        assert found["charts"] and found["tips"] >= len(found["charts"]), found
+
+
 def test_pages_are_articles(built):
     """No code, no internal paths, the title and set in the heading: as the browser shows them."""
     out = built
-    for page in PAGES[1:]:
+    for page in PAGES[2:]:
         text = (out / page).read_text(encoding="utf-8")
         assert "<title>Notebook</title>" not in text
         assert ".staging" not in text and "PosixPath(" not in text, page
         assert "report = aidcalc.start_report" not in text, page
-        assert re.search(r"<h1>.+<span class=\"set\">Parameter set", text), page
+        assert re.search(r"<h1>.+<span class=\"set\">", text), page
 
 
 def test_report_runner_renders_every_page_and_the_index_with_pages(built):

@@ -54,17 +54,32 @@ def test_every_chart_carries_its_title_unit_and_source():
     assert SOURCE_LINE in [t.get_text() for t in fig.texts]
 
 
-def test_aid_by_plan_draws_each_lender_beside_the_total_requested():
+def test_aid_by_plan_draws_what_each_lender_committed_beside_what_was_asked_of_it():
     agg = aggregate_loans(load_table("loans"))
     fig = plot_aid_by_plan(agg.table, ylabel=agg.label)
     legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
-    assert legend == ["China", "Soviet bloc", "requested by Albania"]
+    assert legend == ["China", "Soviet bloc", "China: requested", "Soviet bloc: requested"]
     heights = {round(p.get_height()) for p in _bars(fig)}
     # the first plan's bloc total: 254 million old rubles at 4.00 per USD = 63.5 million USD
     assert 63_500_000 in heights
-    # the second plan's requests, all lenders: (500 million from the bloc, L0016, + 50 million
-    # from China, L0008) old rubles / 4.00 = 137.5 million USD
-    assert (500_000_000 + 50_000_000) / 4.00 in heights
+    # the second plan's requests, one bar per lender, never added together: 500 million old
+    # rubles from the bloc (L0016) / 4.00 = 125 million USD; 50 million from China (L0008) / 4.00 = 12.5
+    assert {125_000_000, 12_500_000} <= heights
+    assert (500_000_000 + 50_000_000) / 4.00 not in heights
+
+
+@pytest.mark.parametrize("currency", ["USD", "RUB"])
+def test_each_lender_has_one_fill_in_every_parameter_set(currency):
+    from aidcalc.publish.chart_style import LENDER_LOOKS
+
+    agg = aggregate_loans(load_table("loans"), to=currency)
+    fig = plot_aid_by_plan(agg.table, ylabel=currency)
+    ax = fig.axes[0]
+    for handle, text in zip(ax.get_legend().legend_handles, ax.get_legend().get_texts(), strict=False):
+        if text.get_text() in LENDER_LOOKS:
+            fill, hatch = LENDER_LOOKS[text.get_text()]
+            assert matplotlib.colors.to_hex(handle.get_facecolor()) == fill
+            assert (handle.get_hatch() or "") == hatch
 
 
 def test_implied_rates_draw_one_point_per_conversion_that_has_a_ratio():
@@ -184,7 +199,24 @@ def test_each_bar_of_the_svg_names_the_rows_and_lines_behind_it(tmp_path):
 
     fig = plot_aid_by_plan(aggregate_loans_with_range().table, ylabel="USD")
     svg = next(p for p in save_figure(fig, tmp_path, "aid") if p.suffix == ".svg").read_text()
-    assert "<title>China, 3rd plan 1961-65: 348 m; rows: L0015 (line 1761); L0021 (line 2727)" in svg
+    # 348.1 million USD at official rates; low 314.6 (L0032 read as part of L0034), high 778.6 (L0021 as new rubles)
+    assert ("<title>China, 3rd plan 1961-65: 348 m USD (range 315 m to 779 m USD); rows: L0015 (line 1761); "
+            "L0021 (line 2727)") in svg
+    # the chart's own title and a description naming every bar, for readers who do not see it
+    assert '<title id="chart-title">Aid committed to Albania by five-year plan</title>' in svg
+    assert "Bar chart. Vertical axis: USD. " in svg
+
+
+@pytest.mark.parametrize("name", ["Bank $\\foo$", "50$ and 60$", "a_b^c"])
+def test_chart_text_from_the_data_is_drawn_as_written_not_as_mathtext(tmp_path, name):
+    table = pd.DataFrame({"plan": ["3rd plan 1961-65"] * 2, "lender": [name, "China"], "v": [70.0, 40.0]})
+    fig = plot_grouped_bars(table, "plan", ["v"], title=f"Loans of {name}", ylabel="USD", by="lender")
+    svg = next(p for p in save_figure(fig, tmp_path, "x") if p.suffix == ".svg").read_text()
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert name in legend
+    import html
+
+    assert html.escape(name, quote=False) in svg
 
 
 @pytest.mark.kernel
@@ -206,3 +238,19 @@ def test_every_chart_of_a_notebook_is_shown_not_only_the_first(tmp_path):
     cells = nbformat.read(tmp_path / "out.ipynb", as_version=4).cells
     shown = [any("image/png" in o.get("data", {}) for o in c.outputs) for c in cells[1:]]
     assert shown == [True, True]
+
+
+def test_the_projects_chart_puts_each_plan_on_its_tick_beside_the_sources_own_count():
+    from aidcalc.evidence.aggregation import aggregate_projects
+    from aidcalc.publish.charts import plot_projects
+
+    table = aggregate_projects(load_table("projects")).table
+    fig = plot_projects(table)
+    ax = fig.axes[0]
+    ticks = ax.get_xticks()
+    for bar in ax.patches:  # every plan's bars centred within half a tick of it, never between two plans
+        centre = bar.get_x() + bar.get_width() / 2
+        assert min(abs(centre - t) for t in ticks) < 0.4
+    texts = [t.get_text() for t in ax.texts]
+    # the projects China committed add up to 57 by the 6th plan (29 + 18 + 10); the thesis says 45 by the 4th
+    assert "57" in texts and "45 (the source's count)" in texts

@@ -119,3 +119,16 @@ def test_the_audit_fits_100_columns_without_scientific_notation(capsys):
     assert "e+0" not in out
     # C001: 83 + 46 + 55 + 50 + 20 = 254 million, written in full
     assert "stated 254,000,000 vs recomputed 254,000,000" in out
+
+
+def test_a_file_system_error_is_named_without_a_traceback(monkeypatch, capsys):
+    from aidcalc.evidence import package_check
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device", "/data/loans.csv")
+
+    monkeypatch.setattr(package_check, "validate_all", full)
+    assert cli.main(["validate"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("aidcalc: /data/loans.csv: No space left on device; check the path")
+    assert "Traceback" not in err

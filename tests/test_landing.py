@@ -31,18 +31,33 @@ def reports(tmp_path):
     return root
 
 
-def test_index_explains_each_report_with_its_key_figure(reports):
+def test_index_leads_with_chinas_total_and_one_finding_per_report(reports):
     index = landing.write_index(reports, generated="2026-11-25 09:00 UTC")
     html = index.read_text()
     assert index == reports / "index.html"
+    assert 'href="01_aid_by_plan/default/evidence.html"' in html  # the appendix beside the first page
+    findings = html[html.index('class="findings"'):html.index('class="report"')]
+    # 20,000,000 + 348,095,835 + 873,460,449 = 1,241,556,284; lows 20 + 314.6 + 520.0, highs 20 + 778.6 + 874.7
+    assert "<strong>1,241.6</strong> million US dollars" in findings
+    assert "(range 854.6–1,673.4)" in findings
+    assert "348.1" in findings and "314.6–778.6" in findings and "3rd plan 1961-65" in findings
+    # 2 of the 3 claims hold (C1, C3); C2 is inconsistent
+    assert "2 of the 3 derived statements of the sources hold when recomputed (1 inconsistent)" in findings
+    assert "rows in" not in html  # no row counts stand in for a finding
     assert "What China committed, plan by plan. Every figure is a row of <code>data/loans.csv</code>." in html
     assert "A third sentence" not in html  # two sentences per report
-    assert "China's committed aid per plan" in html and "million USD" in html
-    assert "348.1" in html and "314.6–778.6" in html and "3rd plan 1961-65" in html
-    assert "3 derived statements" in html and "2 consistent" in html
-    assert "7 rows in matches" in html  # a report the page knows nothing about still gets a count
     assert "4d01abd74b071e58" in html and "2026-11-25" in html
     assert "staging" not in html
+
+
+def test_a_headline_a_run_saves_leads_the_landing_page(reports):
+    (reports / "05_corroboration" / "default" / "headline.json").write_text(
+        '{"label": "China\'s total aid", "value": "2,358.7", "low": "1,691.5", "high": "2,871.6", '
+        '"unit": "million US dollars", "against": "China\'s own accounts say more than 10 billion yuan."}')
+    html = landing.render_index(reports)
+    findings = html[html.index('class="findings"'):]
+    assert findings.index("China&#39;s total aid: <strong>2,358.7</strong>") < findings.index("Committed over")
+    assert "(range 1,691.5–2,871.6)" in findings and "more than 10 billion yuan" in findings
 
 
 def test_index_links_resolve_and_show_thumbnails(reports):
@@ -65,3 +80,24 @@ def test_index_takes_the_manifest_over_the_notebooks(reports):
 
 def test_index_of_an_empty_folder_says_how_to_make_reports(tmp_path):
     assert "make report" in landing.render_index(tmp_path)
+
+
+def test_the_evidence_appendix_cites_each_row_by_chapter_footnote_and_archive(tmp_path):
+    from aidcalc import paths
+
+    html = landing.write_appendix(tmp_path, generated="2026-11-25 09:00 UTC").read_text()
+    entry = html[html.index('<article id="L0021"'):]
+    entry = " ".join(entry[:entry.index("</article>")].split())
+    # loans.csv L0021: line 2727, footnote 96, archive AQSH, F.14, AP-MPKK, V. 1961, D1; chapter two starts at 1952
+    seeds = (paths.SEEDS_DIR / "003_d1637f23de3fa7fb.txt").exists()
+    chapter = "ch. 2, " if seeds else ""
+    assert (f"Marku, Sino-Albanian Relations During the Cold War (PhD thesis), {chapter}n. 96, "
+            "citing AQSH, F.14, AP-MPKK, V. 1961, D1; line 2727") in entry
+    assert "“500 million rubles”" in entry
+    assert "500,000,000 rubles before the 1961 reform" in entry
+    assert "L0021 read as rubles after the 1961 reform" in entry  # its alternative, in words
+    if seeds:  # the source lines around the figure, the figure's own line marked
+        assert '<span class="at"> 2727 China provided a loan of 500 million rubles' in entry
+    for table in ("loans", "arms_shipments", "projects", "claims", "independent"):
+        assert table in html
+    assert 'id="A0017"' in html and 'id="C001"' in html and 'id="I0001"' in html

@@ -82,7 +82,7 @@ def test_narrative_and_results_without_code_or_internal_paths(page):
     _, html = page
     assert "What China committed, plan by plan" in html
     assert "Requested and committed" in html and "348.1" in html and "Amounts in RUB" in html
-    assert "data:image/png;base64," in html
+    assert "data:image/png;base64," in html and "No description has been provided" not in html
     for hidden in ("secret_code_line", "report.save_table", "PosixPath(", ".staging", STAGING,
                    "FutureWarning", "<Figure size", "at 0x7f00", "output_dir ="):
         assert hidden not in html, hidden
@@ -94,16 +94,78 @@ def test_nothing_is_fetched_from_the_network(page):
     assert "require.js" not in html and "mathjax" not in html.lower()
 
 
-def test_page_states_parameters_run_date_and_data_digest(page):
+def test_page_states_the_choices_in_words_and_the_run_in_its_colophon(page):
     _, html = page
-    assert "2026-11-25" in html and "4d01abd74b071e58" in html
-    assert re.search(r"<td>currency</td><td>RUB</td>", html)
-    assert re.search(r"<td>include_military</td><td>true</td>", html)
-    assert "set by this parameter set" in html
+    head, colophon = html.split('id="colophon"')
+    assert "Currency of the totals: <strong>rubles (after the 1961 reform)</strong>" in head
+    assert "Military aid: <strong>included</strong>" in head
+    assert "include_military" not in head and "4d01abd74b071e58" not in head  # codes go to the colophon
+    assert "2026-11-25" in colophon and "4d01abd74b071e58" in colophon and "make report" in colophon
+    assert "(currency = RUB, include_military = true)" in " ".join(colophon.split())
     # explicit arguments win over what the notebook says
     path, _ = page
-    html = pages.render_page(path, title="Other", parameter_set="p", data_digest="feed", run_date="1999-01-01")
-    assert "<title>Other — p · aidcalc</title>" in html and "feed" in html and "1999-01-01" in html
+    html = pages.render_page(path, title="Other", parameter_set="constant_1990_usd", data_digest="feed",
+                             run_date="1999-01-01")
+    assert "<title>Other — Constant 1990 US dollars · aidcalc</title>" in html
+    assert "feed" in html and "1999-01-01" in html
+
+
+def test_every_page_ends_with_how_to_cite_a_glossary_and_the_sources(page):
+    import aidcalc
+
+    _, html = page
+    cite = html[html.index('id="cite"'):html.index('id="glossary"')]
+    assert f"version {aidcalc.__version__}" in cite and "CC-BY-4.0" in cite and "MIT" in cite
+    assert "reports of 2026-11-25" in cite
+    assert "<dt>restatement</dt>" in html and "<dt>gold basis</dt>" in html
+    # the bibliography is data/sources.csv: the thesis's full citation is in it
+    assert "Ylber Marku, Sino-Albanian Relations During the Cold War, 1949-1978" in html
+
+
+def test_outputs_are_kept_by_kind_not_by_their_text(tmp_path):
+    """A table whose data holds '.staging' or 'PosixPath(' stays; a bare repr result goes."""
+    path = executed_notebook(tmp_path / "01_aid_by_plan" / "default")
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[5].outputs[2]["data"]["text/html"] = "<table><tr><td>Bank .staging PosixPath( 7</td></tr></table>"
+    nbformat.write(nb, path)
+    html = pages.render_page(path)
+    assert "Bank .staging PosixPath( 7" in html
+    assert STAGING not in html and "[PosixPath('/tmp/x/a.png')]" not in html
+
+
+def test_every_table_gets_a_caption_and_every_row_id_a_link(tmp_path):
+    path = executed_notebook(tmp_path / "01_aid_by_plan" / "default")
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[5].outputs[2]["data"]["text/html"] = (
+        "<table><tr><td>L0032 read part_of=L0034 (-33.3 million)</td></tr></table>")
+    nbformat.write(nb, path)
+    html = pages.render_page(path)
+    assert "<caption>Table 1. Requested and committed</caption>" in html
+    # the range note in words, each row id a link to its entry in the evidence appendix
+    assert ('<a class="row" href="evidence.html#L0032">L0032</a> read as part of '
+            '<a class="row" href="evidence.html#L0034">L0034</a> (−33.3 million)') in html
+
+
+def test_a_saved_chart_is_inlined_as_svg_with_its_description(tmp_path):
+    import pandas as pd
+
+    from aidcalc.publish.charts import plot_aid_by_plan, save_figure
+
+    path = executed_notebook(tmp_path / "01_aid_by_plan" / "default", files=())
+    fig = plot_aid_by_plan(pd.DataFrame({"plan": [3], "lender": ["China"], "committed": [348e6],
+                                         "committed_low": [314.6e6], "committed_high": [778.6e6],
+                                         "requested": [None], "committed_evidence": ["L0021 (line 2727)"]}),
+                           ylabel="USD")
+    save_figure(fig, path.parent, "aid_by_plan")
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[6].source = 'fig = plot()\nreport.save_figure(fig, "aid_by_plan")'
+    nbformat.write(nb, path)
+    html = pages.render_page(path)
+    assert "data:image/png" not in html  # the SVG replaces the PNG
+    assert '<figure class="chart" tabindex="0"><svg' in html and 'role="img"' in html
+    # 348e6 with its range 314.6e6 to 778.6e6, in the tooltip of the bar and in the description
+    assert "China, 3rd plan 1961-65: 348 m USD (range 315 m to 779 m USD); rows: L0021 (line 2727)" in html
+    assert 'aria-labelledby="chart6-aid_by_plan-chart-title chart6-aid_by_plan-chart-desc"' in html
 
 
 def test_page_links_the_files_of_its_run(page):
@@ -118,6 +180,8 @@ def test_write_page_puts_the_html_beside_the_notebook(tmp_path):
     path = executed_notebook(tmp_path / "01_aid_by_plan" / "default")
     out = pages.write_page(path)
     assert out == path.with_suffix(".html") and out.read_text().startswith("<!doctype html>")
+    # the appendix its row ids link to is beside it: a run folder holds everything its page links
+    assert 'id="L0021"' in (path.parent / "evidence.html").read_text()
 
 
 def test_strip_remote_keeps_local_scripts():

@@ -127,3 +127,26 @@ def test_report_session_show_displays_the_formatted_table(monkeypatch, by_plan):
     assert session.show(by_plan, unit=USD) is None
     assert isinstance(shown[0], present.PresentedTable)
     assert "committed (million USD)" in shown[0].html
+
+
+def test_every_header_cell_says_it_heads_a_column(by_plan):
+    html = present.format_table(by_plan, USD).html
+    heads = re.findall(r"<th\b[^>]*>", html)
+    assert len(heads) == len(by_plan.columns) == 9
+    assert all('scope="col"' in h for h in heads)
+
+
+@pytest.mark.parametrize("name", ["line", "thesis_line", "footnote"])
+def test_line_numbers_are_written_alike_without_a_separator(name):
+    # loans.csv L0008 stands on line 1029 of the thesis, L0010 on line 1074
+    shown = present.format_table(pd.DataFrame({name: [1029.0, 1074.0]}))
+    assert cells(shown.html) == ["1029", "1074"]
+
+
+def test_amounts_in_millions_all_take_one_decimal_and_none_reads_minus_zero():
+    # a reading that moves a 348.1 million total by -7,200 USD is -0.0072 million: under a tenth
+    moves = pd.DataFrame({"move": [-33_300_000.0, -7_200.0, 0.0, 30_000.0, 430_500_000.0]})
+    import html
+
+    shown = [html.unescape(c) for c in cells(present.format_table(moves, "USD").html)]
+    assert shown == ["\u221233.3", ">\u22120.1", "0.0", "<0.1", "430.5"]

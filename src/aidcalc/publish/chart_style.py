@@ -30,6 +30,8 @@ STYLE = {
     "axes.spines.top": False, "axes.spines.right": False, "axes.grid": True,
     "axes.grid.axis": "y", "axes.axisbelow": True, "grid.color": "#e0e0e0", "svg.fonttype": "none",
     "hatch.linewidth": 0.6,
+    # text from the data (a lender named "Bank $x$") is drawn as written, never parsed as mathtext
+    "text.parse_math": False,
 }
 
 
@@ -102,6 +104,17 @@ def _tooltip(fig, artist, text: str) -> None:
 
 def _column(table, name):
     return table[name].to_numpy(dtype=float) if name in table else None
+
+
+#: One fill and hatch per lender (and per lender's requests), the same in every parameter set.
+LENDER_LOOKS = {
+    "China": ("#1a1a1a", ""),
+    "China (military)": ("#5a5a5a", "xx"),
+    "Soviet bloc": ("#bdbdbd", "//"),
+    "China: requested": ("#ffffff", ".."),
+    "China (military): requested": ("#ffffff", "oo"),
+    "Soviet bloc: requested": ("#ffffff", "\\\\"),
+}
 
 
 def _look(k: int) -> tuple[str, str]:
@@ -355,7 +368,7 @@ def save_figure(fig, output_dir: str | Path | None, name: str) -> list[Path]:
     >>> fig = plot_aid_by_plan(table, ylabel="USD")
     >>> with tempfile.TemporaryDirectory() as folder:
     ...     svg = save_figure(fig, folder, "aid")[1].read_text()
-    >>> "<title>China, 3rd plan 1961-65: 348 m; rows: L0021 (line 2727)</title>" in svg
+    >>> "<title>China, 3rd plan 1961-65: 348 m USD; rows: L0021 (line 2727)</title>" in svg
     True
 
     """
@@ -368,10 +381,43 @@ def save_figure(fig, output_dir: str | Path | None, name: str) -> list[Path]:
         for path in paths:
             fig.savefig(path, bbox_inches="tight")
     tips = fig.__dict__.get("_aidcalc_tooltips", {})
-    if tips:
-        svg = paths[1].read_text(encoding="utf-8")
-        for gid, text in tips.items():
-            svg = svg.replace(f'<g id="{gid}">', f'<g id="{gid}"><title>{html.escape(text)}</title>', 1)
-        paths[1].write_text(svg, encoding="utf-8")
+    svg = paths[1].read_text(encoding="utf-8")
+    for gid, text in tips.items():
+        svg = svg.replace(f'<g id="{gid}">', f'<g id="{gid}"><title>{html.escape(text)}</title>', 1)
+    title, desc = describe_chart(fig)
+    svg = re.sub(r"(<svg\b[^>]*>)", lambda m: f'{m[1]}\n <title id="chart-title">{html.escape(title)}</title>'
+                 f'<desc id="chart-desc">{html.escape(desc)}</desc>', svg, count=1)
+    paths[1].write_text(svg, encoding="utf-8")
     return paths
+
+
+def describe_chart(fig) -> tuple[str, str]:
+    """Return a chart's title and a description of what it shows, for readers who do not see it.
+
+    The description names the kind of chart, its axes and, one by one, the value of every bar
+    or point that carries a tooltip (label, value with unit, range, rows).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from aidcalc.publish.charts import plot_aid_by_plan
+    >>> fig = plot_aid_by_plan(pd.DataFrame({"plan": [3], "lender": ["China"], "committed": [348e6],
+    ...                        "requested": [None]}), ylabel="USD")
+    >>> describe_chart(fig)[1]
+    'Bar chart. Vertical axis: USD. China, 3rd plan 1961-65: 348 m USD.'
+
+    """
+    ax = fig.axes[0] if fig.axes else None
+    title = (ax.get_title(loc="left") or ax.get_title()) if ax else ""
+    kind = "Bar chart" if ax is not None and ax.patches else "Chart"
+    if ax is not None and not ax.patches and ax.collections:
+        kind = "Scatter chart"
+    parts = [kind]
+    if ax is not None and ax.get_xlabel():
+        parts.append(f"Horizontal axis: {ax.get_xlabel()}")
+    if ax is not None and ax.get_ylabel():
+        parts.append(f"Vertical axis: {ax.get_ylabel()}")
+    tips = list(fig.__dict__.get("_aidcalc_tooltips", {}).values())
+    parts.extend(tips)
+    return title or "Chart", ". ".join(p.rstrip(".") for p in parts) + "."
 

@@ -20,6 +20,7 @@ from aidcalc.publish.chart_style import (  # noqa: F401  (the public names of th
     GREYS,
     HATCHES,
     LEADER,
+    LENDER_LOOKS,
     RANGE_LABEL,
     SOURCE_LINE,
     STYLE,
@@ -40,12 +41,14 @@ from aidcalc.publish.chart_style import (  # noqa: F401  (the public names of th
     styled,
     wrap_tick,
 )
+from aidcalc.publish.words import currency_name, in_words
 
 
 @styled
 def plot_grouped_bars(table: pd.DataFrame, category: str, series: list[str], *, title: str,
                       ylabel: str, labels: dict | None = None, source: str = SOURCE_LINE,
-                      range_label: str = RANGE_LABEL, tick_labels=None, by: str | None = None):
+                      range_label: str = RANGE_LABEL, tick_labels=None, by: str | None = None,
+                      looks: dict | None = None):
     """Draw grouped bars: one group per ``category`` value, one bar per column in ``series``.
 
     Missing values are left blank, not drawn as zero, and the bars carry their value. For a
@@ -74,6 +77,9 @@ def plot_grouped_bars(table: pd.DataFrame, category: str, series: list[str], *, 
         The x tick labels (default: the category values).
     by : str, optional
         A column whose values become bars of their own within each group, e.g. ``"lender"``.
+    looks : dict, optional
+        Fill and hatch by series name (e.g. :data:`LENDER_LOOKS`), so that a lender looks the
+        same in every chart; other series take the next unused look.
 
     Returns
     -------
@@ -100,23 +106,24 @@ def plot_grouped_bars(table: pd.DataFrame, category: str, series: list[str], *, 
     x = np.arange(n)
     width = 0.8 / max(len(series), 1)
     notes, whiskers, values, drawn = [], False, [], []
+    unit = re.sub(r"\s*\(.*\)\s*$", "", ylabel).strip()
     for k, col in enumerate(series):
         name = labels.get(col, col)
         vals = table[col].to_numpy(dtype=float)
         low, high = _column(table, f"{col}_low"), _column(table, f"{col}_high")
         evidence = table[f"{col}_evidence"].tolist() if f"{col}_evidence" in table else [None] * n
-        note = table[f"{col}_note"].tolist() if f"{col}_note" in table else [""] * n
+        note = [in_words(t) if isinstance(t, str) else t
+                for t in (table[f"{col}_note"].tolist() if f"{col}_note" in table else [""] * n)]
         pos = x + (k - (len(series) - 1) / 2) * width
         known = ~np.isnan(vals)  # a missing value gets no bar, never a zero-height one
-        fill, hatch = _look(k)
+        fill, hatch = (looks or {}).get(name) or _look(k)
         bars = ax.bar(pos[known], vals[known], width, label=name, color=fill, hatch=hatch,
                       edgecolor="black", linewidth=0.6)
         drawn += list(bars)
         bar_of = dict(zip(np.flatnonzero(known), bars, strict=True))
         where = [ticks[i].replace("\n", " ") for i in range(n)]
         for i, bar in bar_of.items():
-            if isinstance(evidence[i], str) and evidence[i]:
-                _tooltip(fig, bar, f"{name}, {where[i]}: {format_amount(vals[i])}; rows: {evidence[i]}")
+            _tooltip(fig, bar, _tip(f"{name}, {where[i]}", vals[i], unit, low, high, evidence, i))
         top = vals.copy()
         if low is not None and high is not None:
             ranged = ~np.isnan(low) & ~np.isnan(high) & ((low != high) | ~known)
@@ -129,9 +136,8 @@ def plot_grouped_bars(table: pd.DataFrame, category: str, series: list[str], *, 
                 _halo([*drawn_range.lines[1], *drawn_range.lines[2]])
                 top = np.fmax(top, high)
                 for i in np.flatnonzero(ranged & ~known):  # a range without a central value: its tooltip
-                    if isinstance(evidence[i], str) and evidence[i]:
-                        _tooltip(fig, drawn_range.lines[2][0], f"{name}, {where[i]}: {format_amount(low[i])}"
-                                 f" to {format_amount(high[i])}; rows: {evidence[i]}")
+                    tip = _tip(f"{name}, {where[i]}", np.nan, unit, low, high, evidence, i)
+                    _tooltip(fig, drawn_range.lines[2][0], tip)
         for i in np.flatnonzero(known | ~np.isnan(top)):
             text = format_amount(vals[i]) if known[i] else f"{format_amount(low[i])}-{format_amount(high[i])}"
             if isinstance(note[i], str) and note[i]:
@@ -168,12 +174,39 @@ def plot_grouped_bars(table: pd.DataFrame, category: str, series: list[str], *, 
     return fig
 
 
-def _by_lender(frame: pd.DataFrame, column: str, suffixes) -> dict:
-    """Spread a plan x lender table into one series per lender (and its low, high, ...) by plan."""
+def _singular(code: str) -> str:
+    """Return one unit of a currency in words ("US dollar", "ruble before the 1961 reform")."""
+    return {"USD": "US dollar", "CNY": "yuan", "RUB": "ruble"}.get(code) or \
+        currency_name(code).replace("rubles", "ruble", 1)
+
+
+def _tip(label: str, value: float, unit: str, low, high, evidence, i: int) -> str:
+    """Return a bar's tooltip: its label, value with unit, range (when it has one) and the rows behind it.
+
+    Examples
+    --------
+    >>> _tip("China, 3rd plan", 348e6, "USD", np.array([314e6]), np.array([779e6]), ["L0021 (line 2727)"], 0)
+    'China, 3rd plan: 348 m USD (range 314 m to 779 m USD); rows: L0021 (line 2727)'
+
+    """
+    text = f"{label}: {format_amount(value)} {unit}".rstrip() if not np.isnan(value) else f"{label}:"
+    if low is not None and high is not None and not np.isnan(low[i]) and not np.isnan(high[i]) \
+            and (low[i] != high[i] or np.isnan(value)):
+        text += f" (range {format_amount(low[i])} to {format_amount(high[i])} {unit})".replace("( ", "(")
+    rows = evidence[i] if isinstance(evidence[i], str) and evidence[i] else ""
+    return text + (f"; rows: {rows}" if rows else "")
+
+
+def _by_lender(frame: pd.DataFrame, column: str, suffixes, tail: str = "") -> dict:
+    """Spread a plan x lender table into one series per lender (and its low, high, ...) by plan.
+
+    Each series is named by its lender and ``tail`` (``"China: requested"``).
+    """
     pieces = {}
     for lender, rows in frame.groupby("lender", sort=True):
-        pieces.update({k: v for k, v in gather(rows.groupby("plan"), column, lender).items()
-                       if k[len(lender):] in suffixes})
+        name = f"{lender}{tail}"
+        pieces.update({k: v for k, v in gather(rows.groupby("plan"), column, name).items()
+                       if k[len(name):] in suffixes})
     return pieces
 
 
@@ -199,12 +232,15 @@ def plot_aid_by_plan(table: pd.DataFrame, *, ylabel: str,
 
     """
     frame = table.assign(lender=table["lender"].astype(str))
-    pieces = _by_lender(frame, "committed", ("", "_low", "_high", "_evidence", "_note"))
-    pieces.update(gather(frame.groupby("plan"), "requested", "requested by Albania"))
+    suffixes = ("", "_low", "_high", "_evidence", "_note")
+    pieces = _by_lender(frame, "committed", suffixes)
+    if "requested" in frame and frame["requested"].notna().any():  # what Albania asked of each lender
+        pieces.update(_by_lender(frame[frame["requested"].notna()], "requested", suffixes, ": requested"))
     chart = pd.DataFrame(pieces).sort_index().rename_axis("plan").reset_index()
     series = [c for c in chart.columns if c != "plan" and not re.search(r"_(low|high|evidence|note)$", c)]
     return plot_grouped_bars(chart, "plan", series, title=title, ylabel=ylabel, source=source,
-                             range_label=range_label, tick_labels=[plan_tick(p) for p in chart["plan"]])
+                             range_label=range_label, tick_labels=[plan_tick(p) for p in chart["plan"]],
+                             looks=LENDER_LOOKS)
 
 
 def plot_per_capita(table: pd.DataFrame, *, ylabel: str, column: str = "committed_per_capita",
@@ -232,7 +268,7 @@ def plot_per_capita(table: pd.DataFrame, *, ylabel: str, column: str = "committe
     chart = pd.DataFrame(pieces).sort_index().rename_axis("plan").reset_index()
     series = [c for c in chart.columns if c != "plan" and not re.search(r"_(low|high)$", c)]
     return plot_grouped_bars(chart, "plan", series, title=title, ylabel=ylabel, source=source,
-                             tick_labels=[plan_tick(p) for p in chart["plan"]])
+                             tick_labels=[plan_tick(p) for p in chart["plan"]], looks=LENDER_LOOKS)
 
 
 @styled
@@ -257,7 +293,8 @@ def plot_implied_rates(conversions: pd.DataFrame, *, source: str = SOURCE_LINE,
 
     conv = conversions.dropna(subset=["implied_over_official"])
     year = decimal_years(parse_dates(conv["date"]))
-    pair = (conv["from_currency"] + " per " + conv["to_currency"]).fillna("rate printed in the source")
+    pair = (conv["from_currency"].map(currency_name, na_action="ignore") + " per "
+            + conv["to_currency"].map(_singular, na_action="ignore")).fillna("rate printed in the source")
     fig, ax = plt.subplots(figsize=(10.5, 5))
     ax.axhline(1, color="black", linewidth=1, label="official rate of the date")
     markers = "os^Dv<>p"
@@ -278,7 +315,11 @@ def plot_implied_rates(conversions: pd.DataFrame, *, source: str = SOURCE_LINE,
     ax.set_ylabel("implied rate / official rate (log scale)")
     ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
     fig.tight_layout(rect=(0, 0.04, 1, 1))
-    place_labels(ax, list(zip(year, ratios, strict=True)), [f"line {n}" for n in conv["line"]])
+    # one label per line of the source: conversions printed on one line sit on one spot
+    where = pd.DataFrame({"line": conv["line"].to_numpy(), "x": year, "y": np.log(ratios)})
+    spots = where.groupby("line", sort=True).agg(x=("x", "mean"), y=("y", "mean"), n=("x", "size"))
+    names = [f"line {line}" + (f" ({n} conversions)" if n > 1 else "") for line, n in spots["n"].items()]
+    place_labels(ax, list(zip(spots["x"], np.exp(spots["y"]), strict=True)), names)
     add_source(fig, source)
     return fig
 
@@ -373,17 +414,35 @@ def plot_tonnage(table: pd.DataFrame, *, title: str, source: str = SOURCE_LINE):
     if "delivered" in table:
         loads = table["delivered"].to_numpy(dtype=float)
         some = ~np.isnan(loads) & (loads != 0)  # a year without a load gets no bar, not a flat line
-        ax.bar(years[some], loads[some], color=GREYS[1], edgecolor="black",
-               linewidth=0.6, label="delivered in the year (sum of loads)")
-        ax.plot(years, table["delivered_cumulative"], color="black", marker="o",
-                label="delivered, cumulative sum of loads")
+        bars = ax.bar(years[some], loads[some], color=GREYS[1], edgecolor="black",
+                      linewidth=0.6, label="delivered in the year (sum of loads)")
+        for year, load, bar in zip(years[some], loads[some], bars, strict=True):
+            _tooltip(fig, bar, f"delivered in {year}: {load:,.0f} t (sum of the loads the source reports)")
+        running = table["delivered_cumulative"].to_numpy(dtype=float)
+        ax.plot(years, running, color="black", label="delivered, cumulative sum of loads")
+        for year, total in zip(years, running, strict=True):
+            if not np.isnan(total):
+                dot = ax.scatter([year], [total], color="black", s=25, zorder=4)
+                _tooltip(fig, dot, f"delivered by {year}, cumulative: {total:,.0f} t")
     styles = {"requested": ("s", "none", "requested"), "agreed": ("D", GREYS[4], "agreed"),
               "expected": ("^", "none", "expected"), "promised": ("v", GREYS[3], "promised"),
               "stated_total": ("*", "black", "source's own cumulative total")}
     for col, (marker, face, label) in styles.items():
         if col in table and table[col].notna().any():
-            ax.scatter(years, table[col], marker=marker, facecolors=face, edgecolors="black",
-                       s=70 if marker != "*" else 160, zorder=3, label=label)
+            values = table[col].to_numpy(dtype=float)
+            low = _column(table, f"{col}_low")
+            high = _column(table, f"{col}_high")
+            why = table[f"{col}_range_by"].tolist() if f"{col}_range_by" in table else [None] * len(years)
+            for n in np.flatnonzero(~np.isnan(values)):  # one artist, and so one tooltip, per point
+                point = ax.scatter(years[n:n + 1], values[n:n + 1], marker=marker, facecolors=face,
+                                   edgecolors="black", s=70 if marker != "*" else 160, zorder=3,
+                                   label=label if n == np.flatnonzero(~np.isnan(values))[0] else "_nolegend_")
+                tip = f"{label}, {years[n]}: {values[n]:,.6g} t"
+                if low is not None and high is not None and (low[n] != values[n] or high[n] != values[n]) \
+                        and not np.isnan(low[n]) and not np.isnan(high[n]):
+                    tip += f" (range {low[n]:,.6g} to {high[n]:,.6g} t"
+                    tip += f": {in_words(why[n])})" if isinstance(why[n], str) and why[n] else ")"
+                _tooltip(fig, point, tip)
             if f"{col}_high" in table:
                 mid, high = table[col].to_numpy(dtype=float), table[f"{col}_high"].to_numpy(dtype=float)
                 low = table[f"{col}_low"].to_numpy(dtype=float)
@@ -402,6 +461,87 @@ def plot_tonnage(table: pd.DataFrame, *, title: str, source: str = SOURCE_LINE):
     return fig
 
 
+
+
+#: The events of the projects chart, in the order of their bars within a plan.
+PROJECT_EVENTS = ("requested", "promised", "agreed", "approved", "granted", "completed")
+
+
+@styled
+def plot_projects(table: pd.DataFrame, *, source: str = SOURCE_LINE,
+                  title: str = "Industrial projects by five-year plan"):
+    """Draw projects per plan: a bar per event the source records, centred on its plan's tick.
+
+    The cumulative count of the projects China committed runs as a line through the plan
+    ticks, and the source's own cumulative count stands beside it as a star, so that the
+    reader sees where the two disagree (57 against 45 by the thesis's rows). Every bar and
+    point carries a tooltip.
+
+    Parameters
+    ----------
+    table : DataFrame
+        ``aggregate_projects(...).table``: ``plan`` and any of :data:`PROJECT_EVENTS`,
+        ``committed_cumulative`` and ``stated_total`` (counts).
+    source, title : str
+        The source line under the chart and its title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"plan": [3, 4], "approved": [29, None], "agreed": [None, 18],
+    ...                   "committed_cumulative": [29, 47], "stated_total": [None, 45]})
+    >>> fig = plot_projects(t)
+    >>> [float(round(b.get_x() + b.get_width() / 2, 6)) for b in fig.axes[0].patches]  # each on its tick
+    [0.0, 1.0]
+
+    """
+    plans = table["plan"].astype(int).tolist()
+    x = np.arange(len(plans))
+    events = [e for e in PROJECT_EVENTS if e in table and table[e].notna().any()]
+    fig, ax = plt.subplots(figsize=(9, 4.8))
+    drawn = {}
+    most = max((sum(pd.notna(table[e].iloc[i]) for e in events) for i in range(len(plans))), default=1)
+    width = 0.8 / max(most, 1)
+    for i, plan in enumerate(plans):
+        present = [e for e in events if pd.notna(table[e].iloc[i])]
+        for k, event in enumerate(present):  # only the events of this plan, centred on its tick
+            value = float(table[event].iloc[i])
+            fill, hatch = _look(PROJECT_EVENTS.index(event))
+            label = event if event not in drawn else "_nolegend_"
+            bar = ax.bar(x[i] + (k - (len(present) - 1) / 2) * width, value, width, color=fill, hatch=hatch,
+                         edgecolor="black", linewidth=0.6, label=label)[0]
+            drawn[event] = bar
+            ax.annotate(f"{value:,.0f}", (bar.get_x() + width / 2, value), ha="center", va="bottom",
+                        fontsize=7, xytext=(0, 2), textcoords="offset points")
+            _tooltip(fig, bar, f"{event}, {plan_tick(plan).replace(chr(10), ' ')}: {value:,.0f} projects")
+    lines = (("committed_cumulative", {"color": "black", "marker": "o"}, "committed by China, cumulative"),
+             ("stated_total", {"color": "black", "marker": "*", "markersize": 14, "linestyle": "none"},
+              "the source's own cumulative count"))
+    for column, style, label in lines:
+        if column in table and table[column].notna().any():
+            values = table[column].to_numpy(dtype=float)
+            ax.plot(x, values, label=label, **style)
+            for i in np.flatnonzero(~np.isnan(values)):
+                star = column == "stated_total"
+                if star or i == np.flatnonzero(~np.isnan(values))[-1]:  # the two counts to set side by side
+                    text = f"{values[i]:,.0f}" + (" (the source's count)" if star else "")
+                    ax.annotate(text, (x[i], values[i]), xytext=(9, -12 if star else 4),
+                                textcoords="offset points", fontsize=8, fontweight="bold")
+                dot = ax.scatter(x[i:i + 1], values[i:i + 1], s=1, color="black", alpha=0)
+                _tooltip(fig, dot, f"{label}, by the {plan_tick(plans[i]).replace(chr(10), ' ')}: "
+                                   f"{values[i]:,.0f} projects")
+    ax.set_xticks(x, [plan_tick(p) for p in plans])
+    ax.set_xlim(-0.6, len(plans) - 0.4)
+    ax.set_ylim(0, max(ax.get_ylim()[1], 1) * 1.15)
+    ax.set_title(title, loc="left")
+    ax.set_ylabel("projects (count)")
+    ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    add_source(fig, source)
+    return fig
 
 
 @styled

@@ -161,7 +161,7 @@ def column_kinds(table: pd.DataFrame, unit: str | None = None, money_columns=Non
             kind = "text"
         elif text in PLAN_COLUMNS:
             kind = "plan"
-        elif text in LABEL_INTEGERS or text.endswith("_year"):
+        elif text in LABEL_INTEGERS or text.endswith(("_year", "_line")):
             kind = "label"
         elif text == "population":
             kind = "persons"

@@ -1,12 +1,21 @@
-"""The landing page of the reports: what each report answers, its key figure, main chart and files.
+"""The landing page of the reports: the findings first, then what each report answers and its files.
 
-Someone who never ran the project reads the findings here (``reports/index.html``); every
-report's page is written by :mod:`aidcalc.publish.pages`.
+Someone who never ran the project reads the findings here (``reports/index.html``), on its first
+screen: China's committed aid in all with its range, plan by plan, and one sentence per report
+with its key figure (tonnes delivered against the source's statement, projects against the
+source's count, claims that hold, independent figures that agree). Every report's page is written
+by :mod:`aidcalc.publish.pages`, with the evidence appendix every row id links to beside it
+(``<notebook>/<set>/evidence.html``, written by :func:`write_appendix`).
+
+A run may save a headline of its own as ``headline.json`` in its folder (the reconciliation of
+China's total with China's own accounts, for one); the landing page then leads with it. Its
+fields: ``label`` (what the figure is), ``value``, ``low``, ``high`` (in ``unit``), ``unit`` and,
+optionally, ``against`` (a sentence comparing it with another account) and ``rows``.
 """
 
 from __future__ import annotations
 
-import html
+import json
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,17 +23,23 @@ from pathlib import Path
 import pandas as pd
 
 from aidcalc.publish.pages import (
-    PROJECT,
     _file_links,
     _read_or_none,
     _value,
     data_digest_of,
     first_sentences,
-    page_head,
     parameters,
     run_date_of,
     title_and_summary,
 )
+from aidcalc.publish.words import currency_name, set_title
+
+#: The file a run may save to lead the landing page (see the module's docstring).
+HEADLINE = "headline.json"
+
+
+#: Words after a column's base name that make it another column (``committed_low``), not a unit.
+QUALIFIERS = ("low", "high", "per", "rows", "cumulative", "evidence", "note", "by")
 
 
 def _col(frame, base: str):
@@ -33,121 +48,167 @@ def _col(frame, base: str):
         return base, ""
     for name in frame.columns:
         rest = str(name)[len(base) + 1:]
-        if str(name).startswith(base + "_") and rest[:1].isupper():
+        qualified = rest.split("_")[0] in QUALIFIERS
+        if str(name).startswith(base + "_") and rest and not qualified:
             return name, rest
     raise KeyError(base)
 
 
-def _fmt(value, scale: float = 1.0, decimals: int = 0) -> str:
-    return f"{value / scale:,.{decimals}f}"
+def millions(value) -> str:
+    """Write an amount in millions with one decimal, never ``-0.0``.
+
+    Examples
+    --------
+    >>> millions(348_095_835), millions(-20_000), millions(float("nan"))
+    ('348.1', '0.0', '–')
+
+    """
+    if value is None or pd.isna(value):
+        return "–"
+    text = f"{value / 1e6:,.1f}"
+    return "0.0" if text == "-0.0" else text.replace("-", "\u2212")
 
 
-def _range(low, high) -> str:
-    a, b = _fmt(low, 1e6, 1), _fmt(high, 1e6, 1)
-    return "no range: one reading" if a == b else f"{a}–{b}"
+def whole(value) -> str:
+    """Write a count or tonnage as a whole number with separators ('–' when missing)."""
+    return "–" if value is None or pd.isna(value) else f"{round(float(value)):,}"
 
 
-def _key_aid(folder: Path, params: dict) -> str:
+def china_aid(folder: Path, params: dict) -> dict | None:
+    """Return China's committed aid per plan and in all, with the ranges, from a run's ``aid_by_plan.csv``.
 
+    The total's low and high are the sums of the plans' lows and highs: each reading moves the
+    total of one plan only, so the extremes add up.
+    """
     from aidcalc.evidence.plans import plan_label
 
     t = pd.read_csv(folder / "aid_by_plan.csv")
     name, tag = _col(t, "committed")
     low, _ = _col(t, "committed_low")
     high, _ = _col(t, "committed_high")
-    unit = tag.replace("_", " ") or params.get("currency", "USD")
-    if not tag and params.get("price_basis") == "constant":
+    china = t[(t["lender"] == "China") & t[name].notna()].sort_values("plan")
+    if china.empty:
+        return None
+    code = (tag.split("_")[0] if tag else params.get("currency", "USD"))
+    unit = currency_name(code)
+    if "constant" in tag or params.get("price_basis") == "constant":
         unit = f"constant {params.get('price_year', 1990)} {unit}"
-    china = t[(t["lender"] == "China") & t[name].notna()]
-    rows = "".join(
-        f"<tr><td>{html.escape(plan_label(int(r['plan'])))}</td><td class=num>{_fmt(r[name], 1e6, 1)}</td>"
-        f"<td class=num>{_range(r[low], r[high])}</td></tr>"
-        for _, r in china.iterrows())
-    return (f"<p><strong>China's committed aid per plan</strong>, million {html.escape(unit)} "
-            "(the range spans the exchange-rate intervals and the judged readings of the source):</p>"
-            f"<table><thead><tr><th>plan</th><th class=num>committed</th><th class=num>low–high</th></tr>"
-            f"</thead><tbody>{rows}</tbody></table>")
+    plans = [{"plan": plan_label(int(r["plan"])), "value": millions(r[name]), "low": millions(r[low]),
+              "high": millions(r[high]), "ranged": millions(r[low]) != millions(r[high])}
+             for _, r in china.iterrows()]
+    first, last = int(china["plan"].min()), int(china["plan"].max())
+    return {"total": millions(china[name].sum()), "low": millions(china[low].sum()),
+            "high": millions(china[high].sum()), "unit": f"million {unit}", "plans": plans,
+            "span": f"plans {first} to {last}"}
 
 
-def _key_arms(folder: Path, params: dict) -> str:
-
+def _key_arms(folder: Path) -> str:
     t = pd.read_csv(folder / "tonnage_by_year.csv")
     delivered, _ = _col(t, "delivered_cumulative")
     requested, _ = _col(t, "requested_cumulative")
     stated, _ = _col(t, "stated_total")
-    parts = [f"<p><strong>{_fmt(t[requested].max())} t</strong> of arms requested in all; the loads the "
-             f"source reports delivered sum to <strong>{_fmt(t[delivered].max())} t</strong>, against its "
-             f"own cumulative statement of <strong>{_fmt(t[stated].max())} t</strong> "
-             "(it reports only some loads).</p>"]
-    items = folder / "items.csv"
-    if items.exists():
-        i = pd.read_csv(items)
-        both = i[i["requested"].notna() & i["promised"].notna()]
-        if len(both):
-            parts.append("<p>Requested against promised: " + "; ".join(
-                f"{html.escape(str(r['item']))} {_fmt(r['requested'])} / {_fmt(r['promised'])}"
-                for _, r in both.iterrows()) + ".</p>")
-    return "".join(parts)
+    when = t.loc[t[stated].notna(), "year"]
+    return (f"The loads of Chinese arms the source reports delivered sum to {whole(t[delivered].max())} t, "
+            f"against its own cumulative statement of {whole(t[stated].max())} t"
+            f"{f' ({int(when.iloc[-1])})' if len(when) else ''}; {whole(t[requested].max())} t were "
+            "requested in all.")
 
 
-def _key_projects(folder: Path, params: dict) -> str:
-
+def _key_projects(folder: Path) -> str:
     from aidcalc.evidence.plans import plan_label
 
     t = pd.read_csv(folder / "projects_by_plan.csv")
     last = t.dropna(subset=["committed_cumulative"]).iloc[-1]
-    text = (f"<p><strong>{_fmt(last['committed_cumulative'])} industrial projects</strong> committed by "
-            f"China up to the {html.escape(plan_label(int(last['plan'])))}")
+    text = (f"China committed {whole(last['committed_cumulative'])} industrial projects up to the "
+            f"{plan_label(int(last['plan']))}")
     if "stated_total" in t and t["stated_total"].notna().any():
         s = t.dropna(subset=["stated_total"]).iloc[-1]
-        text += (f"; the source's own cumulative count is {_fmt(s['stated_total'])} "
-                 f"({html.escape(plan_label(int(s['plan'])))})")
-    return text + ".</p>"
+        text += (f"; the source's own count is {whole(s['stated_total'])} by the "
+                 f"{plan_label(int(s['plan']))}, so its parts and its total disagree")
+    return text + "."
 
 
-def _key_audit(folder: Path, params: dict) -> str:
-
+def _key_audit(folder: Path) -> str:
     t = pd.read_csv(folder / "claims_verdicts.csv")
     counts = t["verdict"].value_counts()
-    return (f"<p><strong>{len(t)} derived statements</strong> of the sources recomputed: "
-            + ", ".join(f"{n} {html.escape(str(v))}" for v, n in counts.items()) + ".</p>")
+    rest = ", ".join(f"{n} {v}" for v, n in counts.items() if v != "consistent")
+    return (f"{counts.get('consistent', 0)} of the {len(t)} derived statements of the sources hold when "
+            f"recomputed{f' ({rest})' if rest else ''}.")
 
 
-#: Key figure readers, by the CSV table they need.
-KEY_FIGURES = {"aid_by_plan.csv": _key_aid, "tonnage_by_year.csv": _key_arms,
-               "projects_by_plan.csv": _key_projects, "claims_verdicts.csv": _key_audit}
+def _key_corroboration(folder: Path) -> str:
+    t = pd.read_csv(folder / "corroboration.csv")
+    counts = t["verdict"].value_counts()
+    comparable = len(t) - counts.get("not comparable", 0)
+    rest = ", ".join(f"{n} {v}" for v, n in counts.items() if v not in ("agrees", "not comparable"))
+    return (f"{counts.get('agrees', 0)} of {comparable} comparable figures of independent sources agree "
+            f"with the thesis{f' ({rest})' if rest else ''}; {counts.get('not comparable', 0)} more "
+            "are context only.")
+
+
+#: Key sentences, by the CSV table they need.
+KEY_FIGURES = {"tonnage_by_year.csv": _key_arms, "projects_by_plan.csv": _key_projects,
+               "claims_verdicts.csv": _key_audit, "corroboration.csv": _key_corroboration}
 #: The main chart of a report, by the CSV table beside it (else the first chart saved).
-MAIN_CHART = {"aid_by_plan.csv": "aid_by_plan.png", "tonnage_by_year.csv": "tonnage_by_year.png",
-              "projects_by_plan.csv": "projects_by_plan.png",
-              "claims_verdicts.csv": "implied_vs_official.png"}
+MAIN_CHART = {"aid_by_plan.csv": "aid_by_plan", "tonnage_by_year.csv": "tonnage_by_year",
+              "projects_by_plan.csv": "projects_by_plan", "claims_verdicts.csv": "implied_vs_official",
+              "corroboration.csv": "corroboration"}
 
 
-def key_figure(folder: Path, params: dict | None = None) -> str:
-    """Return the headline of one run as HTML, read from its CSV tables (a row count at least)."""
+def key_sentence(folder: Path, params: dict | None = None) -> str:
+    """Return one run's finding as a sentence, read from its CSV tables ('' when none is known)."""
     folder = Path(folder)
+    if (folder / "aid_by_plan.csv").exists():
+        try:
+            aid = china_aid(folder, params or {})
+        except (KeyError, ValueError):
+            aid = None
+        if aid:
+            return (f"China committed {aid['total']} {aid['unit']} over {aid['span']} "
+                    f"(range {aid['low']}–{aid['high']}).")
     for csv, reader in KEY_FIGURES.items():
         if (folder / csv).exists():
             try:
-                return reader(folder, params or {})
-            except Exception:  # noqa: BLE001 - an unexpected table still gets the plain count
+                return reader(folder)
+            except (KeyError, ValueError, IndexError):
                 continue
-    counts = []
-    for csv in sorted(folder.glob("*.csv"))[:4]:
-        try:
-            counts.append(f"{len(pd.read_csv(csv)):,} rows in {html.escape(csv.stem.replace('_', ' '))}")
-        except Exception:  # noqa: BLE001
-            continue
-    return f"<p>{'; '.join(counts)}.</p>" if counts else ""
+    return ""
+
+
+def headline(runs: dict[str, list[Path]]) -> dict | None:
+    """Return the first ``headline.json`` a run saved, its numbers written in millions when money."""
+    for folders in runs.values():
+        for folder in folders:
+            path = folder / HEADLINE
+            if path.exists():
+                try:
+                    found = json.loads(path.read_text(encoding="utf-8"))
+                except ValueError:
+                    continue
+                if {"label", "value"} <= set(found):
+                    return found
+    return None
 
 
 def main_chart(folder: Path) -> Path | None:
-    """Return the run's main chart (PNG): the known one for its table, else the first saved."""
+    """Return the run's main chart (SVG): the known one for its table, else the first saved."""
     folder = Path(folder)
-    for csv, png in MAIN_CHART.items():
-        if (folder / csv).exists() and (folder / png).exists():
-            return folder / png
-    pngs = sorted(folder.glob("*.png"), key=lambda p: (p.stat().st_mtime_ns, p.name))
-    return pngs[0] if pngs else None
+    for csv, name in MAIN_CHART.items():
+        if (folder / csv).exists() and (folder / f"{name}.svg").exists():
+            return folder / f"{name}.svg"
+    svgs = sorted(folder.glob("*.svg"), key=lambda p: (p.stat().st_mtime_ns, p.name))
+    return svgs[0] if svgs else None
+
+
+def _chart_text(svg: Path) -> tuple[str, str]:
+    """Return the title and description a saved chart carries (see ``chart_style.describe_chart``)."""
+    import html
+
+    text = svg.read_text(encoding="utf-8")
+    title = re.search(r'<title id="chart-title">(.*?)</title>', text, re.S)
+    desc = re.search(r'<desc id="chart-desc">(.*?)</desc>', text, re.S)
+    return (html.unescape(title[1]) if title else svg.stem.replace("_", " "),
+            html.unescape(desc[1]) if desc else f"Chart: {svg.stem.replace('_', ' ')}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -162,23 +223,16 @@ def _inline_markdown(text: str) -> str:
     return re.sub(r"^<p>(.*)</p>$", r"\1", rendered, flags=re.S)
 
 
-def _grouped_links(folder: Path, base: str) -> str:
+def _grouped_links(folder: Path, base: str) -> list[tuple[str, list[tuple[str, str]]]]:
     """Links to a run's files, grouped: page, notebook, tables (CSV), charts (SVG)."""
-    e = html.escape
-    groups: dict[str, list[str]] = {}
+    groups: dict[str, list[tuple[str, str]]] = {}
     for kind, name, href in _file_links(folder, set(), base):
-        if name.endswith(".png"):
+        if name.endswith(".png") or name == HEADLINE:
             continue
         label = {"page": "page", "notebook": "notebook"}.get(kind, Path(name).stem.replace("_", " "))
-        groups.setdefault(kind, []).append(f'<a href="{e(href)}">{e(label)}</a>')
-    parts = []
-    for kind, links in groups.items():
-        if kind in ("page", "notebook"):
-            parts.extend(links)
-        else:
-            plural = kind.replace("table", "tables").replace("chart", "charts")
-            parts.append(f"{e(plural)}: {', '.join(links)}")
-    return " · ".join(parts)
+        plural = {"table (CSV)": "tables (CSV)", "chart (SVG)": "charts (SVG)"}.get(kind, "")
+        groups.setdefault(plural, []).append((label, href))
+    return list(groups.items())
 
 
 def _runs(reports_dir: Path) -> dict[str, list[Path]]:
@@ -190,85 +244,65 @@ def _runs(reports_dir: Path) -> dict[str, list[Path]]:
     return runs
 
 
+def _report(stem: str, folders: list[Path], manifest: dict, seen: dict) -> dict:
+    """Everything the landing page says of one report: title, summary, finding, chart, sets."""
+    from markupsafe import Markup
+
+    first = folders[0]
+    ipynb = next(iter(sorted(first.glob("*.ipynb"))), None)
+    nb = _read_or_none(ipynb) if ipynb else None
+    title, summary = (title_and_summary(nb) if nb is not None else ("", ""))
+    sets = []
+    for folder in folders:
+        info = manifest.get(f"{stem}/{folder.name}", {})
+        nb_path = next(iter(sorted(folder.glob("*.ipynb"))), None)
+        run_nb = _read_or_none(nb_path) if nb_path else None
+        rows = parameters(nb_path, run_nb, info.get("parameters")) if run_nb is not None else []
+        digest = info.get("data_digest") or (data_digest_of(run_nb) if run_nb else None)
+        date = info.get("run_date") or (run_date_of(run_nb) if run_nb else None)
+        seen["digests"].update([digest] if digest else [])
+        seen["dates"].update([str(date)] if date else [])
+        given = {r["name"]: r["value"] for r in rows if r["set"]}
+        sets.append({"name": folder.name, "title": set_title(folder.name, given),
+                     "given": ", ".join(f"{k} = {_value(v)}" for k, v in given.items()) or "the defaults",
+                     "links": _grouped_links(folder, f"{stem}/{folder.name}/")})
+    params = {r["name"]: r["value"] for r in parameters(ipynb, nb)} if nb is not None else {}
+    page = next(iter(sorted(first.glob("*.html"))), None)
+    chart = main_chart(first)
+    figure = None
+    if chart is not None:
+        chart_title, desc = _chart_text(chart)
+        png = chart.with_suffix(".png")
+        figure = {"src": f"{stem}/{first.name}/{(png if png.exists() else chart).name}",
+                  "href": f"{stem}/{first.name}/{(page or chart).name}", "alt": desc, "title": chart_title}
+    return {"id": stem, "title": title or stem.replace("_", " "),
+            "href": f"{stem}/{first.name}/{page.name}" if page else None,
+            "summary": Markup(_inline_markdown(first_sentences(summary))) if summary else "",
+            "finding": key_sentence(first, params), "figure": figure, "sets": sets,
+            "aid": china_aid(first, params) if (first / "aid_by_plan.csv").exists() else None}
+
+
 def render_index(reports_dir, manifest: dict | None = None, *, generated: str | None = None) -> str:
     """Return the landing page's HTML for the runs under ``reports_dir`` (see :func:`write_index`)."""
+    from aidcalc.publish import site
+
     reports_dir = Path(reports_dir)
-    manifest = manifest or {}
-    e = html.escape
-    sections, digests, dates = [], set(), set()
-    for stem, folders in _runs(reports_dir).items():
-        first = folders[0]
-        ipynb = next(iter(sorted(first.glob("*.ipynb"))), None)
-        title, summary = stem.replace("_", " "), ""
-        nb = _read_or_none(ipynb) if ipynb else None
-        if nb is not None:
-            heading, summary = title_and_summary(nb)
-            title = heading or title
-        set_rows = []
-        for folder in folders:
-            key = f"{stem}/{folder.name}"
-            info = manifest.get(key, {})
-            nb_path = next(iter(sorted(folder.glob("*.ipynb"))), None)
-            nb = _read_or_none(nb_path) if nb_path else None
-            rows = parameters(nb_path, nb, info.get("parameters")) if nb is not None else []
-            digest = info.get("data_digest") or (data_digest_of(nb) if nb else None)
-            date = info.get("run_date") or (run_date_of(nb) if nb else None)
-            digests.update([digest] if digest else [])
-            dates.update([str(date)] if date else [])
-            given = ", ".join(f"{r['name']} = {_value(r['value'])}" for r in rows if r["set"]) or \
-                "the notebook's defaults"
-            links = _grouped_links(folder, f"{stem}/{folder.name}/")
-            set_rows.append(f"<tr><td><strong>{e(folder.name)}</strong></td><td>{e(given)}</td>"
-                            f"<td>{links}</td></tr>")
-        params = {r["name"]: r["value"] for r in parameters(ipynb, nb)} if nb is not None else {}
-        chart = main_chart(first)
-        page = next(iter(sorted(first.glob("*.html"))), None)
-        figure = ""
-        if chart:
-            href = f"{stem}/{first.name}/{(page or chart).name}"
-            what = e(chart.stem.replace("_", " "))
-            figure = (f'<figure><a href="{e(href)}"><img src="{e(f"{stem}/{first.name}/{chart.name}")}" '
-                      f'alt="{what} chart" loading="lazy"></a>'
-                      f"<figcaption>{what} ({e(first.name)})</figcaption></figure>")
-        heading = (f'<a href="{e(f"{stem}/{first.name}/{page.name}")}">{e(title)}</a>' if page else e(title))
-        sections.append(
-            f'<section class="report" id="{e(stem)}"><div><h2>{heading}</h2>'
-            f"<p>{_inline_markdown(first_sentences(summary))}</p>"
-            f'<div class="key">{key_figure(first, params)}</div></div>{figure}'
-            f'<table class="sets"><thead><tr><th>parameter set</th><th>values</th><th>files</th></tr>'
-            f"</thead><tbody>{''.join(set_rows)}</tbody></table></section>")
+    seen = {"digests": set(), "dates": set()}
+    runs = _runs(reports_dir) if reports_dir.exists() else {}
+    reports = [_report(stem, folders, manifest or {}, seen) for stem, folders in runs.items()]
+    aid = next((r["aid"] for r in reports if r["aid"]), None)
     generated = generated or datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    made = ", ".join(sorted(dates)) or "unknown"
-    data = ", ".join(f"<code>{e(d)}</code>" for d in sorted(digests)) or "unknown"
-    return f"""{page_head(f"aidcalc reports · {PROJECT}")}
-<body>
-<header>
-<p class="kicker">aidcalc reports</p>
-<h1>{e(PROJECT)}<span class="set">What China, and before it the Soviet bloc, gave Albania: loans, arms,
-industrial projects and people, and how far the sources' own figures hold up</span></h1>
-<div class="facts">
-<p>Every figure is a row of the project's tables (<code>data/</code>), each tied to its line in
-the source (Marku, <em>Sino-Albanian Relations During the Cold War</em>). Amounts are given with a
-low–high range: the exchange-rate intervals, the readings of ambiguous passages and the source's own
-restatements of an event. A dash (–) marks a figure no row of the source states.</p>
-<p>Reports run on <strong>{e(made)}</strong> from data with digest {data}; this page written
-{e(generated)}. Regenerate with <code>make report</code>.</p>
-</div>
-</header>
-<main>
-{"".join(sections) or "<p>No reports yet: run <code>make report</code>.</p>"}
-</main>
-<footer>
-<p>Each report: a page to read (HTML), the executed notebook with its code (.ipynb), its tables (CSV, the
-unit in each column's name) and its charts (SVG for print, PNG for screens).</p>
-</footer>
-</body>
-</html>
-"""
+    date = max(seen["dates"]) if seen["dates"] else generated[:10]
+    appendix = next((f"{stem}/{f.name}/evidence.html" for stem, folders in runs.items() for f in folders
+                     if (f / "evidence.html").exists()), None)
+    return site.render("index.html.j2", date=date, evidence_href=appendix,
+                       page_title=f"aidcalc reports · {site.PROJECT}", reports=reports, aid=aid,
+                       headline=headline(runs), made=", ".join(sorted(seen["dates"])) or "unknown",
+                       digests=sorted(seen["digests"]), generated=generated)
 
 
 def write_index(reports_dir, manifest: dict | None = None, *, generated: str | None = None) -> Path:
-    """Write ``reports_dir/index.html``: what each report answers, its key figure and its files.
+    """Write ``reports_dir/index.html``: the findings, what each report answers and its files.
 
     Parameters
     ----------
@@ -291,3 +325,39 @@ def write_index(reports_dir, manifest: dict | None = None, *, generated: str | N
     index = reports_dir / "index.html"
     index.write_text(render_index(reports_dir, manifest, generated=generated), encoding="utf-8")
     return index
+
+
+def write_appendix(folder, *, generated: str | None = None, data=None,
+                   home: str | None = "../../index.html") -> Path:
+    """Write ``folder/evidence.html``: every evidence row, its source lines, reading and citation.
+
+    Parameters
+    ----------
+    folder : path
+        Where the appendix goes: a run's folder, beside its page.
+    generated : str, optional
+        When it was written (default: now, UTC).
+    data : DataContext or path, optional
+        The data whose rows it lists (default: the packaged tables).
+    home : str or None
+        The link back to the landing page.
+
+    Returns
+    -------
+    Path
+        The page written.
+
+    """
+    from aidcalc.publish import site
+    from aidcalc.publish.appendix import evidence_rows
+    from aidcalc.tables.context import open_data
+
+    data = open_data(data)
+    rows = evidence_rows(data)
+    generated = generated or datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    target = Path(folder) / "evidence.html"
+    target.write_text(site.render(
+        "evidence.html.j2", date=generated[:10], data=data, home=home, evidence_href="evidence.html",
+        page_title="Evidence appendix · aidcalc", rows=rows, tables=sorted({r["table"] for r in rows}),
+        generated=generated, digest=data.digest), encoding="utf-8")
+    return target

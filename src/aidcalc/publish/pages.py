@@ -1,17 +1,15 @@
-"""The HTML of the reports: each run as an article, and a landing page that explains them all.
+"""The HTML of the reports: each run as an article a historian can read, cite and print.
 
-:func:`render_page` turns an executed report notebook into a self-contained page that reads
-like an article: the notebook's title and the parameter set in ``<title>`` and ``<h1>``, its
-narrative (markdown) and results (outputs), no input code, no internal paths (the
-``injected-parameters`` cell and any output naming the staging folder or a ``PosixPath`` are
-dropped), nothing fetched from the network (nbconvert's ``basic`` template in a shell of our
-own with inline CSS; images stay embedded as data URIs), and a header stating the parameters,
-the run date and the digest of the data read.
-
-:func:`write_index` writes ``reports/index.html``: what each report answers (from its first
-markdown cell), its key figure read from its CSV tables, a thumbnail of its main chart, and
-links to the page, notebook, tables and charts of every parameter set; it says when and from
-which data the reports were made.
+:func:`render_page` turns an executed report notebook into a self-contained page
+(``templates/page.html.j2``, Jinja2 with automatic escaping): the notebook's title and the
+parameter set's title in ``<h1>``, the choices of the run in words, its narrative (markdown) and
+results (outputs), no input code, no internal paths, nothing fetched from the network. Outputs are
+kept or dropped by their kind and the cell they come from, never by their text: the
+``injected-parameters`` cell and the cell that starts the report are dropped, so are stderr and
+bare ``execute_result`` reprs. Each chart the cell saved is inlined as SVG (its tooltips work in
+the page, it scales with the page and carries its description); every table gets a caption; every
+row id links to the evidence appendix; the project's codes are written in words. The page ends
+with how to cite it, a glossary, the sources and a colophon (digest, run date, regeneration).
 """
 
 from __future__ import annotations
@@ -25,95 +23,19 @@ from pathlib import Path
 
 #: In the ``<head>`` of every page written here (how a test tells them from nbconvert's own).
 GENERATOR = '<meta name="generator" content="aidcalc.publish.pages">'
-#: Above every page: what the project is.
-PROJECT = "Chinese and Soviet-bloc aid to Albania, 1947–1978"
 #: Tags of cells that never reach a page.
 HIDDEN_TAGS = {"injected-parameters", "parameters", "remove-cell", "remove_cell"}
-#: Outputs holding any of these are internal (paths of the run), not results.
-INTERNAL = (".staging", "PosixPath(", "WindowsPath(")
+#: A code cell that starts the report: its output (the run's parameters and digest) goes to the colophon.
+STARTS_REPORT = re.compile(r"\bstart_report\(")
+#: A code cell that saves a chart: ``save_figure(fig, "name")``; its SVG replaces the PNG on the page.
+SAVES_CHART = re.compile(r"save_figure\(\s*\w+\s*,\s*[\"'](?P<name>[^\"']+)[\"']")
 #: The line ``ReportSession.describe()`` prints; the page header says the same.
 DESCRIBE = re.compile(r"^Parameters: .*Run on \d{4}-\d{2}-\d{2} with data (?P<digest>\w+)\.\s*$", re.M)
-#: Bare object reprs, which say nothing to a reader.
-REPR = re.compile(r"^\s*(<.* at 0x[0-9a-f]+>|<Figure size [^>]*>|\[?<matplotlib[^>]*>\]?)\s*$")
+#: The evidence appendix beside every page (:func:`aidcalc.publish.landing.write_appendix`).
+EVIDENCE = "evidence.html"
 #: What a link to each kind of file is called.
 KINDS = {".html": "page", ".ipynb": "notebook", ".csv": "table (CSV)", ".svg": "chart (SVG)",
          ".png": "chart (PNG)"}
-
-CSS = """
-:root{--ink:#1d1d1d;--muted:#5b5b5b;--rule:#d0d0d0;--accent:#7a1f1f;--paper:#fdfcf9}
-*{box-sizing:border-box}
-html{background:var(--paper)}
-body{margin:0 auto;max-width:60rem;padding:2rem 1.5rem 4rem;color:var(--ink);
-  font:1.0625rem/1.6 Georgia,"Iowan Old Style","Palatino Linotype","Times New Roman",serif}
-h1,h2,h3,h4{font-family:"Helvetica Neue",Arial,"Liberation Sans",sans-serif;line-height:1.25;
-  color:#111;margin:2rem 0 0.6rem}
-h1{font-size:2rem;margin-top:0.4rem}
-h1 .set{display:block;font-size:1.05rem;font-weight:normal;color:var(--muted);margin-top:0.3rem}
-h2{font-size:1.4rem;border-bottom:1px solid var(--rule);padding-bottom:0.2rem}
-h3{font-size:1.15rem}
-a{color:var(--accent)}
-a.anchor-link{display:none}
-p,li{max-width:46rem}
-code{font-family:"DejaVu Sans Mono",Menlo,Consolas,monospace;font-size:0.85em;background:#f1efe8;
-  padding:0 0.2em;border-radius:2px}
-.kicker{font-family:"Helvetica Neue",Arial,sans-serif;font-size:0.85rem;letter-spacing:0.04em;
-  text-transform:uppercase;color:var(--muted);margin:0}
-.kicker a{color:var(--muted)}
-.facts{font-size:0.95rem;color:#333;border-top:1px solid var(--rule);border-bottom:1px solid var(--rule);
-  padding:0.6rem 0;margin:1rem 0 1.5rem}
-.facts p{margin:0.2rem 0;max-width:none}
-table{border-collapse:collapse;font-variant-numeric:tabular-nums;font-size:0.9rem;line-height:1.35}
-th,td{padding:0.25rem 0.6rem;border:none;border-bottom:1px solid var(--rule);text-align:left;
-  vertical-align:top}
-thead th{border-bottom:1.5px solid #333;vertical-align:bottom}
-table.dataframe{border:none}
-table.dataframe td,table.dataframe th{text-align:right}
-table.params{margin:0.4rem 0}
-table.params td:first-child{font-family:"DejaVu Sans Mono",Menlo,monospace;font-size:0.85rem}
-table.params tr.set td{font-weight:bold}
-.output_html,.output_subarea{overflow-x:auto;max-width:100%}
-.output_area{margin:0.6rem 0 1.2rem}
-.output_png img,.output_area img{max-width:100%;height:auto;display:block;margin:0.5rem 0}
-pre{font-family:"DejaVu Sans Mono",Menlo,Consolas,monospace;font-size:0.85rem;white-space:pre-wrap;
-  background:#f4f2ec;border-left:3px solid var(--rule);padding:0.4rem 0.7rem;margin:0.5rem 0}
-.files{font-size:0.95rem}
-.files li{margin:0.15rem 0}
-footer{margin-top:3rem;border-top:1px solid var(--rule);padding-top:0.6rem;font-size:0.85rem;
-  color:var(--muted)}
-.report{display:grid;grid-template-columns:minmax(0,1fr) 24rem;gap:0 1.5rem;align-items:start;
-  border-top:1px solid var(--rule);padding:1.2rem 0 1.6rem}
-.report figure{margin:2.4rem 0 0}
-.report .sets{grid-column:1 / -1}
-.report h2{border:none;margin-top:0}
-.report img{width:100%;height:auto;border:1px solid var(--rule);background:#fff}
-.report figcaption{font-size:0.8rem;color:var(--muted)}
-.key{background:#f4f2ec;padding:0.5rem 0.8rem;margin:0.6rem 0;font-size:0.95rem}
-.key p{margin:0.2rem 0}
-.key table{margin:0.3rem 0;background:transparent}
-td.num,th.num{text-align:right}
-td.num{white-space:nowrap}
-.sets{font-size:0.9rem;margin:0.6rem 0 0}
-.sets td{vertical-align:top}
-.sets td:first-child,.sets th{white-space:nowrap}
-@media (max-width:44rem){.report{grid-template-columns:1fr}}
-"""
-
-
-# --------------------------------------------------------------------------------------------
-# reading an executed notebook
-
-
-def page_head(title: str) -> str:
-    """Return the start of a page up to ``</head>``: its title, the house style, nothing remote."""
-    return f"""<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-{GENERATOR}
-<title>{html.escape(title)}</title>
-<style>{CSS}</style>
-</head>"""
 
 
 def _read(executed_ipynb):
@@ -221,36 +143,115 @@ def run_date_of(nb) -> str | None:
     return str(end)[:10] if end else None
 
 
-def _clean(nb, output_dir: str = ""):
-    """Return a copy of ``nb`` fit for readers: no hidden cells, no internal or empty outputs."""
+def _clean(nb, folder: Path | None = None):
+    """Return a copy of ``nb`` fit for readers, keeping or dropping each output by its kind, never its text.
+
+    Dropped: cells tagged hidden (:data:`HIDDEN_TAGS`), the outputs of the cell that starts the
+    report (its parameters and digest go to the colophon), stderr streams, errors, and results
+    that are a bare ``text/plain`` repr (a returned list of paths, a figure object). A chart the
+    cell saved (``save_figure(fig, "name")`` with ``name.svg`` in ``folder``) replaces the PNG the
+    notebook shows, inlined as SVG.
+    """
     nb = copy.deepcopy(nb)
-    internal = [s for s in (*INTERNAL, output_dir) if s]
     kept = []
-    for cell in nb.cells:
+    for n, cell in enumerate(nb.cells):
         if HIDDEN_TAGS & set(cell.get("metadata", {}).get("tags", [])):
             continue
         if cell.cell_type == "code":
+            if STARTS_REPORT.search(cell.source):
+                cell.outputs = []
+            charts = [m["name"] for m in SAVES_CHART.finditer(cell.source)]
             outputs = []
             for output in cell.get("outputs", []):
-                text = _text(output)
-                if any(s in text for s in internal):
-                    continue
-                if output.output_type == "stream":
-                    if output.get("name") == "stderr":
-                        continue  # warnings stay in the executed notebook beside the page
-                    output.text = DESCRIBE.sub("", output.text).strip("\n")
-                    if not output.text.strip():
-                        continue
-                    output.text += "\n"
                 data = output.get("data") or {}
-                if output.output_type in ("execute_result", "display_data") and set(data) <= {"text/plain"} \
-                        and REPR.match(str(data.get("text/plain", ""))):
+                if output.output_type == "error" or (output.output_type == "stream"
+                                                     and output.get("name") == "stderr"):
+                    continue  # warnings and errors stay in the executed notebook beside the page
+                if output.output_type == "execute_result" and set(data) <= {"text/plain"}:
                     continue
+                saved = folder / f"{charts[0]}.svg" if charts and folder is not None else None
+                if "image/png" in data and saved is not None and saved.exists():
+                    name = charts.pop(0)
+                    svg = (folder / f"{name}.svg").read_text(encoding="utf-8")
+                    output = nbformat_output({"text/html": chart_figure(svg, f"chart{n}-{name}", name)})
                 outputs.append(output)
             cell.outputs = outputs
         kept.append(cell)
     nb.cells = kept
     return nb
+
+
+def nbformat_output(data: dict):
+    """Return a ``display_data`` output holding ``data`` (mime type -> content)."""
+    import nbformat
+
+    return nbformat.v4.new_output("display_data", data=data)
+
+
+def chart_figure(svg: str, prefix: str, name: str = "") -> str:
+    """Return a saved SVG chart as a ``<figure>`` to inline in a page: scaling, described, ids its own.
+
+    The XML prologue goes; the root loses its fixed size (the page sets its width, its
+    ``viewBox`` keeps the proportions) and becomes ``role="img"`` labelled by the chart's title
+    and description (written by :func:`aidcalc.publish.chart_style.save_figure`); every ``id``
+    and its references get ``prefix``, so that two charts on one page never share an id.
+
+    Examples
+    --------
+    >>> svg = ('<?xml version="1.0"?><svg width="100pt" height="50pt" viewBox="0 0 100 50">'
+    ...        '<title id="chart-title">T</title><desc id="chart-desc">D</desc>'
+    ...        '<g id="a" clip-path="url(#c)"></g></svg>')
+    >>> out = chart_figure(svg, "x")
+    >>> 'width="100pt"' in out, 'id="x-a"' in out, 'url(#x-c)' in out, 'aria-labelledby="x-chart-title' in out
+    (False, True, True, True)
+
+    """
+    svg = re.sub(r"^.*?(?=<svg\b)", "", svg, count=1, flags=re.S)
+    svg = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{prefix}-{m[1]}"', svg)
+    svg = re.sub(r"url\(#([^)]+)\)", lambda m: f"url(#{prefix}-{m[1]})", svg)
+    svg = re.sub(r'(href)="#([^"]+)"', lambda m: f'{m[1]}="#{prefix}-{m[2]}"', svg)
+    root = re.match(r"<svg\b[^>]*>", svg)
+    head = root[0]
+    width = re.search(r'\bwidth="([\d.]+)pt"', head)
+    new = re.sub(r'\s(width|height)="[^"]*"', "", head)
+    labels = " ".join(f"{prefix}-chart-{k}" for k in ("title", "desc") if f'id="{prefix}-chart-{k}"' in svg)
+    style = f' style="max-width:{float(width[1]) * 4 / 3:.0f}px"' if width else ""
+    new = new[:-1] + f' role="img"{f" aria-labelledby={chr(34)}{labels}{chr(34)}" if labels else ""}{style}>'
+    svg = new + svg[root.end():]
+    caption = re.search(rf'<title id="{re.escape(prefix)}-chart-title">(.*?)</title>', svg, re.S)
+    shown = caption[1] if caption else html.escape(name.replace("_", " "))
+    return (f'<figure class="chart" tabindex="0">{svg}<figcaption>{shown}. Hover over (or tap) a bar or '
+            f'point for its value, range and rows; the chart as a file: '
+            f'<a href="{html.escape(name)}.svg">SVG</a>, '
+            f'<a href="{html.escape(name)}.png">PNG</a>.</figcaption></figure>')
+
+
+def captioned(body: str) -> str:
+    """Give every table in ``body`` without a caption one: the heading it stands under, and its number.
+
+    Examples
+    --------
+    >>> captioned('<h2 id="x">Rows</h2><table><tr><td>1</td></tr></table>')
+    '<h2 id="x">Rows</h2><table><caption>Table 1. Rows</caption><tr><td>1</td></tr></table>'
+
+    """
+    heading, count = "", 0
+
+    def visit(m: re.Match) -> str:
+        nonlocal heading, count
+        if m["heading"] is not None:
+            heading = re.sub(r"<a class=\"anchor-link\".*?</a>|<[^>]+>", "", m["heading"]).strip()
+            return m[0]
+        if m["img"] is not None:  # a chart without a saved SVG: where it stands, not nbconvert's placeholder
+            return m[0].replace('alt="No description has been provided for this image"',
+                                f'alt="Chart of the section {html.escape(heading or "above")}"')
+        count += 1
+        if m["caption"]:
+            return m[0]
+        return f"{m['table']}<caption>Table {count}. {heading or 'Results'}</caption>"
+
+    return re.sub(r"<h[23][^>]*>(?P<heading>.*?)</h[23]>|(?P<table><table\b[^>]*>)(?P<caption>\s*<caption)?"
+                  r"|(?P<img><img\b[^>]*>)", visit, body, flags=re.S)
 
 
 def _drop_title(nb) -> None:
@@ -291,14 +292,16 @@ def _value(value) -> str:
 def _file_links(folder: Path, exclude: set[str], base: str = "") -> list[tuple[str, str, str]]:
     """Return (kind, name, href) for the run's files, page and notebook first, then by kind."""
     order = list(KINDS)
-    files = [p for p in folder.iterdir() if p.is_file() and p.suffix in KINDS and p.name not in exclude]
+    files = [p for p in folder.iterdir()
+             if p.is_file() and p.suffix in KINDS and p.name not in exclude and p.name != EVIDENCE]
     files.sort(key=lambda p: (order.index(p.suffix), p.name))
     return [(KINDS[p.suffix], p.name, base + p.name) for p in files]
 
 
 def render_page(executed_ipynb, *, title: str | None = None, parameter_set: str | None = None,
                 params: dict | None = None, data_digest: str | None = None,
-                run_date: str | None = None, index_href: str | None = "../../index.html") -> str:
+                run_date: str | None = None, index_href: str | None = "../../index.html",
+                evidence_href: str = EVIDENCE) -> str:
     """Render an executed report notebook as a self-contained article (HTML).
 
     Parameters
@@ -317,6 +320,9 @@ def render_page(executed_ipynb, *, title: str | None = None, parameter_set: str 
         When the run was made; defaults to papermill's end time.
     index_href : str or None
         The link back to the landing page (none when ``None``).
+    evidence_href : str
+        The evidence appendix, where every row id links (:func:`write_page` writes it beside
+        the page, so that every run folder is complete on its own).
 
     Returns
     -------
@@ -324,7 +330,10 @@ def render_page(executed_ipynb, *, title: str | None = None, parameter_set: str 
         The page: no input code, no internal paths, nothing fetched from the network.
 
     """
+    from markupsafe import Markup
     from nbconvert import HTMLExporter
+
+    from aidcalc.publish import site, words
 
     path = Path(executed_ipynb)
     nb = _read(path)
@@ -334,55 +343,49 @@ def render_page(executed_ipynb, *, title: str | None = None, parameter_set: str 
     rows = parameters(path, nb, params)
     data_digest = data_digest or data_digest_of(nb) or "unknown"
     run_date = run_date or run_date_of(nb) or datetime.now(UTC).date().isoformat()
-    output_dir = str(((nb.metadata.get("papermill") or {}).get("parameters") or {}).get("output_dir") or "")
 
-    clean = _clean(nb, output_dir)
+    clean = _clean(nb, path.parent)
     _drop_title(clean)
     exporter = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
                             exclude_output_prompt=True)
     body, _ = exporter.from_notebook_node(clean)
-    body = strip_remote(body)
+    from aidcalc.publish.citation import short_citation, sources_table
 
-    e = html.escape
-    param_rows = "".join(
-        f'<tr class="{"set" if r["set"] else ""}"><td>{e(r["name"])}</td><td>{e(_value(r["value"]))}</td>'
-        f'<td>{e(r["help"])}{" <em>(set by this parameter set)</em>" if r["set"] else ""}</td></tr>'
-        for r in rows)
-    params_html = (f'<table class="params"><thead><tr><th>parameter</th><th>value</th><th>meaning</th>'
-                   f"</tr></thead><tbody>{param_rows}</tbody></table>" if rows
-                   else "<p>This report takes no parameters.</p>")
+    try:
+        sources = sources_table()
+        names = {sid: short_citation(sid, sources) for sid in sources.index}
+    except Exception:  # noqa: BLE001 - a page without the sources table keeps the source ids
+        names = {}
+    body = words.cells_in_words(words.words_in_html(captioned(strip_remote(body))), names)
+    body = words.link_rows(body, evidence_href)
+    # a table wider than the screen scrolls in its box: the box takes the keyboard's focus too
+    body = re.sub(r'<div class="(output_html[^"]*)">', r'<div class="\1" tabindex="0">', body)
+    if any(r["name"] == "price_basis" and r["value"] != "constant" for r in rows):
+        rows = [r for r in rows if r["name"] != "price_year"]  # a year of constant prices only with them
+    choices = [{"words": words.PARAMETER_WORDS.get(r["name"], r["name"].replace("_", " ")).capitalize(),
+                "value": words.value_in_words(r["name"], r["value"])} for r in rows]
+    given = ", ".join(f"{r['name']} = {_value(r['value'])}" for r in rows if r["set"])
     links = _file_links(path.parent, {path.with_suffix(".html").name})
-    files = "".join(f'<li>{e(kind)}: <a href="{e(href)}">{e(name)}</a></li>' for kind, name, href in links)
-    back = f'<a href="{e(index_href)}">All reports</a> · ' if index_href else ""
-    return f"""{page_head(f"{title} — {parameter_set} · aidcalc")}
-<body>
-<header>
-<p class="kicker">{back}aidcalc report · {e(PROJECT)}</p>
-<h1>{e(title)}<span class="set">Parameter set “{e(parameter_set)}”</span></h1>
-<div class="facts">
-<p>Run on <strong>{e(run_date)}</strong> from data with digest <code>{e(data_digest)}</code>
-(a fingerprint of every table in <code>data/</code> the run read).</p>
-{params_html}
-</div>
-</header>
-<main>
-{body}
-</main>
-<footer>
-<p>Files of this run (the executed notebook holds the code behind every figure):</p>
-<ul class="files">{files}</ul>
-<p>Made by aidcalc from <code>notebooks/{e(path.name)}</code>; regenerate with <code>make report</code>.</p>
-</footer>
-</body>
-</html>
-"""
+    set_title = words.set_title(parameter_set, {r["name"]: r["value"] for r in rows if r["set"]})
+    return site.render("page.html.j2", date=run_date, home=index_href, evidence_href=evidence_href,
+                       page_title=f"{title} — {set_title} · aidcalc", title=title, set_title=set_title,
+                       params=choices, body=Markup(body), run_date=run_date, digest=data_digest,
+                       notebook=path.name, parameter_set=parameter_set, given=given, files=links)
 
 
 def write_page(executed_ipynb, **kwargs) -> Path:
-    """Render ``executed_ipynb`` (see :func:`render_page`) into the ``.html`` beside it."""
+    """Render ``executed_ipynb`` (see :func:`render_page`) into the ``.html`` beside it, with its appendix.
+
+    The evidence appendix every row id of the page links to is written beside it
+    (:data:`EVIDENCE`), so that a run folder holds everything its page links.
+    """
+    from aidcalc.publish.landing import write_appendix
+
     path = Path(executed_ipynb)
     target = path.with_suffix(".html")
     target.write_text(render_page(path, **kwargs), encoding="utf-8")
+    write_appendix(path.parent, home=kwargs.get("index_href", "../../index.html"),
+                   generated=kwargs.get("run_date"))
     return target
 
 

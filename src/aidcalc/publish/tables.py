@@ -85,6 +85,18 @@ class PresentedTable:
     __repr__ = __str__
 
 
+def _breakable(text: str, kind: str) -> str:
+    """Let a long number break after its thousands separators, when a printed page is too narrow.
+
+    Examples
+    --------
+    >>> _breakable("125,012,501", "num"), _breakable("a, b", "long")
+    ('125,<wbr>012,<wbr>501', 'a, b')
+
+    """
+    return text.replace(",", ",<wbr>") if kind == "num" else text
+
+
 def _plan_labeller(data=None):
     from aidcalc.evidence.plans import load_plans, plan_label
 
@@ -198,7 +210,9 @@ def format_table(table: pd.DataFrame, unit: str | None = None, money_columns=Non
             s = v / scale
             if scale == 1:
                 return f"{round(s):,}" if abs(s) >= 100 else _decimal(s, 2, trim=False)
-            return _decimal(s, 1, trim=False) if abs(s) >= 0.05 or s == 0 else _significant(s, 2)
+            if 0 < abs(s) < 0.05:  # one decimal for every amount in millions: never -0.0, never 0.0072
+                return "<0.1" if s > 0 else ">−0.1"
+            return _decimal(s, 1, trim=False)
         if kind == "money_per_person":
             return _decimal(v, 2, trim=False)
         if kind == "share":
@@ -263,13 +277,13 @@ def format_table(table: pd.DataFrame, unit: str | None = None, money_columns=Non
     out = [_CSS, '<table class="aidcalc-table">']
     if caption:
         out.append(f"<caption>{html.escape(caption)}</caption>")
-    out.append("<thead><tr>" + "".join(
-        f'<th class="{"num" if c == "num" else ""}">{html.escape(h)}</th>' for h, c in zip(heads, classes,
-                                                                                        strict=True))
-               + "</tr></thead><tbody>")
+    cells = (f'<th scope="col" class="{"num" if c == "num" else ""}">{html.escape(h)}</th>'
+             for h, c in zip(heads, classes, strict=True))
+    out.append("<thead><tr>" + "".join(cells) + "</tr></thead><tbody>")
     for tds in rows_html:
         out.append("<tr>" + "".join(
-            f'<td class="{c.strip()}">{finish(html.escape(v), True)}</td>' for v, c in tds) + "</tr>")
+            f'<td class="{c.strip()}">{_breakable(finish(html.escape(v), True), c)}</td>' for v, c in tds)
+                   + "</tr>")
     out.append("</tbody></table>")
     if footnotes:
         out.append('<div class="aidcalc-notes">' + "".join(
