@@ -292,8 +292,8 @@ def key_figure(reconciliation: Reconciliation) -> pd.DataFrame:
     Examples
     --------
     >>> row = key_figure(reconcile_china_total()).iloc[0]
-    >>> row["sentence"][:60]
-    'The thesis documents 3.08 billion USD of China's aid to Alba'
+    >>> print(row["sentence"][:60])
+    The thesis documents 3.08 billion USD of China's aid to Alba
 
     """
     total = reconciliation.table.set_index("category").loc["total"]
