@@ -49,8 +49,10 @@ def test_aggregate_prints_the_plan_table_and_the_reasons(capsys):
 def test_aggregate_loans_prints_the_range_and_what_sets_it(capsys):
     assert cli.main(["aggregate", "loans"]) == 0
     out = capsys.readouterr().out
-    # sixth plan: 225 million rubles of 1975 / 0.735 (R048), between / 0.75 and / 0.72
-    assert "6       China          -      306.1 300.0 312.5" in out
+    # sixth plan: 225 million rubles of 1975 / 0.735 (R048); as account rubles (R049) in yuan at
+    # 1.859 per USD, between 225e6 x 70/30 / 1.859 = 282.4 and 225e6 x 1560/252.4 / 1.859 = 748.1;
+    # the request: the 665 million rubles option of 1975 (L0062) / 0.735 = 904.8
+    assert "6       China      904.8      306.1 282.4 748.1" in out
     assert "plan 3 China high: L0021 read vintage=new (+430.5 million)" in out
     assert max(len(line) for line in out.splitlines()[:10]) <= 100
 
@@ -117,3 +119,16 @@ def test_the_audit_fits_100_columns_without_scientific_notation(capsys):
     assert "e+0" not in out
     # C001: 83 + 46 + 55 + 50 + 20 = 254 million, written in full
     assert "stated 254,000,000 vs recomputed 254,000,000" in out
+
+
+def test_a_file_system_error_is_named_without_a_traceback(monkeypatch, capsys):
+    from aidcalc.evidence import package_check
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device", "/data/loans.csv")
+
+    monkeypatch.setattr(package_check, "validate_all", full)
+    assert cli.main(["validate"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("aidcalc: /data/loans.csv: No space left on device; check the path")
+    assert "Traceback" not in err

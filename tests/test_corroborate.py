@@ -31,6 +31,14 @@ LINKS = corroborate().set_index(["independent_id", "thesis_id"])
         (("I0008", "L0005"), 55e6 / 4.00, 25e6, "not comparable", "not comparable"),
         # a Chinese record of April 1961 names '500 million ruble' without a vintage: context only
         (("I0018", "L0021"), 500e6 / 4.444, 500e6, "not comparable", "not comparable"),
+        # the Chinese side's 1.95 billion yuan of August 1970 against the 1.88 billion signed in
+        # October (L0054): 1,880 / 1,950 = 0.964, off by more than the 2% rounding allows
+        (("I0035", "L0054"), 1.88e9, 1.95e9, "contradicts", "neither"),
+        # the 1975 loan, 1 billion yuan on the Chinese side, against 225 million account rubles at
+        # 1,880/445 yuan per ruble (R049, line 5881): 950.6 million yuan, 4.9% short
+        (("I0038", "L0065"), 225e6 * 1880 / 445, 1e9, "contradicts", "neither"),
+        # 420 million rubles to North Korea, dated 5 Oct 1960: old rubles on both sides
+        (("I0039", "L0037"), 420e6, 420e6, "agrees", "default"),
     ],
 )
 def test_each_link_gets_its_verdict_from_the_arithmetic(link, thesis_value, independent, verdict, supported):
@@ -72,3 +80,38 @@ def test_every_independent_source_is_cited_with_a_url():
     sources = data.table("sources").set_index("id")
     for source_id in set(data.table("independent")["source_id"]):
         assert sources.loc[source_id, "citation"] and sources.loc[source_id, "url"].startswith("http")
+
+
+@pytest.mark.parametrize(
+    ("link", "note", "official"),
+    [
+        # at the official rates the 1961 loan is 500e6 / 4.444 / 0.90 USD x 2.4618 yuan per USD
+        # = 307.8 million yuan, 1.23 x the 250 million; only the clearing rate R046 makes it 1.00
+        (("I0028", "L0021"), "rests on R046 (from memory)", 500e6 / 4.444 / 0.90 * 2.4618),
+        # at the official rates 225 million rubles of 1975 are 225e6 / 0.735 USD x 1.859 yuan per USD
+        (("I0038", "L0065"), "rests on R049 (derived)", 225e6 / 0.735 * 1.859),
+    ],
+)
+def test_a_comparison_at_a_derived_or_remembered_rate_says_so_beside_its_official_value(link, note, official):
+    row = LINKS.loc[link]
+    assert row["rate_note"] == note
+    assert row["official"] == pytest.approx(official, rel=1e-4)
+    assert row["official_ratio"] == pytest.approx(official / row["amount"], rel=1e-4)
+
+
+def test_a_comparison_at_verified_official_rates_carries_no_rate_note():
+    # the 1954 loan: 50 million old rubles at 4.00 per USD (R002, verified)
+    assert LINKS.loc[("I0002", "L0008"), "rate_note"] == ""
+
+
+def test_every_link_is_held_to_the_same_tolerance():
+    # one rule: the default 2% for a figure given to two or three digits; no row states another
+    assert set(LINKS["tolerance"]) == {0.02}
+    assert open_data().table("independent")["tolerance"].isna().all()
+
+
+def test_every_chinese_side_figure_of_the_1970s_is_linked_to_a_thesis_row():
+    independent = open_data().table("independent").set_index("id")
+    for rid in ("I0035", "I0036", "I0037", "I0038"):
+        assert independent.loc[rid, "source_id"] == "takungpao_2013"
+        assert independent.loc[rid, "links"].split(), rid

@@ -1,5 +1,6 @@
 """CSV outputs: floats rounded to what they mean, the unit in each money column's name."""
 
+import csv
 import re
 
 import pandas as pd
@@ -36,3 +37,25 @@ def test_csv_tags_constant_dollars_and_tonnes(tmp_path):
     t = pd.DataFrame({"year": [1969], "expected": [266.21800000000002]})
     export.to_csv(t, tmp_path / "t.csv", "t")
     assert (tmp_path / "t.csv").read_text().splitlines() == ["year,expected_t", "1969,266.218"]
+
+
+@pytest.mark.parametrize("cell", ["=1+1", "+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1",
+                                  '=HYPERLINK("http://x","y")'])
+def test_a_text_cell_a_spreadsheet_would_run_as_a_formula_gets_a_leading_apostrophe(tmp_path, cell):
+    t = pd.DataFrame({"plan": [3], "lender": [cell], "note": [cell], "committed": [-5.0]})
+    path = export.to_csv(t, tmp_path / "a.csv", USD)
+    with path.open(newline="") as f:
+        head, row = list(csv.reader(f))
+    assert dict(zip(head, row, strict=True)) == {"plan": "3", "lender": "'" + cell, "note": "'" + cell,
+                                                 "committed_USD": "-5"}  # a number stays a number
+
+
+def test_plain_text_and_missing_cells_are_written_unchanged(tmp_path):
+    t = pd.DataFrame({"lender": ["China", None, "USSR-CMEA"], "amount": [1.0, 2.0, 3.0]})
+    text = export.to_csv(t, tmp_path / "a.csv").read_text().splitlines()
+    assert text == ["lender,amount", "China,1", ",2", "USSR-CMEA,3"]
+
+
+def test_a_column_name_that_starts_a_formula_is_neutralised_too(tmp_path):
+    t = pd.DataFrame({"=cmd": ["x"]})
+    assert export.to_csv(t, tmp_path / "a.csv").read_text().splitlines()[0] == "'=cmd"

@@ -95,3 +95,16 @@ def test_ruble_yuan_and_lek_rows_carry_their_vintage():
 
 def test_no_row_writes_tonnes_as_pint_short_tons():
     assert not EVIDENCE["unit"].isin(["ton", "tons", "short_ton"]).any()
+
+
+def test_each_independent_figure_is_located_by_a_few_words_of_its_own():
+    # the locator ends with a short quotation of the source at the figure, which holds the figure
+    # as the row writes it or is held by it: no passage, and no locator pointing elsewhere
+    independent = load_table("independent")
+    for row in independent.itertuples():
+        quoted = re.search(r"'([^']+)'\s*$", row.locator)
+        assert quoted, f"{row.id}: locator {row.locator!r} ends with no quotation"
+        words = quoted.group(1)
+        assert len(words.split()) <= 8 and len(words) <= 60, f"{row.id}: {words!r} is more than a few words"
+        assert words in row.figure_text or row.figure_text in words, (
+            f"{row.id}: the locator's {words!r} and the figure {row.figure_text!r} do not overlap")

@@ -55,11 +55,37 @@ def test_the_fifth_plan_spans_the_ruble_figure_and_the_industrial_reallocation()
     assert _bounds(5) == pytest.approx((low, central, high))
 
 
-def test_the_sixth_plan_appears_with_the_1975_rate_interval():
-    # L0065: 225 million rubles of June 1975; R048 gives 0.735 in 0.72-0.75 rubles per USD
-    assert _bounds(6) == pytest.approx((225e6 / 0.75, 225e6 / 0.735, 225e6 / 0.72))
+def test_the_sixth_plan_spans_its_ruble_and_its_yuan_valuation():
+    # L0065: 225 million rubles of June 1975; R048 gives 0.735 (0.72-0.75) rubles per USD: central
+    central = 225e6 / 0.735
+    # the same rubles as units of the Sino-Albanian loan account (R049), in yuan, then at the
+    # official yuan rate of 1975 (R026, 1.859 per USD): low end 70/30 yuan per ruble (line 6928),
+    # high end 1,560/252.4 (line 5809)
+    low = 225e6 * (70 / 30) / 1.859
+    high = 225e6 * (1560 / 252.4) / 1.859
+    assert _bounds(6) == pytest.approx((low, central, high))
+    # the Chinese side's own figure for this loan, 1 billion yuan (I0038), lies inside
+    assert low < 1e9 / 1.859 < high
     assert "R048" in TABLE.loc[(6, "China"), "committed_note"]
-    assert "rate intervals" in TABLE.loc[(6, "China"), "committed_low_by"]
+    assert TABLE.loc[(6, "China"), "committed_low_by"].startswith("L0065 as account rubles, R049 low end")
+    assert TABLE.loc[(6, "China"), "committed_high_by"].startswith("L0065 as account rubles, R049 high end")
+
+
+def test_the_account_rate_reaches_no_ruble_row_whose_yuan_the_source_gives():
+    # L0058 (30 million rubles, Sept 1971) has its own 70 million yuan (L0059): no account valuation;
+    # plans 4 and 5 take their yuan from the source (L0049, L0054), so the rule adds nothing there
+    readings = aggregate_loans_with_range().readings
+    named = readings.loc[readings["reading"].str.contains("account rubles"), "reading"]
+    assert set(named.str.split().str[0]) == {"L0062", "L0065"}  # the 1975 request and the 1975 loan
+
+
+def test_the_sixth_plan_request_is_the_highest_option_still_standing_valued_by_the_same_rule():
+    # the 813 million draft was set aside (line 7313); 665 million, the first option (line 7314), is the
+    # request, as the 250 million the January 1965 letter was to ask is plan 4's (L0039, line 4011)
+    row = TABLE.loc[(6, "China")]
+    assert (row["requested_low"], row["requested"], row["requested_high"]) == pytest.approx(
+        (665e6 * 70 / 30 / 1.859, 665e6 / 0.735, 665e6 * 1560 / 252.4 / 1.859), rel=1e-6)
+    assert TABLE.loc[(4, "China"), "requested"] == pytest.approx(250e6 / 0.90)
 
 
 def test_each_bound_names_the_reading_that_sets_it():
@@ -123,13 +149,14 @@ def test_the_second_plan_in_1990_dollars_deflates_its_restatement_too():
         (in_1990, in_1990, in_1990))
 
 
-def test_the_sixth_plan_in_1990_dollars_scales_its_rate_interval_by_the_1975_deflator():
-    # L0065: 225 million rubles of June 1975 at 0.75, 0.735 and 0.72 rubles per USD (R048),
-    # each times CPI-U 1990 130.7 / CPI-U 1975 53.8
+def test_the_sixth_plan_in_1990_dollars_deflates_both_its_valuations_by_the_1975_deflator():
+    # L0065: 225 million rubles of June 1975 at 0.735 rubles per USD (R048); its bounds as account
+    # rubles at 70/30 and 1,560/252.4 yuan (R049), 1.859 yuan per USD (R026); each times
+    # CPI-U 1990 130.7 / CPI-U 1975 53.8
     deflator = 130.7 / 53.8
     row = CONSTANT.loc[(6, "China")]
     assert (row["committed_low"], row["committed"], row["committed_high"]) == pytest.approx(
-        (225e6 / 0.75 * deflator, 225e6 / 0.735 * deflator, 225e6 / 0.72 * deflator))
+        (225e6 * 70 / 30 / 1.859 * deflator, 225e6 / 0.735 * deflator, 225e6 * 1560 / 252.4 / 1.859 * deflator))
 
 
 def _one_event(row_id):

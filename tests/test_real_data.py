@@ -154,3 +154,27 @@ def test_a_frame_without_a_needed_column_is_refused_naming_it(aggregate, table, 
     assert isinstance(err.value, KeyError)
     assert "load_table(" in str(err.value)
 
+
+
+def test_the_accepted_1967_arms_list_shows_as_promised_tonnage_in_the_fourth_plan():
+    table = aggregate_tonnage(ARMS, by="plan").table.set_index("plan")
+    # nearly 200,000 t asked (A0002, line 5043) and accepted (A0039, line 5049): plan 4 promised
+    assert table.loc[4, "promised"] == 200_000
+
+
+@pytest.mark.parametrize(
+    ("end", "yuan_row", "ruble_row", "ratio"),
+    [
+        ("currency_per_base", "L0054", "L0055", 1880 / 445),  # line 5881: 1,880 billion yuan = 445 million rubles
+        ("high", "L0049", "L0050", 1560 / 252.4),  # line 5809: 1.56 billion yuan = 252.4 million rubles
+        ("low", "L0059", "L0058", 70 / 30),  # line 6928: 30 million rubles = 70 million yuan
+    ],
+)
+def test_the_account_rate_of_the_loans_is_worked_out_from_the_thesis_restatements(end, yuan_row, ruble_row, ratio):
+    rate = load_table("rates").set_index("id").loc["R049"]
+    loans = LOANS.set_index("id")
+    assert loans.loc[yuan_row, "amount"] / loans.loc[ruble_row, "amount"] == pytest.approx(ratio)
+    assert rate[end] == pytest.approx(ratio, rel=1e-6)
+    assert (rate["currency"], rate["base"], rate["rate_type"], rate["status"]) == ("CNY", "RUB", "account", "D")
+    # the thesis's combined restatement, 'almost 3 billion yuan' = 697.8 million rubles (line 5812), lies inside
+    assert rate["low"] < 3000 / 697.8 < rate["high"]

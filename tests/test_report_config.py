@@ -61,7 +61,57 @@ REFUSED = [
      UnknownParameterError, r"parameter set 'default' gives \['colour'\] to a.ipynb, whose parameters cell"),
     ("a bad parameter value", "notebooks: [a.ipynb]\nparameter_sets:\n  default: {currency: EUR}\n",
      UnknownParameterError, r"parameter set 'default' for a.ipynb: currency='EUR' is not accepted"),
+    # careless and hostile configs
+    ("a mistyped top-level key", "notebooks: [a.ipynb]\nparameter_set:\n  rub: {currency: RUB}\n",
+     ReportConfigError, r"unknown key 'parameter_set'; did you mean 'parameter_sets'\?"),
+    ("a key twice, the last would win", "notebooks: [a.ipynb]\nparameter_sets:\n  default: {}\n"
+     "  s: {currency: RUB}\n  s: {currency: CNY}\n",
+     ReportConfigError, r"line 5: the key 's' stands twice in one mapping \(first on line 4\); keep one"),
+    ("a parameter twice in a set", "notebooks: [a.ipynb]\nparameter_sets:\n  default: {currency: RUB, "
+     "currency: CNY}\n", ReportConfigError, r"the key 'currency' stands twice"),
+    ("an alias bomb", "notebooks: [a.ipynb]\nx0: &a [q, q, q, q, q, q, q, q, q]\n"
+     + "".join(f"x{i}: &{chr(97 + i)} [{', '.join([f'*{chr(96 + i)}'] * 9)}]\n" for i in range(1, 9)),
+     ReportConfigError, r"more than 32 YAML aliases \(\*name\); write the values out"),
+    ("a mistyped parameter name", "notebooks: [a.ipynb]\nparameter_sets:\n  default: {curency: RUB}\n",
+     UnknownParameterError, r"gives \['curency'\] to a.ipynb.*; did you mean 'currency'\?"),
+    ("output_dir in a set (the runner sets it)", "notebooks: [a.ipynb]\nparameter_sets:\n  default: "
+     "{output_dir: /tmp/x}\n", UnknownParameterError, r"gives \['output_dir'\], which the runner sets"),
+    ("a set name of 300 characters", "notebooks: [a.ipynb]\nparameter_sets:\n  " + "s" * 300 + ": {}\n",
+     UnknownParameterError, r"is not a plain name; .* at most 64"),
 ]
+
+SET_VALUES = [
+    # (what the case is, the set's values, fragment of the message)
+    ("a plan range with a boolean", "{plan_range: [true, 6]}", r"plan_range=\[True, 6\] is not accepted"),
+    ("a price year that is a boolean", "{price_basis: constant, price_year: true}",
+     r"price_year=True is not accepted; give"),
+    ("a price year with nominal prices", "{price_year: 1990}",
+     r"price_year=1990 has no effect with nominal prices; add price_basis: constant"),
+    ("military that is not a boolean", "{include_military: 'yes'}", r"include_military='yes' is not"),
+]
+
+
+@pytest.mark.parametrize(("case", "values", "fragment"), SET_VALUES, ids=[r[0] for r in SET_VALUES])
+def test_a_parameter_value_of_the_wrong_type_is_refused(tmp_path, case, values, fragment):
+    nb_dir = tmp_path / "notebooks"
+    nb_dir.mkdir()
+    write_notebook(nb_dir, "a", 'output_dir = ""\nplan_range = [1, 6]\nprice_basis = "nominal"\n'
+                                'price_year = 1990\ninclude_military = False\n')
+    (nb_dir / "reports.yaml").write_text(f"notebooks: [a.ipynb]\nparameter_sets:\n  default: {values}\n")
+    with pytest.raises(UnknownParameterError, match=fragment):
+        load_jobs(nb_dir / "reports.yaml")
+
+
+def test_a_config_larger_than_the_limit_is_refused_unread(folder):
+    (folder / "reports.yaml").write_text("notebooks: [a.ipynb]\n# " + "x" * 300_000 + "\n")
+    with pytest.raises(ReportConfigError, match=r"has 300,\d+ bytes, more than the 262,144"):
+        load_jobs(folder / "reports.yaml")
+
+
+def test_a_config_that_is_not_utf8_is_named(folder):
+    (folder / "reports.yaml").write_bytes("notebooks: [a.ipynb]\n# caf\xe9\n".encode("latin-1"))
+    with pytest.raises(ReportConfigError, match=r"reports.yaml is not UTF-8 text \(byte 26\)"):  # 21 + len("# caf")
+        load_jobs(folder / "reports.yaml")
 
 
 @pytest.mark.parametrize(("case", "text", "error", "fragment"), REFUSED, ids=[r[0] for r in REFUSED])

@@ -153,6 +153,19 @@ def test_a_run_of_only_one_notebook_keeps_the_others_previous_reports(tiny):
     check_clean(tiny.reports)
 
 
+def test_a_run_of_only_one_notebook_on_another_data_edition_records_which_report_read_which(
+        tiny, data_copy, monkeypatch):
+    before = data_digest(paths.data_dir())
+    (data_copy / "plans.csv").write_text((data_copy / "plans.csv").read_text() + "\n")
+    monkeypatch.setenv("AIDCALC_DATA", str(data_copy))
+    tiny.run(only=["b"])
+    manifest = json.loads((tiny.reports / "manifest.json").read_text())
+    after = data_digest(data_copy)
+    assert manifest["data_digest"] == after != before
+    assert manifest["data_digests"] == {before: ["a/default", "a/extra"], after: ["b/default"]}
+    assert manifest["runs"]["a/default"]["data_digest"] == before
+
+
 def test_a_notebook_dropped_from_the_config_leaves_the_reports(tiny):
     tiny.configure("two", notebooks=("a",))
     tiny.run()

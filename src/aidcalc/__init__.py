@@ -37,6 +37,7 @@ _EXPORTS = {
     "run_audit": "evidence.audit", "load_claims": "evidence.audit",
     "Basis": "money.basis", "rates_for": "evidence.readings", "sensitivity": "evidence.ranges",
     "aggregate_loans_with_range": "evidence.ranges",
+    "reconcile_china_total": "evidence.reconciliation",
     "run_reports": "report.runner", "start_report": "report.session",
     "AidcalcError": "errors",
 }

@@ -81,15 +81,31 @@ def build_parser(prog: str = "aidcalc") -> argparse.ArgumentParser:
     """Return the argument parser for the ``aidcalc`` command, named ``prog`` in its messages."""
     import aidcalc
 
-    raw = argparse.RawDescriptionHelpFormatter
-    parser = argparse.ArgumentParser(prog=prog, description=DESCRIPTION, epilog=EPILOG, formatter_class=raw)
+    parser = argparse.ArgumentParser(prog=prog, description=DESCRIPTION, epilog=EPILOG, formatter_class=_RAW)
     parser.add_argument("--version", action="version", version=f"%(prog)s {aidcalc.__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="command")
+    _add_report(sub)
+    _add_convert(sub)
+    _add_aggregate(sub)
+    sub.add_parser("validate", help="validate every table in data/ against its schema",
+                   description="Validate every table of the data folder ($AIDCALC_DATA, else the\n"
+                               "packaged data/) against its schema in datapackage.json.",
+                   epilog=VALIDATE_EPILOG, formatter_class=_RAW)
+    sub.add_parser("audit", help="check every derived statement of the sources",
+                   description="Recompute every statement the sources derive from their own figures\n"
+                               "(sums, conversions, shares) and print a verdict for each.",
+                   epilog=AUDIT_EPILOG, formatter_class=_RAW)
+    return parser
 
+
+_RAW = argparse.RawDescriptionHelpFormatter
+
+
+def _add_report(sub) -> None:
     rep = sub.add_parser("report", help="regenerate every report under reports/",
                          description="Run every report notebook headless with each parameter set, render\n"
                                      "it, and switch reports/ to the new run at once.",
-                         epilog=REPORT_EPILOG, formatter_class=raw)
+                         epilog=REPORT_EPILOG, formatter_class=_RAW)
     rep.add_argument("--config", metavar="YAML",
                      help="report config: the notebooks and parameter sets (default notebooks/reports.yaml)")
     rep.add_argument("--only", nargs="+", metavar="NOTEBOOK",
@@ -102,10 +118,12 @@ def build_parser(prog: str = "aidcalc") -> argparse.ArgumentParser:
                      help="run every notebook, even those whose data, notebook, parameters and package "
                           "are unchanged since their last good run (reused by default)")
 
+
+def _add_convert(sub) -> None:
     conv = sub.add_parser("convert", help="convert one amount, and show the rate rows used",
                           description="Convert one amount of a currency at a date, and name the rows of\n"
                                       "data/rates.csv the conversion used.",
-                          epilog=CONVERT_EPILOG, formatter_class=raw)
+                          epilog=CONVERT_EPILOG, formatter_class=_RAW)
     conv.add_argument("amount", type=float, help="the amount, in units of CURRENCY (e.g. 80000000 or 8e7)")
     conv.add_argument("currency", help="RUB_old, RUB, CNY_old, CNY, ALL_old, ALL or USD")
     conv.add_argument("date", help="YYYY, YYYY-MM or YYYY-MM-DD")
@@ -123,10 +141,12 @@ def build_parser(prog: str = "aidcalc") -> argparse.ArgumentParser:
     conv.add_argument("--price-year", type=int, metavar="YEAR",
                       help="give the result in constant US dollars of this year (CPI-U, 1945-1990)")
 
+
+def _add_aggregate(sub) -> None:
     agg = sub.add_parser("aggregate", help="sum the evidence by plan (or year), with what was left out",
                          description="Sum the rows of a table by five-year plan (or year), and say how\n"
                                      "many rows were counted and why the rest were left out.",
-                         epilog=AGGREGATE_EPILOG, formatter_class=raw)
+                         epilog=AGGREGATE_EPILOG, formatter_class=_RAW)
     agg.add_argument("what", choices=("loans", "projects", "tonnage", "items"),
                      help="what to sum: loans (money), projects, tonnage or items (arms shipments)")
     agg.add_argument("--currency", default="USD", help="loans: USD, RUB (1961 rubles) or CNY (1955 yuan)")
@@ -137,16 +157,6 @@ def build_parser(prog: str = "aidcalc") -> argparse.ArgumentParser:
     agg.add_argument("--military", action="store_true", help="loans: add the values of arms aid")
     agg.add_argument("--by", default="year", choices=("year", "plan"), help="tonnage: per year or plan")
     agg.add_argument("--excluded", action="store_true", help="also list every excluded row and its reason")
-
-    sub.add_parser("validate", help="validate every table in data/ against its schema",
-                   description="Validate every table of the data folder ($AIDCALC_DATA, else the\n"
-                               "packaged data/) against its schema in datapackage.json.",
-                   epilog=VALIDATE_EPILOG, formatter_class=raw)
-    sub.add_parser("audit", help="check every derived statement of the sources",
-                   description="Recompute every statement the sources derive from their own figures\n"
-                               "(sums, conversions, shares) and print a verdict for each.",
-                   epilog=AUDIT_EPILOG, formatter_class=raw)
-    return parser
 
 
 def print_aggregation(args: argparse.Namespace) -> None:
@@ -210,48 +220,66 @@ def print_audit(audit, width: int = 100) -> None:
 def main(argv: list[str] | None = None, prog: str = "aidcalc") -> int:
     """Run the ``aidcalc`` command (named ``prog`` in its messages); return its exit code."""
     args = build_parser(prog).parse_args(argv)
+    commands = {"report": run_report, "convert": run_convert, "aggregate": print_aggregation,
+                "validate": run_validate, "audit": run_audit_command}
     try:
-        if args.command == "report":
-            from aidcalc.report.runner import run_reports
-
-            try:
-                timings = run_reports(args.config, args.reports_dir, only=args.only, jobs=args.jobs,
-                                      progress=not args.no_progress, force=args.force)
-            except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the runner has stopped its kernels
-                print("aidcalc: report stopped; the previous reports are unchanged", file=sys.stderr)
-                return 130
-            for folder, seconds in sorted(timings.items()):
-                print(f"{folder}: {seconds:.1f} s")
-            if not timings:
-                print("nothing changed since the last good run: every report reused (--force runs them all)")
-            landing = Path(args.reports_dir or paths.REPORTS_DIR) / "index.html"
-            print(f"the reports: {landing.absolute()}")
-        elif args.command == "convert":
-            from aidcalc.money.conversion import convert
-
-            result = convert(args.amount, args.currency, args.date, to=args.to,
-                             rate_type=args.rate_type, basis=args.basis, via=args.via,
-                             price_year=args.price_year)
-            print(f"{result.value:,.2f} {result.label}; rows: {', '.join(result.rate_ids) or 'none'}")
-        elif args.command == "aggregate":
-            print_aggregation(args)
-        elif args.command == "validate":
-            from aidcalc.evidence.package_check import skipped_checks, validate_all
-
-            for name, rows in validate_all().items():
-                print(f"{name}: {rows} rows valid")
-            for skipped in skipped_checks():
-                print(f"not checked: {skipped}")
-        elif args.command == "audit":
-            from aidcalc.evidence.audit import run_audit
-
-            print_audit(run_audit())
+        return commands[args.command](args) or 0
     except AidcalcError as err:
         print(f"aidcalc: {err}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # output piped into `head` and the like: stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except OSError as err:  # a file system that refuses: name the file and why, not a traceback
+        where = f"{err.filename}: " if err.filename else ""
+        print(f"aidcalc: {where}{err.strerror or err}; check the path, its permissions and free space",
+              file=sys.stderr)
+        return 2
     return 0
+
+
+def run_report(args: argparse.Namespace) -> int | None:
+    """Regenerate the reports, print each run's time and where the landing page is."""
+    from aidcalc.report.runner import run_reports
+
+    try:
+        timings = run_reports(args.config, args.reports_dir, only=args.only, jobs=args.jobs,
+                              progress=not args.no_progress, force=args.force)
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the runner has stopped its kernels
+        print("aidcalc: report stopped; the previous reports are unchanged", file=sys.stderr)
+        return 130
+    for folder, seconds in sorted(timings.items()):
+        print(f"{folder}: {seconds:.1f} s")
+    if not timings:
+        print("nothing changed since the last good run: every report reused (--force runs them all)")
+    landing = Path(args.reports_dir or paths.REPORTS_DIR) / "index.html"
+    print(f"the reports: {landing.absolute()}")
+    return None
+
+
+def run_convert(args: argparse.Namespace) -> None:
+    """Convert one amount and print it with the rate rows it used."""
+    from aidcalc.money.conversion import convert
+
+    result = convert(args.amount, args.currency, args.date, to=args.to, rate_type=args.rate_type,
+                     basis=args.basis, via=args.via, price_year=args.price_year)
+    print(f"{result.value:,.2f} {result.label}; rows: {', '.join(result.rate_ids) or 'none'}")
+
+
+def run_validate(args: argparse.Namespace) -> None:
+    """Validate every table and say which checks could not be made here."""
+    from aidcalc.evidence.package_check import skipped_checks, validate_all
+
+    for name, rows in validate_all().items():
+        print(f"{name}: {rows} rows valid")
+    for skipped in skipped_checks():
+        print(f"not checked: {skipped}")
+
+
+def run_audit_command(args: argparse.Namespace) -> None:
+    """Print the verdict of every claim of the sources' own arithmetic."""
+    from aidcalc.evidence.audit import run_audit
+
+    print_audit(run_audit())
 
 
 if __name__ == "__main__":  # pragma: no cover

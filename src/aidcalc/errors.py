@@ -133,6 +133,10 @@ class ClaimExpressionError(AidcalcError, ValueError):
     """A claim expression (``data/claims.csv``) that is not allowed, does not parse or cannot be evaluated."""
 
 
+class ReportTreeError(ReportError):
+    """The reports folder holds what aidcalc did not write (links, files, folders), so a run would harm it."""
+
+
 class MissingExtraError(AidcalcError, ImportError):
     """A part of aidcalc needs the libraries of an extra that is not installed.
 

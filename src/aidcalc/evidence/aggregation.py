@@ -31,6 +31,7 @@ from aidcalc.money.basis import Basis
 from aidcalc.money.dates import calendar_years, parse_dates
 from aidcalc.money.rates import RateTable
 from aidcalc.tables.context import DataLike
+from aidcalc.tables.reader import EVIDENCE_TABLES
 
 COMMIT_EVENTS = ("granted", "approved", "signed", "agreed", "added", "stated_total", "delivered")
 REQUEST_EVENTS = ("requested",)
@@ -42,6 +43,37 @@ LOAN_COLUMNS = ("id", *PLAN_COLUMNS, "giver", "receiver", "event", "amount", "un
                 "part_of")
 PROJECT_COLUMNS = ("id", *PLAN_COLUMNS, "receiver", "event", "amount", "unit", "same_as")
 ITEM_COLUMNS = ("id", "receiver", "category", "item", "event", "amount", "unit", "same_as")
+#: The reason a row without an amount is left out: missing stays missing, never a silent zero.
+NO_AMOUNT = "no amount: nothing to add (missing, not zero)"
+
+
+def require_table(frame: pd.DataFrame, table: str, function: str) -> None:
+    """Raise if ``frame`` holds rows of another evidence table than ``table`` (told by their ids).
+
+    Raises
+    ------
+    UnknownParameterError
+        Naming the function, the first foreign row and the table it comes from.
+
+    Examples
+    --------
+    >>> require_table(pd.DataFrame({"id": ["A0001"]}), "projects", "aggregate_projects")
+    ... # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    aidcalc.errors.UnknownParameterError: aggregate_projects sums the rows of data/projects.csv ...
+
+    """
+    prefix = EVIDENCE_TABLES[table]
+    tables = {letter: name for name, letter in EVIDENCE_TABLES.items()}
+    ids = frame["id"].astype("string")
+    foreign = ids.str.fullmatch(r"[A-Z]\d{4}").fillna(False) & (ids.str[0] != prefix).fillna(False)
+    foreign &= ids.str[0].isin(list(tables)).fillna(False)
+    if foreign.any():
+        first = ids[foreign.to_numpy()].iloc[0]
+        raise UnknownParameterError(
+            f"{function} sums the rows of data/{table}.csv (ids {prefix}0001, ...), but the frame given "
+            f"holds {int(foreign.sum())} rows of data/{tables[first[0]]}.csv (first {first}); pass "
+            f"aidcalc.load_table({table!r})")
 
 
 @dataclass
@@ -206,8 +238,10 @@ def aggregate_loans(loans: pd.DataFrame, to: str | Basis = "USD", receiver: str 
 
     """
     require_columns(loans, LOAN_COLUMNS, "aggregate_loans", "loans")
+    require_table(loans, "loans", "aggregate_loans")
     if military is not None:
         require_columns(military, LOAN_COLUMNS, "aggregate_loans (military=)", "arms_shipments")
+        require_table(military, "arms_shipments", "aggregate_loans (military=)")
     frame = loans if military is None else pd.concat([loans, military], ignore_index=True)
     days = parse_dates(frame["date"])  # parsed once, used twice
     rows = convert_rows(frame, to=to, days=days, data=data, rates=rates, **options)
@@ -227,6 +261,7 @@ def aggregate_loans(loans: pd.DataFrame, to: str | Basis = "USD", receiver: str 
     reason = _first_reason(n, [
         (rows["receiver"] != receiver, f"receiver is not {receiver} (a comparison figure)"),
         (rows["problem"] == "not money", ("not a money amount (unit {})", rows["unit"])),
+        (rows["amount"].isna(), NO_AMOUNT),
         (rows["same_as"].notna(), _repeat_reason(rows, ids)),
         (measure == 0, ("event '{}' is neither a request nor a commitment", event)),
     ])
@@ -283,10 +318,12 @@ def aggregate_projects(projects: pd.DataFrame, receiver: str = "Albania", *,
 
     """
     require_columns(projects, PROJECT_COLUMNS, "aggregate_projects", "projects")
+    require_table(projects, "projects", "aggregate_projects")
     rows = assign_plans(projects, data=data)
     reason = _first_reason(len(rows), [
         (rows["receiver"] != receiver, f"receiver is not {receiver} (a comparison figure)"),
         (rows["unit"] != "count", "not a count of projects"),
+        (rows["amount"].isna(), NO_AMOUNT),
         (rows["same_as"].notna(), _repeat_reason(rows)),
         (rows["plan_assigned"].isna(), "no plan could be assigned"),
     ])
@@ -345,6 +382,7 @@ def aggregate_tonnage(arms: pd.DataFrame, receiver: str = "Albania", by: str = "
     if by not in TONNAGE_PERIODS:
         raise UnknownParameterError(f"by={by!r} is not accepted; use one of {TONNAGE_PERIODS}")
     require_columns(arms, PROJECT_COLUMNS, "aggregate_tonnage", "arms_shipments")
+    require_table(arms, "arms_shipments", "aggregate_tonnage")
     rows = assign_plans(arms, data=data)
     rows["day"] = effective_days(rows)
     rows["year"] = pd.array(calendar_years(rows["day"].to_numpy()), dtype="Int64")
@@ -352,6 +390,7 @@ def aggregate_tonnage(arms: pd.DataFrame, receiver: str = "Albania", by: str = "
     reason = _first_reason(len(rows), [
         (rows["receiver"] != receiver, f"receiver is not {receiver}"),
         (rows["unit"] != "t", ("not a tonnage (unit {})", rows["unit"])),
+        (rows["amount"].isna(), NO_AMOUNT),
         (rows["same_as"].notna(), _repeat_reason(rows)),
         (rows["year"].isna(), "no date or period to place it in a year"),
         (rows["plan_assigned"].isna() if by == "plan" else False, "no plan could be assigned"),
@@ -377,9 +416,11 @@ def aggregate_items(arms: pd.DataFrame, receiver: str = "Albania") -> Aggregatio
     ``agreed``, ...).
     """
     require_columns(arms, ITEM_COLUMNS, "aggregate_items", "arms_shipments")
+    require_table(arms, "arms_shipments", "aggregate_items")
     reason = _first_reason(len(arms), [
         (arms["receiver"] != receiver, f"receiver is not {receiver}"),
         (arms["category"] != "arms_items", ("not an item count (category {})", arms["category"])),
+        (arms["amount"].isna(), NO_AMOUNT),
         (arms["same_as"].notna(), _repeat_reason(arms)),
     ])
     counted, excluded = _split(arms, reason)

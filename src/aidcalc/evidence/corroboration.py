@@ -7,7 +7,8 @@ is a part of the independent figure, ``total``: the thesis row is a total the in
 is a part of, ``context``: related, not comparable). For every link, the thesis row is converted
 under each plausible reading (its default and, for a judged row, its ``alternative``) into the
 independent figure's currency at the thesis row's date, and the two are compared within the
-rounding the sources allow (``tolerance``).
+rounding the sources allow (``tolerance``): one rule for every link, ``DEFAULT_TOLERANCE``,
+unless the row states another and says why in its note.
 """
 
 from __future__ import annotations
@@ -30,15 +31,33 @@ DEFAULT_TOLERANCE = 0.02
 
 def _value(row: pd.Series, unit: str, vintage, on, rates, rate_type=None) -> float:
     """Return a thesis row's amount in ``unit`` (and vintage) at day ``on``; NaN where it cannot be."""
+    return _converted(row, unit, vintage, on, rates, rate_type)[0]
+
+
+def _converted(row: pd.Series, unit: str, vintage, on, rates, rate_type=None) -> tuple[float, tuple]:
+    """Return :func:`_value` and the ids of the rate rows it used (none for a figure already in ``unit``)."""
     if row["unit"] == unit and (row["unit"] not in MONEY_UNITS or row["vintage"] == vintage
                                 or unit == "USD"):
-        return float(row["amount"])
+        return float(row["amount"]), ()
     if row["unit"] not in MONEY_UNITS or unit not in MONEY_UNITS:
-        return np.nan
+        return np.nan, ()
     source = currency_code(row["unit"], row["vintage"] if isinstance(row["vintage"], str) else None)
     target = currency_code(unit, vintage if isinstance(vintage, str) else None)
     options = {"rate_type": rate_type, "via": "direct"} if isinstance(rate_type, str) else {}
-    return convert(float(row["amount"]), source, on, to=target, errors="coerce", data=rates, **options).value
+    got = convert(float(row["amount"]), source, on, to=target, errors="coerce", data=rates, **options)
+    return got.value, tuple(got.rate_ids)
+
+
+#: Rate statuses a comparison is flagged for: derived from other figures, or from memory.
+WEAK_STATUSES = {"D": "derived", "M": "from memory"}
+
+
+def _rate_note(ids: tuple, rates) -> str:
+    """Name the rate rows of a comparison that are derived or from memory ('' when none is)."""
+    rows = rates.rates.set_index("id")
+    weak = [f"{i} ({WEAK_STATUSES[rows.at[i, 'status']]})" for i in ids
+            if i in rows.index and rows.at[i, "status"] in WEAK_STATUSES]
+    return "rests on " + ", ".join(weak) if weak else ""
 
 
 def _verdict(relation: str, ratio: float, tolerance: float) -> str:
@@ -79,7 +98,10 @@ def corroborate(data: DataLike = None) -> pd.DataFrame:
         ``default`` and ``alternative`` readings in the independent figure's unit, their
         ``*_ratio`` to the independent figure, ``tolerance``, ``verdict`` (of the default
         reading: agrees, contradicts, not comparable), ``supported_reading`` (default,
-        alternative, either, neither, not comparable), ``detail``, and both figures in USD
+        alternative, either, neither, not comparable), ``rate_note`` (the rate rows of the
+        comparison that are derived or from memory, '' when none), ``official`` and
+        ``official_ratio`` (the default reading at the official rates, for a comparison made at
+        another rate type), ``detail``, and both figures in USD
         at the thesis row's date (``thesis_usd``; ``independent_usd`` valued at the rates of the
         comparison, so that their ratio is the verdict's) for charts.
 
@@ -115,7 +137,11 @@ def corroborate(data: DataLike = None) -> pd.DataFrame:
             on = thesis["day"] if not pd.isna(thesis["day"]) else row["date"]
             tolerance = DEFAULT_TOLERANCE if pd.isna(row["tolerance"]) else float(row["tolerance"])
             rate_type = row["rate_type"]
-            readings = {"default": _value(thesis, row["unit"], row["vintage"], on, rates, rate_type)}
+            value, used = _converted(thesis, row["unit"], row["vintage"], on, rates, rate_type)
+            readings = {"default": value}
+            # a comparison at another rate type is shown beside its value at the official rates
+            official = (_value(thesis, row["unit"], row["vintage"], on, rates)
+                        if isinstance(rate_type, str) else value)
             alt = parse_alternative(thesis.get("alternative"))
             if alt:
                 readings[f"alternative ({thesis['alternative']})"] = _value(
@@ -141,6 +167,8 @@ def corroborate(data: DataLike = None) -> pd.DataFrame:
                 "alternative": readings.get(alt_name, np.nan),
                 "alternative_ratio": ratios.get(alt_name, np.nan), "tolerance": tolerance,
                 "verdict": verdicts["default"], "supported_reading": supported,
+                "rate_note": _rate_note(used, rates), "official": official,
+                "official_ratio": official / float(row["amount"]),
                 "detail": detail or f"not comparable: {row['relation']} only, or units that do not convert",
                 "independent_usd": independent_usd, "thesis_usd": thesis_usd,
             })

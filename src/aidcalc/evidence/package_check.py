@@ -6,6 +6,8 @@ This is what ``aidcalc validate`` runs; loading a single table checks that table
 
 from __future__ import annotations
 
+import json
+
 from aidcalc import paths
 from aidcalc.errors import DataValidationError, missing_modules, require_extra
 from aidcalc.evidence.audit import load_claims
@@ -98,7 +100,14 @@ def check_with_frictionless(folder) -> None:
     require_extra("validate", "the Frictionless check of the data package")
     import frictionless  # imported here: the package's own reader needs it not
 
-    report = frictionless.Package(str(folder / "datapackage.json")).validate()
+    # columns are matched to their fields by name (fieldsMatch "equal"), as the project's reader
+    # does: a table whose columns were reordered is valid, not hundreds of "Incorrect Label" errors
+    descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    for resource in descriptor["resources"]:
+        if isinstance(resource["schema"], str):
+            resource["schema"] = json.loads((folder / resource["schema"]).read_text(encoding="utf-8"))
+        resource["schema"] = dict(resource["schema"], fieldsMatch="equal")
+    report = frictionless.Package(descriptor, basepath=str(folder)).validate()
     for task in report.tasks:
         problems = [(getattr(err, "row_number", None) or "-", getattr(err, "field_name", None),
                      f"{err.title}: {err.note} (Frictionless)") for err in task.errors]

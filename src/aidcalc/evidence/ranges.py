@@ -9,7 +9,10 @@ official rates, the rate rows' own values). Three families of doubt widen it:
   total, another separator reading), flipped one at a time;
 * **valuations of one event**: the same event restated by the source in other currencies (the
   1970 loan as 1.88 billion yuan, 445 million rubles and 534 million USD), each converted at
-  official rates, and the event converted at the rates the source's own conversions imply.
+  official rates, and the event converted at the rates the source's own conversions imply;
+  a ruble figure of the Sino-Albanian loan account of 1968-80 with no yuan of its own (the
+  1975 loan) is also valued as account rubles in yuan (``rate_type`` ``account``, R049: the
+  unit the source's restatements imply), at both ends of that rate's interval.
 
 How they combine, and why: the judgements and valuations concern different documents and
 agreements, so they are taken as independent of each other *across* events, and their moves are
@@ -96,6 +99,14 @@ def _valuations(counted: pd.DataFrame, loans: pd.DataFrame, basis: Basis, rates,
     pos.append(other)
     move.append(implied[other] - value[other])
     why.append(np.char.add(ids[other].astype(str), " at the source-implied rate").astype(object))
+    for at, got, reason in _account_valuations(counted, loans, basis, rates, judged):
+        # measured from the end of the row's own rate interval on the same side, so that the
+        # bound this valuation sets is the valuation itself, not it plus the interval's move
+        end = np.where(got < value[at], counted["value_low"].to_numpy(dtype=float)[at],
+                       counted["value_high"].to_numpy(dtype=float)[at])
+        pos.append(at)
+        move.append(got - np.where(np.isnan(end), value[at], end))
+        why.append(reason)
     pos, move, why = np.concatenate(pos), np.concatenate(move), np.concatenate(why)
     n = len(ids)
     low, high = np.zeros(n), np.zeros(n)
@@ -107,6 +118,45 @@ def _valuations(counted: pd.DataFrame, loans: pd.DataFrame, basis: Basis, rates,
         seq = seq[sign * move[seq] > 0]
         target[pos[seq]], reason[pos[seq]] = move[seq], why[seq]
     return low, high, why_low, why_high
+
+
+#: The ends of an account rate row's interval, and the words a bound names them by.
+_ACCOUNT_ENDS = (("value", "central"), ("low", "low end"), ("high", "high end"))
+
+
+def _account_valuations(counted: pd.DataFrame, loans: pd.DataFrame, basis: Basis, rates, judged):
+    """Yield, for ruble rows of a bilateral account, their value through the account's yuan.
+
+    The "rubles" of the Sino-Albanian loan accounts of 1968-80 are a unit of account whose
+    yuan value the sources' own restatements imply (``rate_type`` ``account`` in
+    ``data/rates.csv``, CNY per RUB, with an interval). A counted ruble row dated inside such
+    a rate row, and with no yuan restatement of its own (where the source gives the yuan, that
+    is the valuation), is valued as that many account rubles in yuan at the rate's central
+    value and at both ends of its interval, then in ``basis`` at the official yuan rate.
+    Yields ``(positions, values, names)`` per end of the interval; nothing where no row qualifies.
+    """
+    if not rates.has_pair("CNY", "RUB", ("account",)):
+        return
+    in_yuan = set(loans.loc[loans["same_as"].notna() & (loans["unit"] == "CNY"), "same_as"])
+    ids = counted["id"].to_numpy(dtype=object)
+    rubles = (counted["currency"].astype(object) == "RUB").to_numpy() & ~judged
+    rubles &= ~pd.Series(ids).isin(in_yuan).to_numpy()
+    at = np.flatnonzero(rubles)
+    if not len(at):
+        return
+    days = counted["converted_at"].to_numpy()[at]
+    yuan = convert(counted["amount"].to_numpy(dtype=float)[at], "RUB", days, to="CNY", rate_type="account",
+                   via="direct", bounds=True, errors="coerce", data=rates)
+    row_ids = np.asarray(yuan.rate_id_strings(), dtype=object)
+    for attr, end in _ACCOUNT_ENDS:
+        amount = np.asarray(getattr(yuan, attr), dtype=float)
+        usd = convert(amount, "CNY", days, to=basis, errors="coerce", data=rates)
+        got = np.asarray(usd.value, dtype=float)
+        ratio = amount / counted["amount"].to_numpy(dtype=float)[at]
+        names = [f"{ids[i]} as account rubles, {r} {end} ({q:.4f} yuan per ruble)"
+                 for i, r, q in zip(at, row_ids, ratio, strict=True)]
+        keep = ~np.isnan(got)
+        yield at[keep], got[keep], np.asarray(names, dtype=object)[keep]
 
 
 #: The rows a tooltip names before it says how many more there are.
@@ -181,8 +231,9 @@ def aggregate_loans_with_range(loans: pd.DataFrame | None = None, to: str | Basi
     --------
     >>> t = aggregate_loans_with_range().table.set_index(["plan", "lender"])
     >>> low, high = t.loc[(6, "China"), ["committed_low", "committed_high"]]
-    >>> round(low / 1e6, 1), round(high / 1e6, 1)  # 225 million rubles / 0.75 and / 0.72
-    (300.0, 312.5)
+    >>> # 225 million account rubles (R049) x 70/30 and x 1,560/252.4 yuan, at 1.859 yuan per USD
+    >>> round(low / 1e6, 1), round(high / 1e6, 1)
+    (282.4, 748.1)
 
     """
     data = open_data(data)

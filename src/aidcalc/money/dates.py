@@ -1,7 +1,9 @@
 """Read the dates the sources give (a year, a month, a day) and do year arithmetic on them.
 
 A date given as ``YYYY`` is read as 1 July of that year and ``YYYY-MM`` as the 15th of the
-month: the middle, so that a rate or a plan chosen by date is the likeliest one.
+month: the middle, so that a rate or a plan chosen by date is the likeliest one. The rule is one
+for every type: the text ``"1950"``, the integer ``1950`` and ``np.datetime64("1950")`` (a
+year, not a day) are all 1 July 1950.
 """
 
 from __future__ import annotations
@@ -29,7 +31,11 @@ def _as_text(value):
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, np.datetime64):
-        return None if np.isnat(value) else str(value.astype("datetime64[D]"))
+        if np.isnat(value):
+            return None
+        # a bare year or month, whatever its type, is read as any other: its middle
+        bare = np.datetime_data(value.dtype)[0] in ("Y", "M")
+        return str(value) if bare else str(value.astype("datetime64[D]"))
     if isinstance(value, int | np.integer):
         return str(value)
     return value if isinstance(value, str) else repr(value)
@@ -65,7 +71,9 @@ def parse_dates(dates: ArrayLike, errors: str = "raise") -> np.ndarray:
             dates = dates.dt.tz_localize(None)
         return dates.to_numpy(dtype="datetime64[D]")
     if isinstance(dates, np.ndarray) and dates.dtype.kind == "M":
-        return dates.astype("datetime64[D]")
+        if np.datetime_data(dates.dtype)[0] not in ("Y", "M"):
+            return dates.astype("datetime64[D]")
+        dates = np.where(np.isnat(dates), None, dates.astype(str).astype(object))  # years, months as text
     if isinstance(dates, pd.Series):
         dates = dates.to_numpy(dtype=object)
     raw = np.atleast_1d(np.asarray(dates, dtype=object)) if not isinstance(dates, str) else np.array([dates],

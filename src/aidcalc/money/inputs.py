@@ -51,6 +51,16 @@ def _length(value):
 
 
 _NUMBERS = (int, float, np.integer, np.floating)
+#: Amounts at or above this are refused: a billion billion, beyond any sum of aid in any unit
+#: (the tables' own figures stay below 1e13), so every result of every rate stays finite.
+AMOUNT_LIMIT = 1e18
+#: Why each kind of amount is refused, in the order checked (the same words on every path).
+_NOT_A_NUMBER = "is not a number; give amounts in full units, e.g. 50000000 for '50 million'"
+_BOOLEAN = "is a boolean, not an amount; give the amount in full units (True is not 1)"
+_NOT_FINITE = "is not finite; give a finite amount in full units"
+_TOO_LARGE = ("is 1e18 or more, beyond any sum of aid in any unit, and its results would not all be "
+              "finite; give the amount in full units, e.g. 50000000 for '50 million'")
+_NEGATIVE = "is negative; amounts are sizes of loans or deliveries and must be >= 0"
 _NAT = None  # a missing day, in the one-amount path
 
 
@@ -77,12 +87,16 @@ def read_scalar(amount, currency, on, errors: str) -> Scalar | None:
         return None  # beyond float precision: the general path reports it
     value = float(amount)
     why = None  # the amount is checked before the date, as in the column path
-    if value in (np.inf, -np.inf):
-        why = "is not finite; give a finite amount in full units"
+    if isinstance(amount, bool | np.bool_):
+        why = _BOOLEAN
+    elif value in (np.inf, -np.inf):
+        why = _NOT_FINITE
+    elif value >= AMOUNT_LIMIT:
+        why = _TOO_LARGE
     elif value < 0:
-        why = "is negative; amounts are sizes of loans or deliveries and must be >= 0"
+        why = _NEGATIVE
     if why is not None:
-        message = f"amount {np.float64(value)!r} {why}"
+        message = f"amount {amount!r} {why}" if why is _BOOLEAN else f"amount {np.float64(value)!r} {why}"
         if errors == "raise":
             raise InvalidAmountError(message)
         value = np.nan
@@ -126,6 +140,11 @@ def prepare_inputs(amount, currency, on, errors: str) -> Inputs:
                     f"the index of {name} differs from that of {first}; pass Series with one index "
                     f"(e.g. columns of one DataFrame), or .to_numpy() to pair them by position"
                 )
+    for name, value in args.items():
+        if not isinstance(value, str | bytes) and np.ndim(value) > 1:
+            raise MisalignedInputError(
+                f"{name} has {np.ndim(value)} dimensions (shape {np.shape(value)}); convert takes one value "
+                "or one column per argument: pass a column (frame['amount']) or .ravel() the array")
     lengths = {name: _length(v) for name, v in args.items() if _length(v) is not None}
     if len(set(lengths.values())) > 1:
         shown = ", ".join(f"{n} has {k}" for n, k in lengths.items())
@@ -149,30 +168,39 @@ def _set_aside(inputs: Inputs, rows: np.ndarray, message) -> None:
 
 def _as_amounts(amount, n: int, errors: str, inputs: Inputs) -> np.ndarray:
     if isinstance(amount, pd.Series | pd.Index | pd.api.extensions.ExtensionArray):
-        numeric = pd.api.types.is_numeric_dtype(amount.dtype)  # pd.NA in a nullable column is missing
+        # pd.NA in a nullable column is missing; booleans are read one by one, to be refused
+        numeric = pd.api.types.is_numeric_dtype(amount.dtype) and not pd.api.types.is_bool_dtype(amount.dtype)
         raw = amount.to_numpy(dtype=float, na_value=np.nan) if numeric else amount.to_numpy(dtype=object)
     else:
         raw = np.asarray(amount)
     raw = np.broadcast_to(np.atleast_1d(raw), (n,))
-    if raw.dtype.kind in "fiub":
+    boolean = None
+    if raw.dtype.kind in "fiu":
         values = raw.astype(float, copy=False)  # a float64 column is read in place, not copied
         bad = None
-    else:  # text or objects: each must read as a number; None and pd.NA are missing
+    else:  # text, booleans or objects: each must read as a number; None and pd.NA are missing
         raw = np.array(raw.tolist(), dtype=object)  # numpy strings as plain ones, for messages
         values = np.full(n, np.nan)
-        bad = np.zeros(n, dtype=bool)
+        bad, boolean = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
         for i, v in enumerate(raw):
             if v is None or v is pd.NA or v is pd.NaT:
+                continue
+            if isinstance(v, bool | np.bool_):
+                boolean[i] = True
                 continue
             try:
                 values[i] = float(v)
             except (TypeError, ValueError):
                 bad[i] = True
-    shown = raw if raw.dtype.kind not in "fiub" else values
+            if isinstance(v, str | bytes) and np.isnan(values[i]):  # the text 'nan' is no missing value
+                bad[i] = True
+    shown = raw if raw.dtype.kind not in "fiu" else values
     checks = (
-        (lambda: bad, "is not a number; give amounts in full units, e.g. 50000000 for '50 million'"),
-        (lambda: np.isinf(values), "is not finite; give a finite amount in full units"),
-        (lambda: values < 0, "is negative; amounts are sizes of loans or deliveries and must be >= 0"),
+        (lambda: bad, _NOT_A_NUMBER),
+        (lambda: boolean, _BOOLEAN),
+        (lambda: np.isinf(values), _NOT_FINITE),
+        (lambda: values >= AMOUNT_LIMIT, _TOO_LARGE),
+        (lambda: values < 0, _NEGATIVE),
     )
     for mask_of, why in checks:
         mask = mask_of()

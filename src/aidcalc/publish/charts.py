@@ -543,3 +543,55 @@ def plot_projects(table: pd.DataFrame, *, source: str = SOURCE_LINE,
     fig.tight_layout(rect=(0, 0.04, 1, 1))
     add_source(fig, source)
     return fig
+
+
+@styled
+def plot_china_total(table: pd.DataFrame, *, unit: str = "USD",
+                     source: str = ("Sources: Marku thesis (aidcalc data/loans.csv, arms_shipments.csv); "
+                                    "China's own totals: data/independent.csv I0021, I0024, I0042-I0045"),
+                     title: str = "China's aid to Albania, 1954-78: what the thesis documents and what China "
+                                  "said it gave"):
+    """Draw each category twice, as the thesis documents it and as China's own account has it, with ranges.
+
+    Parameters
+    ----------
+    table : DataFrame
+        ``aidcalc.reconcile_china_total().table``: ``category``, ``documented``,
+        ``documented_low``, ``documented_high``, ``china``, ``china_low``, ``china_high``,
+        ``share``, ``share_low``, ``share_high``. Categories without a money value are left out.
+    unit : str
+        The currency of the table, for the axis label (amounts are drawn in billions).
+    source, title : str
+        The source line and the title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    """
+    rows = table[table["documented"].notna()].iloc[::-1]  # the total at the top
+    fig, ax = plt.subplots(figsize=(8, 4.8))
+    y = np.arange(len(rows))
+    pairs = (("documented", "thesis documents (central; whiskers: low-high)", 0.2, "black"),
+             ("china", "China's own account (share of its total; whiskers: its other figure at "
+                       "1955-78 rates)", -0.2, GREYS[5]))
+    for column, label, shift, colour in pairs:
+        mid = rows[column].to_numpy(dtype=float) / 1e9
+        err = np.vstack([mid - rows[f"{column}_low"].to_numpy(dtype=float) / 1e9,
+                         rows[f"{column}_high"].to_numpy(dtype=float) / 1e9 - mid])
+        ax.barh(y + shift, mid, height=0.38, color=colour, label=label)
+        whisker = "#444444" if column == "china" else "#8c8c8c"
+        ax.errorbar(mid, y + shift, xerr=err, fmt="none", ecolor=whisker, capsize=3, linewidth=1)
+    for i, (_, r) in enumerate(rows.iterrows()):
+        ax.text(max(r["documented_high"], r["china_high"]) / 1e9 * 1.02, y[i],
+                f"{r['share']:.0f}% ({r['share_low']:.0f}-{r['share_high']:.0f}%) of China's figure",
+                va="center", fontsize=8)
+    ax.set_yticks(y, rows["category"].tolist())
+    ax.set_xlabel(f"billion {unit} (nominal, official rates)")
+    widest = float(np.nanmax(rows[["documented_high", "china_high"]].to_numpy(dtype=float))) / 1e9
+    ax.set_xlim(0, widest * 1.6)
+    ax.set_title(title, loc="left", fontsize=10)
+    ax.legend(frameon=False, fontsize=7, loc="upper right")
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    add_source(fig, source)
+    return fig

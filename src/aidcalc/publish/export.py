@@ -1,6 +1,9 @@
 """Tables written as CSV for people and programs alike: floats rounded to what they mean, units in headers.
 
-The unit goes into the column's name (``committed_USD``), so that any CSV reader sees it.
+The unit goes into the column's name (``committed_USD``), so that any CSV reader sees it. A text
+cell that a spreadsheet would run as a formula (one starting with ``=``, ``+``, ``-``, ``@``, a
+tab or a carriage return: a giver, item or note can) gets a leading apostrophe; numbers are
+written as they are.
 """
 
 from __future__ import annotations
@@ -19,6 +22,27 @@ from aidcalc.publish.columns import (
     column_kinds,
     unit_tag,
 )
+
+#: The first characters that make a spreadsheet read a cell as a formula (OWASP, "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value):
+    """Return a text cell with a leading apostrophe if a spreadsheet would run it as a formula.
+
+    Anything that is not text (numbers, missing values) is returned as it is.
+
+    Examples
+    --------
+    >>> neutralise("=1+1"), neutralise("-5e8 rubles"), neutralise("China")
+    ("'=1+1", "'-5e8 rubles", 'China')
+    >>> neutralise(-5.0)
+    -5.0
+
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def csv_frame(table: pd.DataFrame, unit: str | None = None, money_columns=None, *,
@@ -43,7 +67,7 @@ def csv_frame(table: pd.DataFrame, unit: str | None = None, money_columns=None, 
     for name, kind in kinds.items():
         col = table[name]
         if kind == "text" or not _numeric(col):
-            out[name] = col
+            out[neutralise(name)] = col.map(neutralise, na_action="ignore") if col.dtype != bool else col
             continue
         values = pd.to_numeric(col, errors="coerce").astype("Float64")
         if kind in ("money",):
@@ -75,8 +99,9 @@ def to_csv(table: pd.DataFrame, path: str | Path, unit: str | None = None, money
 
     Money is written in whole units (``committed_USD``), money per person to cents, shares
     and ratios to 4 decimals, rates to 6 significant digits, other measures to 3 decimals;
-    whole numbers without ``.0``; a missing value as an empty field. ``kinds`` are the
-    ``share_columns``, ``count_columns`` and ``value_columns`` of :func:`format_table`.
+    whole numbers without ``.0``; a missing value as an empty field; a text cell a spreadsheet
+    would run as a formula with a leading apostrophe (:func:`neutralise`); records end in CRLF.
+    ``kinds`` are the ``share_columns``, ``count_columns`` and ``value_columns`` of :func:`format_table`.
 
     Returns
     -------
@@ -86,5 +111,6 @@ def to_csv(table: pd.DataFrame, path: str | Path, unit: str | None = None, money
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    csv_frame(table, unit, money_columns, **kinds).to_csv(path, index=False)
+    # CRLF ends the records (RFC 4180), so that a cell holding a lone CR is quoted, not split
+    csv_frame(table, unit, money_columns, **kinds).to_csv(path, index=False, lineterminator="\r\n")
     return path

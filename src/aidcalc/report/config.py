@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +19,15 @@ PARAMETERS = {
 }
 CONFIG = "reports.yaml"
 #: What a parameter set may be called: it becomes a folder name and part of a URL.
-SET_NAME = re.compile(r"[A-Za-z0-9_-]+")
+SET_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
+#: The keys the config itself may hold.
+CONFIG_KEYS = ("notebooks", "parameter_sets")
+#: The parameters the runner gives every notebook itself: a set may not give them.
+RUNNER_PARAMETERS = ("output_dir", "data_digest")
+#: Limits of the config file: its size in bytes and the YAML aliases (``*name``) it may use, so
+#: that a small file cannot expand into gigabytes (an "alias bomb").
+MAX_CONFIG_BYTES = 256 * 1024
+MAX_ALIASES = 32
 #: The notebook parameter that receives the digest of the data snapshot, when a notebook declares it.
 DIGEST_PARAMETER = "data_digest"
 #: The kernel every run uses: the one ipykernel registers wherever it is installed, so the
@@ -86,11 +95,17 @@ def validate_parameters(params: dict) -> dict:
             raise UnknownParameterError(
                 f"price_year={year!r} is not accepted; give a year from {first} to {last} (data/cpi_u.csv)"
             )
+    if "price_year" in params and params.get("price_basis", "nominal") != "constant":
+        raise UnknownParameterError(
+            f"price_year={params['price_year']!r} has no effect with nominal prices; add "
+            "price_basis: constant, or remove price_year"
+        )
     Basis.for_report(params.get("currency", "USD"), params.get("price_basis", "nominal"),
                      params.get("price_year", 1990), params.get("rate_basis", "official"))
     if "plan_range" in params:
         pr = params["plan_range"]
-        if not (isinstance(pr, list | tuple) and len(pr) == 2 and all(isinstance(p, int) for p in pr)
+        if not (isinstance(pr, list | tuple) and len(pr) == 2
+                and all(isinstance(p, int) and not isinstance(p, bool) for p in pr)
                 and min(_plans()) <= pr[0] <= pr[1] <= max(_plans())):
             raise UnknownParameterError(
                 f"plan_range={pr!r} is not accepted; give [first, last] plan numbers from {min(_plans())} to "
@@ -108,14 +123,66 @@ _SHAPE = ("a mapping with `notebooks:` (a list of notebook files) and, optionall
           "`parameter_sets:` (a mapping from set name to parameter values)")
 
 
+def suggest(name, choices) -> str:
+    """Return ``"; did you mean 'x'?"`` for the choice closest to a mistyped name, or ``""``.
+
+    Examples
+    --------
+    >>> suggest("parameter_set", ["notebooks", "parameter_sets"])
+    "; did you mean 'parameter_sets'?"
+
+    """
+    close = difflib.get_close_matches(str(name), [str(c) for c in choices], n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _loader(config: Path):
+    """Return a safe YAML loader that refuses duplicate keys and more than :data:`MAX_ALIASES` aliases."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        aliases = 0
+
+        def compose_node(self, parent, index):
+            if self.check_event(yaml.AliasEvent):
+                Loader.aliases += 1
+                if Loader.aliases > MAX_ALIASES:
+                    mark = self.peek_event().start_mark
+                    raise ReportConfigError(
+                        f"{config}, line {mark.line + 1}: more than {MAX_ALIASES} YAML aliases (*name); "
+                        "write the values out instead")
+            return super().compose_node(parent, index)
+
+        def construct_mapping(self, node, deep=False):
+            seen = {}
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=True)
+                if key in seen:
+                    raise ReportConfigError(
+                        f"{config}, line {key_node.start_mark.line + 1}: the key {key!r} stands twice in one "
+                        f"mapping (first on line {seen[key]}); keep one of them")
+                seen[key] = key_node.start_mark.line + 1
+            return super().construct_mapping(node, deep)
+
+    return Loader
+
+
 def _read_config(config: Path) -> dict:
     """Read the report config; raise naming the file and what is expected unless it has the right shape."""
     import yaml
 
     if not config.is_file():
         raise ReportConfigError(f"no report config at {config}; give --config a YAML file holding {_SHAPE}")
+    size = config.stat().st_size
+    if size > MAX_CONFIG_BYTES:
+        raise ReportConfigError(f"{config} has {size:,} bytes, more than the {MAX_CONFIG_BYTES:,} a report "
+                                "config may have; it lists notebooks and parameter sets only")
     try:
-        spec = yaml.safe_load(config.read_text(encoding="utf-8"))
+        text = config.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        raise ReportConfigError(f"{config} is not UTF-8 text (byte {err.start}); save it as UTF-8") from None
+    try:
+        spec = yaml.load(text, Loader=_loader(config))  # noqa: S506 - a SafeLoader with limits
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -124,6 +191,10 @@ def _read_config(config: Path) -> dict:
             from None
     if not isinstance(spec, dict):
         raise ReportConfigError(f"{config} holds a {type(spec).__name__}; it should hold {_SHAPE}")
+    for key in spec:
+        if key not in CONFIG_KEYS:
+            raise ReportConfigError(f"{config}: unknown key {key!r}{suggest(key, CONFIG_KEYS)} (a report "
+                                    f"config holds {', '.join(CONFIG_KEYS)})")
     if not isinstance(spec.get("notebooks"), list) or not spec["notebooks"]:
         raise ReportConfigError(f"{config}: `notebooks:` should be a non-empty list of notebook files "
                                 f"(such as 01_aid_by_plan.ipynb), not {spec.get('notebooks')!r}")
@@ -200,7 +271,7 @@ def _plan(config: Path, only: list[str] | None) -> tuple[list[Job], list[str]]:
         if not isinstance(set_name, str) or not SET_NAME.fullmatch(set_name):
             raise UnknownParameterError(
                 f"{config}: parameter set {set_name!r} is not a plain name; use letters, digits, "
-                "'_' and '-' only (it becomes a folder name, reports/<notebook>/<set>/)")
+                "'_' and '-' only, at most 64 of them (it becomes a folder name, reports/<notebook>/<set>/)")
         if entry is not None and not isinstance(entry, dict):
             raise ReportConfigError(
                 f"{config}: parameter set {set_name!r} is a {type(entry).__name__}; write it as a mapping "
@@ -222,11 +293,17 @@ def _plan(config: Path, only: list[str] | None) -> tuple[list[Job], list[str]]:
         for set_name, (values, targets) in sets.items():
             if stem not in targets:
                 continue
+            given_by_runner = sorted(set(values) & set(RUNNER_PARAMETERS))
+            if given_by_runner:
+                raise UnknownParameterError(
+                    f"{config}: parameter set {set_name!r} gives {given_by_runner}, which the runner sets "
+                    "itself for every run (reports/<notebook>/<set>/ and the data snapshot); remove it")
             unknown = sorted(set(values) - set(declared))
             if unknown:
+                hints = "".join(suggest(u, declared) for u in unknown)
                 raise UnknownParameterError(
                     f"{config}: parameter set {set_name!r} gives {unknown} to {name}, whose "
-                    f"parameters cell declares only {sorted(declared)}"
+                    f"parameters cell declares only {sorted(declared)}{hints}"
                 )
             try:
                 validate_parameters(values)

@@ -43,6 +43,7 @@ from aidcalc.report.tree import (
     _remove,
     _run_lock,
     _swap,
+    check_tree,
     data_digest,
     new_run_id,
 )
@@ -380,6 +381,14 @@ def _render_index(run: Path, manifest: dict) -> None:
     landing.write_index(run, manifest.get("runs", {}), generated=manifest.get("created"))
 
 
+def _digests(runs: dict) -> dict:
+    """Return each data digest with the reports that read it (carried reports keep their own)."""
+    by_digest: dict = {}
+    for folder, entry in sorted(runs.items()):
+        by_digest.setdefault(entry.get("data_digest") or "unknown", []).append(folder)
+    return by_digest
+
+
 def _entry(job: Job, digest: str, started: datetime, key: str, seconds: float) -> dict:
     """Return the manifest entry of a run executed now."""
     return {"notebook": job.notebook, "parameter_set": job.parameter_set, "parameters": job.parameters,
@@ -395,7 +404,11 @@ def _build_run(reports_dir: Path, staging: Path, config: Path, plan: tuple, opti
     """
     todo, stems = plan
     snapshot = staging / ".data"
-    shutil.copytree(paths.data_dir(), snapshot)
+    try:
+        shutil.copytree(paths.data_dir(), snapshot)
+    except (OSError, shutil.Error) as err:  # a disk filling up, a file unreadable
+        raise ReportError(f"cannot copy the data into {snapshot} ({err}); free space on the disk or fix "
+                          "the file named, and run again; the previous reports are unchanged") from None
     digest, started, environment = data_digest(snapshot), datetime.now(UTC), _environment()
     keys = {job.folder: inputs_key(job, config.parent, digest, environment) for job in todo}
     previous = _read_manifest(reports_dir / "manifest.json").get("runs", {})
@@ -412,7 +425,8 @@ def _build_run(reports_dir: Path, staging: Path, config: Path, plan: tuple, opti
     runs.update({job.folder: _entry(job, digest, started, keys[job.folder], timings[job.folder])
                  for job in executed})
     manifest = {"aidcalc_version": _version(), "created": started.isoformat(timespec="seconds"),
-                "data_digest": digest, "config": str(config.resolve()), "environment": environment,
+                "data_digest": digest, "data_digests": _digests(runs), "config": str(config.resolve()),
+                "environment": environment,
                 "reused": sorted(job.folder for job in reused), "runs": dict(sorted(runs.items()))}
     (staging / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     same_runs = not executed and current is not None and runs.keys() == previous.keys()
@@ -467,7 +481,12 @@ def run_reports(config: Path | str | None = None, reports_dir: Path | str | None
     # absolute: the kernels run in the notebooks' folder, where a relative path would point elsewhere
     reports_dir = Path(reports_dir or paths.REPORTS_DIR).absolute()
     todo, stems = _plan(config, list(only) if only else None)
-    reports_dir.mkdir(parents=True, exist_ok=True)
+    check_tree(reports_dir, stems)
+    try:
+        reports_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ReportError(f"cannot create the reports folder {reports_dir} ({err.strerror}); give "
+                          "--reports-dir a folder you can write") from None
     with _signals_interrupt(), _run_lock(reports_dir) as lock_fd:
         _clean_leftovers(reports_dir)
         _relink(reports_dir)  # repairs a run stopped between the switch and the end of its swap

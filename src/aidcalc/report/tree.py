@@ -30,11 +30,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from aidcalc import paths
-from aidcalc.errors import ReportLockedError
+from aidcalc.errors import ReportLockedError, ReportTreeError
 
 RUNS = ".runs"
 CURRENT = ".current"
 LOCK = ".lock"
+IGNORE = ".gitignore"
+#: The first line of the ``.gitignore`` a run writes: the mark of a reports tree.
+IGNORE_MARK = "# written by aidcalc report: everything here is generated"
+#: The top-level entries that may hold what a run wrote (besides the notebooks' folders).
+PAGES = ("index.html", "manifest.json")
+#: The names of what an interrupted run leaves behind, removed by the next run.
+LEFTOVERS = (".staging-", ".tmp-", ".old-")
 
 
 def data_digest(path: Path | str) -> str:
@@ -57,12 +64,123 @@ def data_digest(path: Path | str) -> str:
     return paths.folder_digest(path)
 
 
+# -- what may be touched ---------------------------------------------------------------------
+
+def _refuse(entry: Path, what: str, way_out: str) -> None:
+    raise ReportTreeError(f"{entry} {what}; aidcalc report touches only what it wrote itself. {way_out}")
+
+
+def _looks_like_report(folder: Path, stem: str) -> bool:
+    """Whether a real folder named like a notebook holds only its reports: ``<set>/<stem>.ipynb``."""
+    entries = list(folder.iterdir())
+    return all(p.is_dir() and not p.is_symlink() and (p / f"{stem}.ipynb").is_file() for p in entries)
+
+
+def _is_tree(reports_dir: Path) -> bool:
+    """Whether a folder is marked as a reports tree: runs, the switch, the lock or our .gitignore."""
+    if any(os.path.lexists(reports_dir / n) for n in (RUNS, CURRENT, LOCK)):
+        return True
+    ignore = reports_dir / IGNORE
+    with contextlib.suppress(OSError, UnicodeDecodeError):
+        if ignore.is_file() and not ignore.is_symlink():
+            return ignore.read_text(encoding="utf-8").startswith(IGNORE_MARK)
+    return False
+
+
+def _check_links(reports_dir: Path) -> None:
+    """Refuse links where the tree has none of its own and a ``.current`` that is not its link."""
+    way_out = (f"Move {reports_dir} aside (or remove it) and run again: the next run builds it anew.")
+    for name in (RUNS, LOCK):
+        entry = reports_dir / name
+        if entry.is_symlink():
+            _refuse(entry, f"is a link (to {os.readlink(entry)}), not the run's own {name}", way_out)
+    if (reports_dir / RUNS).exists() and not (reports_dir / RUNS).is_dir():
+        _refuse(reports_dir / RUNS, "is a file, not the folder of the runs", way_out)
+    current = reports_dir / CURRENT
+    if current.is_symlink():
+        target = os.readlink(current)
+        if Path(target).parent != Path(RUNS) or Path(target).name in ("", ".", ".."):
+            _refuse(current, f"links to {target}, outside {RUNS}/", way_out)
+    elif current.is_dir():
+        _refuse(current, "is a folder, not a link: the reports were copied without their links "
+                         "(cp -rL, an archive or a sync that follows links)", way_out)
+    elif os.path.lexists(current):
+        _refuse(current, "is a plain file, not the link to the current run", way_out)
+    run = _current_run(reports_dir)
+    if run is not None:  # a run holds no links: one planted in it would be followed when carried over
+        for folder, dirs, files in os.walk(run):
+            for name in dirs + files:
+                if os.path.islink(os.path.join(folder, name)):
+                    entry = Path(folder, name)
+                    _refuse(entry, f"is a link (to {os.readlink(entry)}) inside a run, which no run made",
+                            "Remove the link and run again.")
+    for entry in sorted(reports_dir.iterdir()):
+        if entry.is_symlink() and not entry.name.startswith("."):
+            target = os.readlink(entry)
+            if target != f"{CURRENT}/{entry.name}":
+                _refuse(entry, f"is a link to {target}, which no run made (a run links "
+                               f"{entry.name} -> {CURRENT}/{entry.name})", "Remove the link and run again.")
+
+
+def check_tree(reports_dir: Path, stems: list[str]) -> None:
+    """Refuse, before any work, a reports folder a run would harm or could not finish.
+
+    A run touches only what it wrote itself: the folder must be missing, empty, or a reports
+    tree (its ``.runs``, ``.current``, ``.lock`` or the ``.gitignore`` a run writes; or the
+    folders of the runner before the tree: ``<notebook>/<set>/<notebook>.ipynb``, ``index.html``
+    and ``manifest.json``). Links are refused wherever the tree has none of its own.
+
+    Parameters
+    ----------
+    reports_dir : Path
+        The reports folder.
+    stems : list of str
+        The notebooks of the config (their folders are the run's).
+
+    Raises
+    ------
+    ReportTreeError
+        Naming the entry, why it is refused and what to do.
+
+    """
+    if reports_dir.is_symlink() and not reports_dir.exists():
+        _refuse(reports_dir, f"is a link to {os.readlink(reports_dir)}, which does not exist",
+                "Create the folder it names, or give --reports-dir a folder.")
+    if not os.path.lexists(reports_dir):
+        return
+    if not reports_dir.is_dir():
+        _refuse(reports_dir, "is a file, not a folder", "Give --reports-dir a folder (new or empty).")
+    if not os.access(reports_dir, os.W_OK | os.X_OK):
+        _refuse(reports_dir, "cannot be written to (read-only)", "Give --reports-dir a folder you can write.")
+    _check_links(reports_dir)
+    tree = _is_tree(reports_dir)
+    reports = [s for s in stems if (reports_dir / s).is_dir() and _looks_like_report(reports_dir / s, s)]
+    foreign = []
+    for entry in sorted(reports_dir.iterdir()):
+        name = entry.name
+        if entry.is_symlink() or name.startswith(".") and (tree or name.startswith(LEFTOVERS)):
+            continue
+        if name in reports:
+            continue
+        if name in PAGES and entry.is_file() and (tree or reports):
+            continue
+        foreign.append(name)
+    if foreign:
+        shown = ", ".join(foreign[:8]) + (f" and {len(foreign) - 8} more" if len(foreign) > 8 else "")
+        _refuse(reports_dir, f"holds {shown}, which no run wrote",
+                "Give --reports-dir a new or empty folder, or move those entries out of it.")
+
+
 # -- the workers -----------------------------------------------------------------------------
 
 @contextlib.contextmanager
 def _run_lock(reports_dir: Path):
     """Hold ``reports/.lock`` for the run; refuse, naming the holder, when another run has it."""
-    fd = os.open(reports_dir / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:  # never through a link: a planted .lock -> someone's file would be truncated
+        fd = os.open(reports_dir / LOCK, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    except OSError as err:
+        raise ReportTreeError(f"{reports_dir / LOCK} cannot be opened as the run's lock ({err.strerror}); "
+                              "remove it (rm, never through a link) and run again") from None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -107,9 +225,11 @@ def _clean_leftovers(reports_dir: Path) -> None:
     for run in (reports_dir / RUNS).glob("*"):
         if current is None or run.name != current.name:
             _remove(run)
-    ignore = reports_dir / ".gitignore"
-    if not ignore.exists():  # the links, lock and runs are outputs, never to be committed
-        ignore.write_text("# written by aidcalc report: everything here is generated\n*\n")
+    ignore = reports_dir / IGNORE
+    if not os.path.lexists(ignore):  # the links, lock and runs are outputs, never to be committed
+        fd = os.open(ignore, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(f"{IGNORE_MARK}\n*\n")
 
 
 def _promote(reports_dir: Path, staging: Path, run_id: str) -> Path:

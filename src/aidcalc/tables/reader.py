@@ -28,7 +28,7 @@ EVIDENCE_TABLES = {
 
 #: Raised when the checks change, so that a table remembered as valid by older checks is
 #: checked again (see :meth:`aidcalc.tables.context.DataContext.table`).
-CHECKS_VERSION = "2"
+CHECKS_VERSION = "3"
 
 #: The only forms of numbers the tables may hold: plain ASCII digits, no underscores or
 #: thousands separators, no infinities.
@@ -40,6 +40,8 @@ _FORMS = {"integer": "an integer: plain ASCII digits with an optional leading mi
 #: The longest cell read (the csv module's default is 128 KiB).
 _FIELD_LIMIT = 1 << 26
 _TRUE, _FALSE = ("true", "True", "TRUE", "1"), ("false", "False", "FALSE", "0")
+#: Stands for a cell that did not parse (already reported), so it is not also reported as empty.
+_UNREAD = object()
 
 
 def _descriptor(data_dir: Path) -> dict:
@@ -152,11 +154,30 @@ def _check_header(path: Path, header: list[str], names: list[str], schema_file: 
         raise DataValidationError(path, problems)
 
 
+_DECIMAL_COMMA = re.compile(r"-?[0-9]{1,3}(?:\.[0-9]{3})*,[0-9]+|-?[0-9]+,[0-9]{1,2}")
+_THOUSANDS = re.compile(r"-?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?")
+
+
 def _suggestion(text: str, kind: str) -> str:
-    """Return the plain form of a number written with underscores, separators or non-ASCII digits."""
-    plain = "".join(str(unicodedata.digit(c)) if c.isdigit() else c for c in text if c not in "_, ")
+    """Return how to write a number given with a decimal comma, separators or non-ASCII digits.
+
+    Examples
+    --------
+    >>> _suggestion("1,5", "number"), _suggestion("1.234,5", "number"), _suggestion("6,500,000", "number")
+    ("; it looks like a decimal comma: write '1.5'", "; it looks like a decimal comma: write '1234.5'", \
+"; write '6500000'")
+
+    """
+    plain = "".join(str(unicodedata.digit(c)) if c.isdigit() else c for c in text if c not in "_ ")
     plain = unicodedata.normalize("NFKC", plain)
-    return f"; write {plain!r}" if (_INTEGER if kind == "integer" else _NUMBER).fullmatch(plain) else ""
+    form = _INTEGER if kind == "integer" else _NUMBER
+    if _THOUSANDS.fullmatch(plain):
+        plain = plain.replace(",", "")
+    elif _DECIMAL_COMMA.fullmatch(plain):
+        if kind != "number":
+            return f"; it looks like a decimal comma, but {_FORMS[kind].split(':')[0]} has no decimals"
+        return f"; it looks like a decimal comma: write {plain.replace('.', '').replace(',', '.')!r}"
+    return f"; write {plain!r}" if form.fullmatch(plain) else ""
 
 
 def _parse(field: dict, value: str):
@@ -198,10 +219,13 @@ def _cells(fields, missing, header, lines, rows, check: bool):
                     value = _parse(field, text)
                 except ValueError as err:
                     problems.append((line, name, str(err)))
+                    value = _UNREAD
             columns[name].append(value)
             texts[name].append(text)
     if check:
         problems += _constraints(fields, columns, lines)
+    for name, values in columns.items():  # what did not parse is missing to whatever reads on
+        columns[name] = [None if v is _UNREAD else v for v in values]
     return columns, texts, problems
 
 
@@ -212,6 +236,8 @@ def _constraints(fields, columns, lines) -> list[tuple]:
         pattern = re.compile(rules["pattern"]) if "pattern" in rules else None
         seen = {}
         for line, value in zip(lines, columns[name], strict=True):
+            if value is _UNREAD:
+                continue
             if value is None:
                 if rules.get("required") or field.get("_key"):
                     problems.append((line, name, "empty, but the column is required; write a value"))
@@ -220,7 +246,10 @@ def _constraints(fields, columns, lines) -> list[tuple]:
                 problems.append((line, name, f"{value!r} repeats line {seen[value]}; each value "
                                              "of the column must be unique"))
             if "enum" in rules and value not in rules["enum"]:
-                problems.append((line, name, f"{value!r} is not one of the allowed values: "
+                from aidcalc.tables.rules import suggestion
+
+                problems.append((line, name, f"{value!r} is not one of the allowed values"
+                                             f"{suggestion(value, rules['enum'])}: "
                                              f"{', '.join(map(str, rules['enum']))}"))
             if pattern is not None and isinstance(value, str) and not pattern.fullmatch(value):
                 problems.append((line, name, f"{value!r} does not match the pattern {rules['pattern']}"))
@@ -298,11 +327,42 @@ def read_table(data_dir: Path, name: str, known_valid: bool = False) -> pd.DataF
             links.update(zip(columns["id"], zip(columns["same_as"], columns["part_of"], strict=True),
                              strict=True))
             problems += rules.check_evidence(columns, lines, links, texts)
+            if not problems and "alternative" in columns:
+                problems += _alternatives(fields, columns, lines, links)
+        problems += rules.check_table(name, columns, lines)
         if name == "claims":
             problems += rules.check_claims(columns, lines)
     if problems:
         raise DataValidationError(path, sorted(problems, key=lambda p: (_order(p[0]), str(p[1]))))
     return pd.DataFrame({f["name"]: _array(f, columns[f["name"]]) for f in fields})
+
+
+def _alternatives(fields, columns, lines, links) -> list[tuple]:
+    """Problems of the ``alternative`` readings: each row as its reading gives it, checked as any row.
+
+    The pairs are parsed by the fields' types, then the rows that carry one pass the same
+    constraints and checks of meaning as the table (run only once the table itself is clean,
+    so every problem found is the alternative's).
+    """
+    from aidcalc.tables import rules
+
+    by_name = {f["name"]: f for f in fields}
+    rows = [i for i, text in enumerate(columns["alternative"]) if text is not None and text.strip()]
+    alt = {name: [columns[name][i] for i in rows] for name in columns}
+    alt_lines = [lines[i] for i in rows]
+    problems, alt_links = [], dict(links)
+    for k, i in enumerate(rows):
+        pairs, bad = rules.alternative_pairs(columns["alternative"][i])
+        problems += [(lines[i], "alternative", why) for why in bad]
+        for key, text in pairs.items():
+            try:
+                alt[key][k] = None if text is None else _parse(by_name[key], text)
+            except ValueError as err:
+                problems.append((lines[i], "alternative", f"{key}={text}: {err}"))
+        alt_links[columns["id"][i]] = (alt["same_as"][k], alt["part_of"][k])
+    inner = _constraints(fields, alt, alt_lines) + rules.check_evidence(alt, alt_lines, alt_links)
+    return problems + [(line, "alternative", f"in the alternative reading, {column}: {why}")
+                       for line, column, why in inner]
 
 
 def _order(line) -> int:

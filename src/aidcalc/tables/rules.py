@@ -11,6 +11,12 @@ same parsed cells, so whatever validates also loads, and nothing loads that thes
   amount states its vintage and no other unit has one; ``same_as`` and ``part_of`` point at an
   existing evidence row other than the row itself, and ``part_of`` chains hold no cycle;
   spellings of the giver and receiver do not differ only in case or spacing;
+* evidence rows: the ``alternative`` reading (``field=value; ...``) names only fields a reading
+  may change, and the row as that reading gives it passes every check above (the reader parses
+  it by the same schema); a period ends no earlier than it starts;
+* rates: ``low <= currency_per_base <= high`` where given, ``valid_to`` not before ``valid_from``,
+  and no two rows of one currency, base and rate type valid on the same day;
+* plans end no earlier than they start; independent figures are not zero (they divide);
 * claims: ``stated`` and ``recompute`` are expressions :func:`parse_claim_expression` accepts.
 
 Each check returns ``(line, column, message)`` problems, the message naming the value and what
@@ -23,6 +29,7 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
+import difflib
 import math
 import re
 from collections import Counter
@@ -41,6 +48,9 @@ ROW_ID = re.compile(r"[LAPSTO]\d{4}")
 #: the number of nodes of its syntax tree.
 MAX_EXPRESSION_LENGTH = 500
 MAX_EXPRESSION_NODES = 200
+
+#: The fields an evidence row's ``alternative`` reading may change.
+ALTERNATIVE_FIELDS = ("vintage", "amount", "unit", "event", "part_of", "same_as", "date")
 
 _DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 
@@ -150,6 +160,7 @@ def check_evidence(columns: dict[str, list], lines: list[int], known_ids: dict[s
             elif target not in known_ids:
                 problems.append((line, column, f"{target!r} is in no evidence table; name an existing "
                                                "row id such as L0002, or leave it empty"))
+    problems += check_periods(columns, lines, "period_start", "period_end")
     problems += _cycles(columns, lines, known_ids, "same_as", 0)
     problems += _cycles(columns, lines, known_ids, "part_of", 1)
     problems += _spellings(columns, lines, ("giver", "receiver"))
@@ -187,6 +198,115 @@ def _spellings(columns, lines, names) -> list[tuple]:
                     problems.append((line, name, f"{value!r} is spelled {declared!r} in the other rows; "
                                                  "use that spelling"))
     return problems
+
+
+def suggestion(value, choices) -> str:
+    """Return ``" (did you mean 'x'?)"`` for the closest of ``choices`` to a mistyped value, or ``""``.
+
+    Examples
+    --------
+    >>> suggestion("grantd", ["granted", "signed"])
+    " (did you mean 'granted'?)"
+
+    """
+    close = difflib.get_close_matches(str(value), [str(c) for c in choices], n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def alternative_pairs(text: str) -> tuple[dict, list[str]]:
+    """Split an ``alternative`` cell into its ``field: value`` pairs (None for an empty value) and problems.
+
+    Examples
+    --------
+    >>> alternative_pairs("vintage=new; part_of=")
+    ({'vintage': 'new', 'part_of': None}, [])
+    >>> alternative_pairs("vintag=old")[1]
+    ["'vintag' is not a field an alternative reading may change (did you mean 'vintage'?); write field=value pairs separated by ';', the fields one of vintage, amount, unit, event, part_of, same_as, date"]
+
+    """  # noqa: E501
+    pairs, problems = {}, []
+    accepted = (f"write field=value pairs separated by ';', the fields one of "
+                f"{', '.join(ALTERNATIVE_FIELDS)}")
+    for item in (part.strip() for part in text.split(";")):
+        if not item:
+            continue
+        if "=" not in item:
+            problems.append(f"{_shown(item)} is no field=value pair; {accepted}")
+            continue
+        key, value = (part.strip() for part in item.split("=", 1))
+        if key not in ALTERNATIVE_FIELDS:
+            problems.append(f"{key!r} is not a field an alternative reading may change"
+                            f"{suggestion(key, ALTERNATIVE_FIELDS)}; {accepted}")
+        elif key in pairs:
+            problems.append(f"{key!r} is given twice; give each field once")
+        else:
+            pairs[key] = value or None
+    return pairs, problems
+
+
+def _day_span(text: str) -> tuple[str, str]:
+    """Return the first and last day a ``YYYY[-MM[-DD]]`` text covers, as ISO texts (they sort as days)."""
+    if len(text) == 4:
+        return f"{text}-01-01", f"{text}-12-31"
+    if len(text) == 7:
+        return f"{text}-01", f"{text}-31"
+    return text, text
+
+
+def check_rates(columns: dict[str, list], lines: list[int]) -> list[tuple]:
+    """Problems of the rate rows: their range, their validity, and overlaps within one kind of rate."""
+    problems = []
+    spans = {}
+    for i, line in enumerate(lines):
+        rate, low, high = columns["currency_per_base"][i], columns["low"][i], columns["high"][i]
+        if low is not None and rate is not None and low > rate:
+            problems.append((line, "low", f"{low!r} is above the rate {rate!r}; low <= currency_per_base "
+                                          "<= high (swap them, or correct the figure)"))
+        if high is not None and rate is not None and high < rate:
+            problems.append((line, "high", f"{high!r} is below the rate {rate!r}; low <= currency_per_base "
+                                           "<= high (swap them, or correct the figure)"))
+        start, end = columns["valid_from"][i], columns["valid_to"][i]
+        if start is None or end is None:
+            continue
+        first, last = _day_span(start)[0], _day_span(end)[1]
+        if last < first:
+            problems.append((line, "valid_to", f"{end!r} is before valid_from {start!r}; a rate is valid "
+                                               "from its first day to its last (swap them?)"))
+            continue
+        kind = (columns["currency"][i], columns["base"][i], columns["rate_type"][i])
+        for other_line, other_id, other_first, other_last in spans.get(kind, ()):
+            if first <= other_last and other_first <= last:
+                problems.append((line, "valid_from", (
+                    f"{start} to {end} overlaps {other_id} (line {other_line}, {other_first} to "
+                    f"{other_last}), another {kind[2]} rate of {kind[0]} per {kind[1]}; a day may have one "
+                    "rate of a kind: end one row the day before the other starts, or give it another "
+                    "rate_type")))
+        spans.setdefault(kind, []).append((line, columns["id"][i], first, last))
+    return problems
+
+
+def check_periods(columns: dict[str, list], lines: list[int], start: str, end: str) -> list[tuple]:
+    """Problems of rows whose period (``start`` to ``end`` columns, years) ends before it starts."""
+    problems = []
+    for line, first, last in zip(lines, columns[start], columns[end], strict=True):
+        if first is not None and last is not None and last < first:
+            problems.append((line, end, f"{last!r} is before {start} {first!r}; a period ends no earlier "
+                                        "than it starts (swap them?)"))
+    return problems
+
+
+def check_table(name: str, columns: dict[str, list], lines: list[int]) -> list[tuple]:
+    """Return the problems of meaning of the tables other than the evidence and the claims."""
+    if name == "rates":
+        return check_rates(columns, lines)
+    if name == "plans":
+        return check_periods(columns, lines, "start_year", "end_year")
+    if name == "independent":
+        zero = [(line, "amount", "0 is no figure to compare with (the comparison divides by it); write "
+                                 "the figure the source gives, or remove the row")
+                for line, amount in zip(lines, columns["amount"], strict=True) if amount == 0]
+        return zero + check_periods(columns, lines, "period_start", "period_end")
+    return []
 
 
 def check_claims(columns: dict[str, list], lines: list[int]) -> list[tuple]:
