@@ -356,8 +356,9 @@ def plot_corroboration(links: pd.DataFrame, *, source: str = "Sources: data/inde
     for n, (a, b, line) in enumerate(pairs):  # one artist, one tooltip, per point
         dot = ax.scatter(ind[n:n + 1], default[n:n + 1], color="black", s=45, zorder=3,
                          label="thesis, default reading" if n == 0 else "_nolegend_")
-        _tooltip(fig, dot, f"{a} (line {line}) vs {b}: {format_amount(default[n])} against "
-                           f"{format_amount(ind[n])}")
+        other = f"; rejected reading {format_amount(alt[n])} USD" if not np.isnan(alt[n]) else ""
+        _tooltip(fig, dot, f"thesis row {a} (line {line}) against {b}: {format_amount(default[n])} USD "
+                           f"against {format_amount(ind[n])} USD{other}")
     has_alt = ~np.isnan(alt)
     if has_alt.any():
         ax.scatter(ind[has_alt], alt[has_alt], facecolors="none", edgecolors="black", s=45, zorder=3,

@@ -7,10 +7,12 @@ source's count, claims that hold, independent figures that agree). Every report'
 by :mod:`aidcalc.publish.pages`, with the evidence appendix every row id links to beside it
 (``<notebook>/<set>/evidence.html``, written by :func:`write_appendix`).
 
-A run may save a headline of its own as ``headline.json`` in its folder (the reconciliation of
-China's total with China's own accounts, for one); the landing page then leads with it. Its
-fields: ``label`` (what the figure is), ``value``, ``low``, ``high`` (in ``unit``), ``unit`` and,
-optionally, ``against`` (a sentence comparing it with another account) and ``rows``.
+The page leads with China's total beside China's own accounts once a run has saved it
+(``china_total.csv``, the one-row table of
+:func:`aidcalc.evidence.reconciliation.key_figure`); meanwhile it leads with the per-plan total.
+Any run may also save a headline of its own as ``headline.json``: ``label`` (what the figure
+is), ``value``, ``low``, ``high`` (in ``unit``), ``unit`` and, optionally, ``against`` (a
+sentence comparing it with another account).
 """
 
 from __future__ import annotations
@@ -102,6 +104,10 @@ def china_aid(folder: Path, params: dict) -> dict | None:
             "span": f"plans {first} to {last}"}
 
 
+def _key_china(folder: Path) -> str:
+    return str(pd.read_csv(folder / "china_total.csv")["sentence"].iloc[0])
+
+
 def _key_arms(folder: Path) -> str:
     t = pd.read_csv(folder / "tonnage_by_year.csv")
     delivered, _ = _col(t, "delivered_cumulative")
@@ -147,12 +153,13 @@ def _key_corroboration(folder: Path) -> str:
 
 
 #: Key sentences, by the CSV table they need.
-KEY_FIGURES = {"tonnage_by_year.csv": _key_arms, "projects_by_plan.csv": _key_projects,
+KEY_FIGURES = {"china_total.csv": _key_china, "tonnage_by_year.csv": _key_arms,
+               "projects_by_plan.csv": _key_projects,
                "claims_verdicts.csv": _key_audit, "corroboration.csv": _key_corroboration}
 #: The main chart of a report, by the CSV table beside it (else the first chart saved).
 MAIN_CHART = {"aid_by_plan.csv": "aid_by_plan", "tonnage_by_year.csv": "tonnage_by_year",
               "projects_by_plan.csv": "projects_by_plan", "claims_verdicts.csv": "implied_vs_official",
-              "corroboration.csv": "corroboration"}
+              "corroboration.csv": "corroboration", "china_total.csv": "china_total"}
 
 
 def key_sentence(folder: Path, params: dict | None = None) -> str:
@@ -175,8 +182,48 @@ def key_sentence(folder: Path, params: dict | None = None) -> str:
     return ""
 
 
+def china_total(folder: Path) -> dict | None:
+    """Return China's total documented by the thesis beside China's own, from a run's ``china_total.csv``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     _ = pd.DataFrame({"documented_USD": [3080903148], "documented_low_USD": [2260065086],
+    ...         "documented_high_USD": [4939086821], "china_USD": [5e9], "share": [61.6181],
+    ...         "share_low": [38.0505], "share_high": [121.5904]}).to_csv(f"{d}/china_total.csv", index=False)
+    ...     found = china_total(Path(d))
+    >>> found["value"], found["low"], found["high"], found["unit"]
+    ('3,080.9', '2,260.1', '4,939.1', 'million US dollars')
+    >>> found["against"]
+    '62% of the 5,000.0 million China itself reported giving (38–122% over both ranges).'
+
+    """
+    path = Path(folder) / "china_total.csv"
+    if not path.exists():
+        return None
+    t = pd.read_csv(path)
+    name, tag = _col(t, "documented")
+    row = t.iloc[0]
+    low, high, china = (row[_col(t, c)[0]] for c in ("documented_low", "documented_high", "china"))
+    share = (f"{row['share']:.0f}% of the {millions(china)} million China itself reported giving "
+             f"({row['share_low']:.0f}–{row['share_high']:.0f}% over both ranges).")
+    return {"label": "China's aid to Albania, 1954-78, as the thesis documents it",
+            "value": millions(row[name]),
+            "low": millions(low), "high": millions(high), "unit": f"million {currency_name(tag or 'USD')}",
+            "against": share}
+
+
 def headline(runs: dict[str, list[Path]]) -> dict | None:
-    """Return the first ``headline.json`` a run saved, its numbers written in millions when money."""
+    """Return what leads the page: China's total against its own accounts, or a run's ``headline.json``."""
+    for folders in runs.values():
+        for folder in folders:
+            try:
+                found = china_total(folder)
+            except (KeyError, ValueError, IndexError):
+                found = None
+            if found:
+                return found
     for folders in runs.values():
         for folder in folders:
             path = folder / HEADLINE
