@@ -191,8 +191,10 @@ def _run_lock(reports_dir: Path):
                 f"finish, or stop it (kill {holder}) and run again") from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-        yield fd
-        os.ftruncate(fd, 0)
+        try:
+            yield fd
+        finally:  # a run that failed holds the lock no more either: no stale pid in it
+            os.ftruncate(fd, 0)
     finally:
         os.close(fd)
 
