@@ -167,3 +167,22 @@ def test_a_new_empty_reports_or_legacy_folder_is_accepted(tmp_path, make):
         (reports / "index.html").write_text("old index")
         (reports / ".old-b").mkdir()
     tree.check_tree(reports, ["a", "b"])  # raises nothing
+
+
+def test_a_disk_filling_during_the_data_copy_is_named_and_the_reports_kept(tiny, monkeypatch):
+    from aidcalc.errors import ReportError
+    from aidcalc.report import runner
+
+    def full(src, dst, *args, **kwargs):
+        Path(dst).mkdir()
+        (Path(dst) / "loans.csv").write_text("half")
+        raise OSError(28, "No space left on device")
+
+    before = snapshot(tiny.reports)
+    monkeypatch.setattr(runner.shutil, "copytree", full)
+    with pytest.raises(ReportError, match=r"cannot copy the data into .*\.data \(\[Errno 28\] No space left on "
+                                          r"device\); free space on the disk"):
+        tiny.run()
+    after = snapshot(tiny.reports)
+    assert after.pop(".lock") == b"" and after.pop(".gitignore").startswith(b"# written by aidcalc")
+    assert after == before and not list(tiny.reports.glob(".staging-*"))

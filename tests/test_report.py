@@ -24,7 +24,7 @@ NOTEBOOKS = sorted(p.name for p in paths.NOTEBOOKS_DIR.glob("*.ipynb"))
 def built_reports(tmp_path_factory):
     """Run every notebook once on its default parameters into a temporary reports folder."""
     out = tmp_path_factory.mktemp("reports")
-    config = out / "config.yaml"
+    config = out.parent / f"{out.name}-config.yaml"  # beside the reports: a run writes only what it made
     config.write_text(yaml.safe_dump({"notebooks": NOTEBOOKS, "parameter_sets": {"default": {}}}))
     shutil.copy(config, paths.NOTEBOOKS_DIR / ".test-config.yaml")
     try:

@@ -86,7 +86,7 @@ SET_VALUES = [
     ("a price year that is a boolean", "{price_basis: constant, price_year: true}",
      r"price_year=True is not accepted; give"),
     ("a price year with nominal prices", "{price_year: 1990}",
-     r"price_year=1990 has no effect with nominal prices; add price_basis: constant"),
+     r"gives price_year=1990, which has no effect with nominal prices; add price_basis: constant"),
     ("military that is not a boolean", "{include_military: 'yes'}", r"include_military='yes' is not"),
 ]
 

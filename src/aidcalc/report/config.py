@@ -95,11 +95,6 @@ def validate_parameters(params: dict) -> dict:
             raise UnknownParameterError(
                 f"price_year={year!r} is not accepted; give a year from {first} to {last} (data/cpi_u.csv)"
             )
-    if "price_year" in params and params.get("price_basis", "nominal") != "constant":
-        raise UnknownParameterError(
-            f"price_year={params['price_year']!r} has no effect with nominal prices; add "
-            "price_basis: constant, or remove price_year"
-        )
     Basis.for_report(params.get("currency", "USD"), params.get("price_basis", "nominal"),
                      params.get("price_year", 1990), params.get("rate_basis", "official"))
     if "plan_range" in params:
@@ -305,6 +300,13 @@ def _plan(config: Path, only: list[str] | None) -> tuple[list[Job], list[str]]:
                     f"{config}: parameter set {set_name!r} gives {unknown} to {name}, whose "
                     f"parameters cell declares only {sorted(declared)}{hints}"
                 )
+            if "price_year" in values and values.get("price_basis") != "constant":
+                # a notebook declares both with nominal prices by default: a set's price year
+                # alone would be shown in the report's parameters and applied nowhere
+                raise UnknownParameterError(
+                    f"{config}: parameter set {set_name!r} gives price_year={values['price_year']!r}, "
+                    "which has no effect with nominal prices; add price_basis: constant, or remove "
+                    "price_year")
             try:
                 validate_parameters(values)
             except UnknownParameterError as err:

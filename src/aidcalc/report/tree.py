@@ -31,6 +31,7 @@ from pathlib import Path
 
 from aidcalc import paths
 from aidcalc.errors import ReportLockedError, ReportTreeError
+from aidcalc.report.config import SET_NAME
 
 RUNS = ".runs"
 CURRENT = ".current"
@@ -71,9 +72,12 @@ def _refuse(entry: Path, what: str, way_out: str) -> None:
 
 
 def _looks_like_report(folder: Path, stem: str) -> bool:
-    """Whether a real folder named like a notebook holds only its reports: ``<set>/<stem>.ipynb``."""
-    entries = list(folder.iterdir())
-    return all(p.is_dir() and not p.is_symlink() and (p / f"{stem}.ipynb").is_file() for p in entries)
+    """Whether a real folder named like a notebook holds only set folders (``<stem>/<set>/``).
+
+    The layout of a run, and of the runner before the tree; a run carries such a folder over
+    into its own tree before it replaces it by a link, so nothing in it is lost.
+    """
+    return all(p.is_dir() and not p.is_symlink() and SET_NAME.fullmatch(p.name) for p in folder.iterdir())
 
 
 def _is_tree(reports_dir: Path) -> bool:
@@ -191,8 +195,10 @@ def _run_lock(reports_dir: Path):
                 f"finish, or stop it (kill {holder}) and run again") from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-        yield fd
-        os.ftruncate(fd, 0)
+        try:
+            yield fd
+        finally:  # a run that failed holds the lock no more either: no stale pid in it
+            os.ftruncate(fd, 0)
     finally:
         os.close(fd)
 
