@@ -146,6 +146,19 @@ def test_every_table_gets_a_caption_and_every_row_id_a_link(tmp_path):
             '<a class="row" href="evidence.html#L0034">L0034</a> (−33.3 million)') in html
 
 
+def test_a_chart_saved_but_not_shown_by_the_kernel_is_placed_all_the_same(tmp_path):
+    path = executed_notebook(tmp_path / "01_aid_by_plan" / "default", files=())
+    (path.parent / "aid_by_plan.svg").write_text(
+        '<svg width="10pt" height="5pt" viewBox="0 0 10 5"><title id="chart-title">Aid by plan</title>'
+        '<desc id="chart-desc">Bar chart. China, 3rd plan 1961-65: 348 m USD.</desc></svg>')
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[6].source = 'fig = plot()\nreport.save_figure(fig, "aid_by_plan")'
+    nb.cells[6].outputs = []  # the kernel displayed no figure
+    nbformat.write(nb, path)
+    html = pages.render_page(path)
+    assert '<figure class="chart" tabindex="0"><svg' in html and "Aid by plan" in html
+
+
 def test_a_saved_chart_is_inlined_as_svg_with_its_description(tmp_path):
     import pandas as pd
 

@@ -150,3 +150,10 @@ def test_amounts_in_millions_all_take_one_decimal_and_none_reads_minus_zero():
 
     shown = [html.unescape(c) for c in cells(present.format_table(moves, "USD").html)]
     assert shown == ["\u221233.3", ">\u22120.1", "0.0", "<0.1", "430.5"]
+
+
+def test_a_missing_figure_whose_reason_has_an_apostrophe_still_gets_its_dash():
+    reason = "no value in the sources, or no category of China's account"
+    shown = present.format_table(pd.DataFrame({"value": [1.0, np.nan]}), "t", missing_note=reason)
+    assert "{no value" not in shown.html and cells(shown.html)[1] == present.MISSING
+    assert f"{present.MISSING} : {reason}" in shown.notes

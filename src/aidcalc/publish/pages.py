@@ -150,7 +150,8 @@ def _clean(nb, folder: Path | None = None):
     report (its parameters and digest go to the colophon), stderr streams, errors, and results
     that are a bare ``text/plain`` repr (a returned list of paths, a figure object). A chart the
     cell saved (``save_figure(fig, "name")`` with ``name.svg`` in ``folder``) replaces the PNG the
-    notebook shows, inlined as SVG.
+    notebook shows, inlined as SVG, and is placed after the cell's outputs if the notebook showed
+    none.
     """
     nb = copy.deepcopy(nb)
     kept = []
@@ -171,14 +172,21 @@ def _clean(nb, folder: Path | None = None):
                     continue
                 saved = folder / f"{charts[0]}.svg" if charts and folder is not None else None
                 if "image/png" in data and saved is not None and saved.exists():
-                    name = charts.pop(0)
-                    svg = (folder / f"{name}.svg").read_text(encoding="utf-8")
-                    output = nbformat_output({"text/html": chart_figure(svg, f"chart{n}-{name}", name)})
+                    output = _inline_chart(folder, charts.pop(0), n)
                 outputs.append(output)
+            # a chart saved but not shown (a kernel whose figures do not display) is placed all the same
+            outputs += [_inline_chart(folder, name, n) for name in charts
+                        if folder is not None and (folder / f"{name}.svg").exists()]
             cell.outputs = outputs
         kept.append(cell)
     nb.cells = kept
     return nb
+
+
+def _inline_chart(folder: Path, name: str, n: int):
+    """Return the output that shows the saved chart ``name`` of cell ``n`` inline."""
+    svg = (folder / f"{name}.svg").read_text(encoding="utf-8")
+    return nbformat_output({"text/html": chart_figure(svg, f"chart{n}-{name}", name)})
 
 
 def nbformat_output(data: dict):

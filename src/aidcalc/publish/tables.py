@@ -58,7 +58,7 @@ table.aidcalc-table td.num,table.aidcalc-table th.num{text-align:right}
 table.aidcalc-table td.num,table.aidcalc-table td.short{white-space:nowrap}
 table.aidcalc-table th{min-width:4rem;max-width:11rem}
 table.aidcalc-table td.long{min-width:16rem;max-width:32rem;white-space:normal;overflow-wrap:anywhere}
-table.aidcalc-table td.missing{color:#777}
+table.aidcalc-table td.missing{color:#595959}
 .aidcalc-notes{font-size:0.85rem;color:#444;margin:0.2rem 0 1rem}
 .aidcalc-notes p{margin:0.1rem 0}
 </style>"""
@@ -265,6 +265,8 @@ def format_table(table: pd.DataFrame, unit: str | None = None, money_columns=Non
             mark = MISSING + (f"<sup>{letters[reason]}</sup>" if as_html and letters
                               else letters.get(reason, ""))
             text = text.replace(f"{MISSING}{{{reason}}}", mark)
+            if as_html:  # the cell's text was escaped before the marker is replaced
+                text = text.replace(html.escape(f"{MISSING}{{{reason}}}"), mark)
         return text
 
     footnotes = [f"{MISSING}{letters.get(r, '')} : {r}" for r in sorted(markers, key=markers.get)]
