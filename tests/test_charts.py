@@ -254,3 +254,17 @@ def test_the_projects_chart_puts_each_plan_on_its_tick_beside_the_sources_own_co
     texts = [t.get_text() for t in ax.texts]
     # the projects China committed add up to 57 by the 6th plan (29 + 18 + 10); the thesis says 45 by the 4th
     assert "57" in texts and "45 (the source's count)" in texts
+
+
+def test_each_bar_of_chinas_total_carries_its_figure_and_range(tmp_path):
+    import re
+
+    from aidcalc.evidence.reconciliation import reconcile_china_total
+    from aidcalc.publish.charts import plot_china_total
+
+    fig = plot_china_total(reconcile_china_total("USD").table)
+    svg = next(p for p in save_figure(fig, tmp_path, "ct") if p.suffix == ".svg").read_text()
+    tips = re.findall(r"<g id=\"aidcalc-\d+\"><title>([^<]*)</title>", svg)
+    # the documented total: 3,080,903,148 USD, 2,260,065,086 to 4,939,086,821 by the readings
+    assert "total, the thesis documents: 3.08 billion USD (range 2.26 to 4.94 billion USD)" in tips
+    assert len(tips) == len([b for b in fig.axes[0].patches if b.get_width() > 0])

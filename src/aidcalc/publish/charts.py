@@ -579,7 +579,13 @@ def plot_china_total(table: pd.DataFrame, *, unit: str = "USD",
         mid = rows[column].to_numpy(dtype=float) / 1e9
         err = np.vstack([mid - rows[f"{column}_low"].to_numpy(dtype=float) / 1e9,
                          rows[f"{column}_high"].to_numpy(dtype=float) / 1e9 - mid])
-        ax.barh(y + shift, mid, height=0.38, color=colour, label=label)
+        bars = ax.barh(y + shift, mid, height=0.38, color=colour, label=label)
+        low, high = mid - err[0], mid + err[1]
+        for bar, category, m, lo, hi in zip(bars, rows["category"], mid, low, high, strict=True):
+            if not np.isnan(m):  # each bar's figure and range, in the currency of the chart
+                who = "the thesis documents" if column == "documented" else "China's own account"
+                _tooltip(fig, bar, f"{category}, {who}: {m:,.2f} billion {unit} "
+                                   f"(range {lo:,.2f} to {hi:,.2f} billion {unit})")
         whisker = "#444444" if column == "china" else "#8c8c8c"
         ax.errorbar(mid, y + shift, xerr=err, fmt="none", ecolor=whisker, capsize=3, linewidth=1)
     for i, (_, r) in enumerate(rows.iterrows()):
