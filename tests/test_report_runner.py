@@ -357,3 +357,33 @@ def test_a_change_to_data_notebook_parameters_or_package_reruns_what_it_affects(
     tags = check_consistent(tiny.reports)
     assert tags["a/extra"] == ("other-extra" if change is change_parameters else "one-extra")
     check_clean(tiny.reports)
+
+
+def test_every_notebook_a_worker_runs_shows_its_charts_and_starts_from_a_clean_namespace(tmp_path):
+    # one worker runs a, a/extra and b in one kernel: each must show its figure inline (as a fresh
+    # kernel does) and find nothing the notebook before it defined
+    tiny = Tiny(tmp_path)
+    body = ('import matplotlib.pyplot as plt\nleftover = globals().get("mine", "none")\nmine = tag\n'
+            'fig, ax = plt.subplots()\nax.plot([1, 2])\nplt.show()\nprint(leftover)')
+    for stem in ("a", "b"):
+        write_notebook(tiny.notebooks, stem, body=body)
+    tiny.run(jobs=1)
+    for folder in ("a/default", "a/extra", "b/default"):
+        stem = folder.split("/")[0]
+        nb = nbformat.read(tiny.reports / folder / f"{stem}.ipynb", as_version=4)
+        outputs = nb.cells[-1].outputs
+        assert any("image/png" in o.get("data", {}) for o in outputs), f"{folder} shows no chart"
+        assert [o["text"] for o in outputs if o.output_type == "stream"] == ["none\n"], folder
+
+
+def test_the_second_notebook_of_a_worker_shows_its_saved_chart_as_the_first_does(tmp_path):
+    # 02 and 03 in one kernel, one after the other: 03's chart cell must show its figure (the
+    # page inlines the saved SVG in its place), as it does when 03 runs first
+    run_reports(reports_dir=tmp_path / "reports", only=["02_arms_shipments", "03_projects_people"], jobs=1,
+                progress=False)
+    for stem in ("02_arms_shipments", "03_projects_people"):
+        nb = nbformat.read(tmp_path / "reports" / stem / "default" / f"{stem}.ipynb", as_version=4)
+        charts = [c for c in nb.cells if c.cell_type == "code" and "save_figure(" in c.source]
+        assert charts, stem
+        for cell in charts:
+            assert any("image/png" in o.get("data", {}) for o in cell.outputs), f"{stem}: a chart not shown"

@@ -109,7 +109,8 @@ def _init_worker(data: str, lock_fd: int, parent: int) -> None:
 # -- the worker's kernel: one for the whole run ----------------------------------------------
 
 #: Run in the worker's kernel before each notebook: the namespace, the working folder, the open
-#: figures, matplotlib's settings and the cell counter as a fresh kernel has them. What stays is
+#: figures, matplotlib's settings and the cell counter as a fresh kernel has them (the backend and
+#: interactive mode as the inline backend set them: restoring those stops figures showing). What stays is
 #: what was imported (aidcalc, pandas, matplotlib) and the data context's caches, which notice
 #: any change of the data themselves.
 RESET = """\
@@ -119,7 +120,7 @@ _kept = _sys.modules.setdefault("_aidcalc_fresh_kernel", _types.ModuleType("_aid
 if not hasattr(_kept, "rc"):
     _kept.rc = _mpl.rcParams.copy()
 _plt.close("all")
-_mpl.rcParams.update(_kept.rc)
+_mpl.rcParams.update({{_k: _v for _k, _v in _kept.rc.items() if _k not in ("backend", "interactive")}})
 _os.chdir({cwd!r})
 get_ipython().execution_count = 1
 del _os, _sys, _types, _mpl, _plt, _kept
