@@ -7,6 +7,7 @@ import pytest
 from test_pages import executed_notebook
 
 from aidcalc.publish import landing, pages
+from aidcalc.publish.appendix import write_appendix
 
 
 @pytest.fixture
@@ -103,7 +104,7 @@ def test_index_of_an_empty_folder_says_how_to_make_reports(tmp_path):
 def test_the_evidence_appendix_cites_each_row_by_chapter_footnote_and_archive(tmp_path):
     from aidcalc import paths
 
-    html = landing.write_appendix(tmp_path, generated="2026-11-25 09:00 UTC").read_text()
+    html = write_appendix(tmp_path, generated="2026-11-25 09:00 UTC").read_text()
     entry = html[html.index('<article id="L0021"'):]
     entry = " ".join(entry[:entry.index("</article>")].split())
     # loans.csv L0021: line 2727, footnote 96, archive AQSH, F.14, AP-MPKK, V. 1961, D1; chapter two starts at 1952

@@ -9,6 +9,9 @@ reference, line).
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from pathlib import Path
+
 import pandas as pd
 
 from aidcalc.publish.citation import locator, source_lines, sources_table
@@ -83,3 +86,38 @@ def evidence_rows(data=None) -> list[dict]:
                 "lines": source_lines(file, line) if line not in (None, "") else [],
             })
     return entries
+
+
+def write_appendix(folder, *, generated: str | None = None, data=None,
+                   home: str | None = "../../index.html") -> Path:
+    """Write ``folder/evidence.html``: every evidence row, its source lines, reading and citation.
+
+    Parameters
+    ----------
+    folder : path
+        Where the appendix goes: a run's folder, beside its page.
+    generated : str, optional
+        When it was written (default: now, UTC).
+    data : DataContext or path, optional
+        The data whose rows it lists (default: the packaged tables).
+    home : str or None
+        The link back to the landing page.
+
+    Returns
+    -------
+    Path
+        The page written.
+
+    """
+    from aidcalc.publish import site
+    from aidcalc.tables.context import open_data
+
+    data = open_data(data)
+    rows = evidence_rows(data)
+    generated = generated or datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    target = Path(folder) / "evidence.html"
+    target.write_text(site.render(
+        "evidence.html.j2", date=generated[:10], data=data, home=home, evidence_href="evidence.html",
+        page_title="Evidence appendix · aidcalc", rows=rows, tables=sorted({r["table"] for r in rows}),
+        generated=generated, digest=data.digest), encoding="utf-8")
+    return target

@@ -5,7 +5,7 @@ screen: China's committed aid in all with its range, plan by plan, and one sente
 with its key figure (tonnes delivered against the source's statement, projects against the
 source's count, claims that hold, independent figures that agree). Every report's page is written
 by :mod:`aidcalc.publish.pages`, with the evidence appendix every row id links to beside it
-(``<notebook>/<set>/evidence.html``, written by :func:`write_appendix`).
+(``<notebook>/<set>/evidence.html``, written by :func:`aidcalc.publish.appendix.write_appendix`).
 
 The page leads with China's total beside China's own accounts once a run has saved it
 (``china_total.csv``, the one-row table of
@@ -372,39 +372,3 @@ def write_index(reports_dir, manifest: dict | None = None, *, generated: str | N
     index = reports_dir / "index.html"
     index.write_text(render_index(reports_dir, manifest, generated=generated), encoding="utf-8")
     return index
-
-
-def write_appendix(folder, *, generated: str | None = None, data=None,
-                   home: str | None = "../../index.html") -> Path:
-    """Write ``folder/evidence.html``: every evidence row, its source lines, reading and citation.
-
-    Parameters
-    ----------
-    folder : path
-        Where the appendix goes: a run's folder, beside its page.
-    generated : str, optional
-        When it was written (default: now, UTC).
-    data : DataContext or path, optional
-        The data whose rows it lists (default: the packaged tables).
-    home : str or None
-        The link back to the landing page.
-
-    Returns
-    -------
-    Path
-        The page written.
-
-    """
-    from aidcalc.publish import site
-    from aidcalc.publish.appendix import evidence_rows
-    from aidcalc.tables.context import open_data
-
-    data = open_data(data)
-    rows = evidence_rows(data)
-    generated = generated or datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    target = Path(folder) / "evidence.html"
-    target.write_text(site.render(
-        "evidence.html.j2", date=generated[:10], data=data, home=home, evidence_href="evidence.html",
-        page_title="Evidence appendix · aidcalc", rows=rows, tables=sorted({r["table"] for r in rows}),
-        generated=generated, digest=data.digest), encoding="utf-8")
-    return target

@@ -31,7 +31,7 @@ STARTS_REPORT = re.compile(r"\bstart_report\(")
 SAVES_CHART = re.compile(r"save_figure\(\s*\w+\s*,\s*[\"'](?P<name>[^\"']+)[\"']")
 #: The line ``ReportSession.describe()`` prints; the page header says the same.
 DESCRIBE = re.compile(r"^Parameters: .*Run on \d{4}-\d{2}-\d{2} with data (?P<digest>\w+)\.\s*$", re.M)
-#: The evidence appendix beside every page (:func:`aidcalc.publish.landing.write_appendix`).
+#: The evidence appendix beside every page (:func:`aidcalc.publish.appendix.write_appendix`).
 EVIDENCE = "evidence.html"
 #: What a link to each kind of file is called.
 KINDS = {".html": "page", ".ipynb": "notebook", ".csv": "table (CSV)", ".svg": "chart (SVG)",
@@ -387,7 +387,7 @@ def write_page(executed_ipynb, **kwargs) -> Path:
     The evidence appendix every row id of the page links to is written beside it
     (:data:`EVIDENCE`), so that a run folder holds everything its page links.
     """
-    from aidcalc.publish.landing import write_appendix
+    from aidcalc.publish.appendix import write_appendix
 
     path = Path(executed_ipynb)
     target = path.with_suffix(".html")
