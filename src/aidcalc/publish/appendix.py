@@ -88,6 +88,10 @@ def evidence_rows(data=None) -> list[dict]:
     return entries
 
 
+#: The last appendix written: its key (data digest, link home, date) and text.
+_WRITTEN: dict = {}
+
+
 def write_appendix(folder, *, generated: str | None = None, data=None,
                    home: str | None = "../../index.html") -> Path:
     """Write ``folder/evidence.html``: every evidence row, its source lines, reading and citation.
@@ -113,11 +117,15 @@ def write_appendix(folder, *, generated: str | None = None, data=None,
     from aidcalc.tables.context import open_data
 
     data = open_data(data)
-    rows = evidence_rows(data)
     generated = generated or datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    # every run of a report worker writes the same appendix: rendered once per data, link and date
+    key = (data.digest, home, generated)
+    if _WRITTEN.get("key") != key:
+        rows = evidence_rows(data)
+        _WRITTEN.update(key=key, text=site.render(
+            "evidence.html.j2", date=generated[:10], data=data, home=home, evidence_href="evidence.html",
+            page_title="Evidence appendix · aidcalc", rows=rows, tables=sorted({r["table"] for r in rows}),
+            generated=generated, digest=data.digest))
     target = Path(folder) / "evidence.html"
-    target.write_text(site.render(
-        "evidence.html.j2", date=generated[:10], data=data, home=home, evidence_href="evidence.html",
-        page_title="Evidence appendix · aidcalc", rows=rows, tables=sorted({r["table"] for r in rows}),
-        generated=generated, digest=data.digest), encoding="utf-8")
+    target.write_text(_WRITTEN["text"], encoding="utf-8")
     return target

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import functools
 import html
 import re
 from datetime import UTC, datetime
@@ -306,6 +307,40 @@ def _file_links(folder: Path, exclude: set[str], base: str = "") -> list[tuple[s
     return [(KINDS[p.suffix], p.name, base + p.name) for p in files]
 
 
+@functools.lru_cache(maxsize=1)
+def _exporter():
+    """Return the notebook-to-HTML exporter of every page, its templates compiled once per process."""
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
+                        exclude_output_prompt=True)
+
+
+def warm() -> None:
+    """Load what rendering pages needs, once per process: nbconvert's templates and filters, the site's.
+
+    The report runner calls it in each worker while the worker's kernel starts, so that the
+    first page costs what the others cost.
+
+    Examples
+    --------
+    >>> warm()
+    >>> _exporter() is _exporter()
+    True
+
+    """
+    import nbformat
+
+    from aidcalc.publish import site
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# T\n\nA `b`."),
+                                         nbformat.v4.new_code_cell("1", outputs=[nbformat_output(
+                                             {"text/html": "<table><tr><td>1</td></tr></table>"})])])
+    _exporter().from_notebook_node(nb)
+    for template in ("page.html.j2", "evidence.html.j2"):
+        site.environment().get_template(template)
+
+
 def render_page(executed_ipynb, *, title: str | None = None, parameter_set: str | None = None,
                 params: dict | None = None, data_digest: str | None = None,
                 run_date: str | None = None, index_href: str | None = "../../index.html",
@@ -339,7 +374,6 @@ def render_page(executed_ipynb, *, title: str | None = None, parameter_set: str 
 
     """
     from markupsafe import Markup
-    from nbconvert import HTMLExporter
 
     from aidcalc.publish import site, words
 
@@ -354,9 +388,7 @@ def render_page(executed_ipynb, *, title: str | None = None, parameter_set: str 
 
     clean = _clean(nb, path.parent)
     _drop_title(clean)
-    exporter = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True)
-    body, _ = exporter.from_notebook_node(clean)
+    body, _ = _exporter().from_notebook_node(clean)
     from aidcalc.publish.citation import short_citation, sources_table
 
     try:

@@ -112,9 +112,9 @@ def _init_worker(data: str, lock_fd: int, parent: int) -> None:
 #: figures, matplotlib's settings and the cell counter as a fresh kernel has them (the backend and
 #: interactive mode as the inline backend set them: restoring those stops figures showing). What stays is
 #: what was imported (aidcalc, pandas, matplotlib) and the data context's caches, which notice
-#: any change of the data themselves.
+#: any change of the data themselves. The reset opens a new history session with the counter at 1
+#: (setting the counter alone made IPython print "Session/line number was not unique" into a notebook).
 RESET = """\
-get_ipython().run_line_magic("reset", "-f")
 import os as _os, sys as _sys, types as _types, matplotlib as _mpl, matplotlib.pyplot as _plt
 _kept = _sys.modules.setdefault("_aidcalc_fresh_kernel", _types.ModuleType("_aidcalc_fresh_kernel"))
 if not hasattr(_kept, "rc"):
@@ -122,47 +122,72 @@ if not hasattr(_kept, "rc"):
 _plt.close("all")
 _mpl.rcParams.update({{_k: _v for _k, _v in _kept.rc.items() if _k not in ("backend", "interactive")}})
 _os.chdir({cwd!r})
-get_ipython().execution_count = 1
-del _os, _sys, _types, _mpl, _plt, _kept
-get_ipython().run_line_magic("reset", "-f")
+get_ipython().reset(new_session=True)
+"""
+
+#: Sent to a worker's kernel as it starts, not waited for: the kernel imports what every notebook
+#: imports while the worker imports papermill and the page templates (both are paid once per worker).
+WARM = """\
+import pandas, matplotlib.pyplot, aidcalc, aidcalc.report.session, aidcalc.publish.charts, \\
+    aidcalc.publish.tables, aidcalc.publish.export, aidcalc.evidence.ranges
 """
 
 _WORKER: dict = {}
 
 
-def _kernel(notebooks_dir: str, log: Path):
-    """Return this worker's kernel (started on first use, its messages to ``log``), reset for a notebook."""
+def _start_kernel(notebooks_dir: str, log: Path):
+    """Start this worker's kernel (its messages to ``log``) and its client; send it :data:`WARM`."""
     from jupyter_client import BlockingKernelClient
     from jupyter_client.manager import AsyncKernelManager
     from jupyter_core.utils import run_sync
 
-    km = _WORKER.get("km")
     # asynchronous, as nbclient's own: a blocking client would keep nbclient from seeing a dead kernel
-    if km is None or not run_sync(km.is_alive)():
-        km = AsyncKernelManager(kernel_name=KERNEL)
-        with _output_to(log):  # the kernel keeps these as its stdout and stderr
-            run_sync(km.start_kernel)(cwd=notebooks_dir)
-        _WORKER.update(km=km, log=log)
-        import multiprocessing.util
-
-        multiprocessing.util.Finalize(None, _shutdown_kernel, exitpriority=10)
+    km = AsyncKernelManager(kernel_name=KERNEL)
+    with _output_to(log):  # the kernel keeps these as its stdout and stderr
+        run_sync(km.start_kernel)(cwd=notebooks_dir)
+    old = _WORKER.pop("client", None)
+    if old is not None:
+        old.stop_channels()
     client = BlockingKernelClient()
     client.load_connection_info(km.get_connection_info())
     client.start_channels()
-    try:
-        client.wait_for_ready(timeout=60)
-        reply = client.execute_interactive(RESET.format(cwd=notebooks_dir), timeout=60, store_history=False)
-        if reply["content"]["status"] != "ok":
-            raise ReportError(f"the kernel could not be reset for the next notebook: "
-                              f"{reply['content'].get('ename')}: {reply['content'].get('evalue')}")
-    finally:
-        client.stop_channels()
+    _WORKER.update(km=km, log=log, client=client, ready=False)
+    client.execute(WARM, silent=True, store_history=False)
+    import multiprocessing.util
+
+    multiprocessing.util.Finalize(None, _shutdown_kernel, exitpriority=10)
     return km
+
+
+def _kernel(notebooks_dir: str, log: Path):
+    """Return this worker's kernel, started on first use (its messages to ``log``), not yet reset."""
+    from jupyter_core.utils import run_sync
+
+    km = _WORKER.get("km")
+    if km is None or not run_sync(km.is_alive)():
+        km = _start_kernel(notebooks_dir, log)
+    return km
+
+
+def _reset(notebooks_dir: str) -> None:
+    """Reset this worker's kernel for the next notebook (:data:`RESET`), once it answers."""
+    client = _WORKER["client"]
+    if not _WORKER["ready"]:  # once per kernel: later its channels stay open and answering
+        client.wait_for_ready(timeout=60)
+        _WORKER["ready"] = True
+    reply = client.execute_interactive(RESET.format(cwd=notebooks_dir), timeout=60, store_history=False)
+    if reply["content"]["status"] != "ok":
+        raise ReportError(f"the kernel could not be reset for the next notebook: "
+                          f"{reply['content'].get('ename')}: {reply['content'].get('evalue')}")
 
 
 def _shutdown_kernel() -> None:
     from jupyter_core.utils import run_sync
 
+    client = _WORKER.pop("client", None)
+    if client is not None:
+        with contextlib.suppress(Exception):
+            client.stop_channels()
     km = _WORKER.pop("km", None)
     if km is not None:
         with contextlib.suppress(Exception):
@@ -222,11 +247,15 @@ def _render_notebook_html(executed: Path, job: Job, digest: str) -> Path:
                             data_digest=digest, run_date=date.today().isoformat())
 
 
+def _warm_pages() -> None:
+    """Load what rendering a page needs (nbconvert's templates, the back matter) once per worker."""
+    from aidcalc.publish import pages
+
+    pages.warm()
+
+
 def _run_job(job: Job, notebooks_dir: str, staging: str, digest: str) -> tuple[Job, float, list[str]]:
     """Execute one notebook into its folder under ``staging``; return the job, seconds and files."""
-    import papermill
-    from nbclient.exceptions import DeadKernelError
-
     start = time.perf_counter()
     out_dir = Path(staging) / job.folder
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -239,8 +268,17 @@ def _run_job(job: Job, notebooks_dir: str, staging: str, digest: str) -> tuple[J
     log = _WORKER.get("log") or Path(staging) / ".logs" / f"kernel-{os.getpid()}.log"
     where = f"{job.notebook} [{job.parameter_set}]"
     try:
-        # one kernel per worker for the whole run: imports and data loaded once, not per notebook
+        # one kernel per worker for the whole run: imports and data loaded once, not per notebook;
+        # while a new one starts, the worker imports papermill and loads the page templates
         km = _kernel(notebooks_dir, log)
+    except Exception as err:
+        raise ReportError(f"{where} could not run: {type(err).__name__}: {err}{_tail(log)}") from None
+    import papermill
+    from nbclient.exceptions import DeadKernelError
+
+    _warm_pages()
+    try:
+        _reset(notebooks_dir)
         with _output_to(Path(staging) / ".logs" / f"{job.stem}--{job.parameter_set}.log"):
             papermill.execute_notebook(str(Path(notebooks_dir) / job.notebook), str(executed),
                                        parameters=params, cwd=notebooks_dir, progress_bar=False,
