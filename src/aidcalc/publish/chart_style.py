@@ -185,9 +185,18 @@ def _halo(artists) -> None:
         artist.set_path_effects([patheffects.withStroke(linewidth=2.6, foreground="white")])
 
 
+def _settle(fig) -> None:
+    """Lay the figure out as drawing it would (limits, ticks, text places), without painting a pixel.
+
+    Measuring where labels fall needs the layout of a draw, not its picture: painting (glyphs,
+    hatches, antialiased paths) is most of a draw's cost, and the saved files paint the chart anyway.
+    """
+    fig.draw_without_rendering()
+
+
 def _declutter_values(ax, texts, bars) -> None:
     """Turn upright any value label that runs into another label or a neighbouring bar."""
-    ax.figure.canvas.draw()  # settle the layout: boxes measured before a draw are stale
+    _settle(ax.figure)  # boxes measured before a draw are stale
     renderer = ax.figure.canvas.get_renderer()
     for text in texts:
         text.set_rotation(0)
@@ -204,7 +213,7 @@ def _declutter_values(ax, texts, bars) -> None:
 def _under_legend(ax, artists) -> bool:
     """Whether anything of ``artists`` is drawn under the legend (or within 6 points of it)."""
     legend = ax.get_legend()
-    ax.figure.canvas.draw()
+    _settle(ax.figure)
     renderer = ax.figure.canvas.get_renderer()
     box = legend.get_window_extent(renderer).padded(6 * ax.figure.dpi / 72)  # and a little room around it
     for artist in artists:
@@ -241,7 +250,7 @@ def _clear_legend(ax, values, bars) -> None:
 
 def _untangle_ticks(ax) -> None:
     """Slant the x tick labels if, even on two lines, they run into each other."""
-    ax.figure.canvas.draw()  # the tick labels exist, at their places, only once drawn
+    _settle(ax.figure)  # the tick labels exist, at their places, only once drawn
     renderer = ax.figure.canvas.get_renderer()
     boxes = [t.get_window_extent(renderer) for t in ax.get_xticklabels() if t.get_text()]
     if any(a.overlaps(b) for a, b in zip(boxes, boxes[1:], strict=False)):
@@ -285,7 +294,7 @@ def place_labels(ax, points, texts, fontsize: float = 7, avoid=()) -> list:
 
     """
     fig = ax.figure
-    fig.canvas.draw()  # settle the limits and layout, so that the boxes below are those drawn
+    _settle(fig)  # the limits and layout, so that the boxes below are those drawn
     renderer = fig.canvas.get_renderer()
     frame = ax.get_window_extent(renderer)
     scale = fig.dpi / 72  # pixels per point

@@ -41,10 +41,16 @@ class ReportSession:
         return table[table[column].isin(self.plans)]
 
     def save_figure(self, fig, name: str) -> list[Path]:
-        """Save a chart as PNG and SVG into ``output_dir`` (nothing without one)."""
+        """Save a chart as PNG and SVG into ``output_dir`` (nothing without one).
+
+        In a notebook, the chart is then shown as the PNG saved (:func:`show_saved`), not drawn again.
+        """
         from aidcalc.publish.charts import save_figure
 
-        return save_figure(fig, self.output_dir, name)
+        saved = save_figure(fig, self.output_dir, name)
+        if saved:
+            show_saved(fig, saved[0])
+        return saved
 
     def save_table(self, table, name: str, unit: str | None = None, **kinds) -> Path | None:
         """Save a table as CSV into ``output_dir`` (nothing without one), rounded, the unit in its headers.
@@ -123,3 +129,72 @@ def start_report(**params: object) -> ReportSession:
         session.basis = Basis.for_report(params["currency"], params.get("price_basis", "nominal"),
                                          params.get("price_year"), params.get("rate_basis", "official"))
     return session
+
+
+def _png_size(png: bytes) -> tuple[int, int]:
+    """Return a PNG's width and height in pixels, from its header.
+
+    Examples
+    --------
+    >>> _png_size(bytes.fromhex("89504e470d0a1a0a0000000d49484452000003e8000001f4"))
+    (1000, 500)
+
+    """
+    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+
+
+def _saved_or_drawn(draw):
+    """Return a PNG formatter for figures: the file saved of a figure unchanged since, else ``draw(fig)``."""
+    import base64
+
+    def formatter(fig):
+        png = getattr(fig, "_aidcalc_saved_png", None)
+        if png is None or fig.stale:  # never saved, or changed after saving: drawn as usual
+            return draw(fig)
+        data = png.read_bytes()
+        width, height = _png_size(data)
+        scale = fig.dpi / fig._aidcalc_saved_dpi  # shown at the size the inline backend draws it
+        return (base64.b64encode(data).decode("ascii"),
+                {"width": round(width * scale), "height": round(height * scale)})
+
+    formatter.aidcalc_saved = True
+    return formatter
+
+
+def show_saved(fig, png: Path) -> None:
+    """Let a notebook show ``fig`` as the PNG just saved of it, instead of drawing it once more.
+
+    The inline backend draws every open figure again after each cell (once because it changed,
+    once more into a PNG for display) although the chart was just saved at a higher resolution;
+    the page shows the saved SVG in its place. So the figure is marked as drawn, and the notebook's
+    PNG formatter gives the saved file, at the size the backend would have drawn it. A figure
+    changed after saving is drawn as before. Outside IPython, or without the inline backend's
+    PNG formatter, nothing changes.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The chart just saved.
+    png : Path
+        Its PNG file, written at ``savefig.dpi`` of the house style.
+
+    """
+    try:
+        from IPython import get_ipython
+        from matplotlib.figure import Figure
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    formatter = shell.display_formatter.formatters["image/png"]
+    try:
+        draw = formatter.lookup_by_type(Figure)
+    except KeyError:  # figures are not shown as PNG here
+        return
+    if not getattr(draw, "aidcalc_saved", False):
+        formatter.for_type(Figure, _saved_or_drawn(draw))
+    from aidcalc.publish.chart_style import STYLE
+
+    fig._aidcalc_saved_png, fig._aidcalc_saved_dpi = Path(png), STYLE["savefig.dpi"]
+    fig.stale = False  # the files just saved are its latest drawing
