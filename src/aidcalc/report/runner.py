@@ -104,6 +104,10 @@ def _init_worker(data: str, lock_fd: int, parent: int) -> None:
     _die_with_parent(parent)
     # papermill's kernel inherits this environment: every run reads the same snapshot
     os.environ["AIDCALC_DATA"] = data
+    # nbformat imports jsonschema, which compiles the 38 grammars of rfc3987_syntax as it is imported
+    # (~1 s a process) for IRI format checks that nothing in a worker makes: nbformat validates
+    # without format checks. Without the module, jsonschema leaves those two formats unchecked.
+    sys.modules.setdefault("rfc3987_syntax", None)
 
 
 # -- the worker's kernel: one for the whole run ----------------------------------------------
