@@ -284,9 +284,11 @@ def _run_job(job: Job, notebooks_dir: str, staging: str, digest: str) -> tuple[J
     try:
         _reset(notebooks_dir)
         with _output_to(Path(staging) / ".logs" / f"{job.stem}--{job.parameter_set}.log"):
+            # written once, when it ends (or fails): the staging tree is seen by nobody before the switch
             papermill.execute_notebook(str(Path(notebooks_dir) / job.notebook), str(executed),
                                        parameters=params, cwd=notebooks_dir, progress_bar=False,
-                                       kernel_name=KERNEL, language="python", log_output=False, km=km)
+                                       kernel_name=KERNEL, language="python", log_output=False, km=km,
+                                       request_save_on_cell_execute=False)
     except papermill.PapermillExecutionError as err:
         raise ReportError(
             f"{where} failed in cell {err.exec_count} "
