@@ -118,6 +118,8 @@ def _init_worker(data: str, lock_fd: int, parent: int) -> None:
 #: what was imported (aidcalc, pandas, matplotlib) and the data context's caches, which notice
 #: any change of the data themselves. The reset opens a new history session with the counter at 1
 #: (setting the counter alone made IPython print "Session/line number was not unique" into a notebook).
+#: What survives the reset (modules, caches) is then frozen out of the garbage collector's passes: a
+#: full pass over it costs ~0.1 s, paid at every reset and by every pass a notebook triggers.
 RESET = """\
 import os as _os, sys as _sys, types as _types, matplotlib as _mpl, matplotlib.pyplot as _plt
 _kept = _sys.modules.setdefault("_aidcalc_fresh_kernel", _types.ModuleType("_aidcalc_fresh_kernel"))
@@ -127,6 +129,9 @@ _plt.close("all")
 _mpl.rcParams.update({{_k: _v for _k, _v in _kept.rc.items() if _k not in ("backend", "interactive")}})
 _os.chdir({cwd!r})
 get_ipython().reset(new_session=True)
+import gc as _gc
+_gc.freeze()
+del _gc
 """
 
 #: Sent to a worker's kernel as it starts, not waited for: the kernel imports what every notebook
