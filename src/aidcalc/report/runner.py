@@ -421,45 +421,43 @@ def _stop_pool(pool: ProcessPoolExecutor) -> None:
     pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _warm_index() -> None:
-    """Import what the landing page is written with (nbformat, papermill, pandas: ~1.5 s) ahead of it."""
-    with contextlib.suppress(Exception):  # an import that fails here fails again, named, where it is used
-        import nbformat  # noqa: F401
-        import papermill  # noqa: F401
+@contextlib.contextmanager
+def _workers(count: int, snapshot: Path, lock_fd: int):
+    """Yield a pool of ``count`` workers reading ``snapshot`` (None for none), stopped at once on errors."""
+    if count < 1:
+        yield None
+        return
+    pool = ProcessPoolExecutor(max_workers=count, initializer=_init_worker,
+                               initargs=(str(snapshot), lock_fd, os.getpid()))
+    try:
+        yield pool
+    except BaseException:
+        _stop_pool(pool)
+        raise
+    pool.shutdown(wait=True)
 
-        from aidcalc.publish import landing  # noqa: F401
 
-
-def _execute(todo: list[Job], notebooks_dir: Path, staging: Path, snapshot: Path, digest: str,
-             jobs: int, progress: bool, lock_fd: int) -> dict[str, float]:
+def _execute(pool, todo: list[Job], notebooks_dir: Path, staging: Path, digest: str,
+             progress: bool) -> dict[str, float]:
+    """Run ``todo`` on ``pool``; return the seconds of each run by folder."""
     from tqdm.auto import tqdm
 
     timings: dict[str, float] = {}
     if not todo:
         return timings
-    pool = ProcessPoolExecutor(max_workers=min(jobs, len(todo)), initializer=_init_worker,
-                               initargs=(str(snapshot), lock_fd, os.getpid()))
-    try:
-        futures = {pool.submit(_run_job, job, str(notebooks_dir), str(staging), digest): job
-                   for job in todo}
-        # after the workers are forked (no fork while a thread imports), while this process only waits
-        threading.Thread(target=_warm_index, name="aidcalc-warm-index", daemon=True).start()
-        with tqdm(total=len(futures), desc="reports", unit="run", disable=not progress) as bar:
-            for future in as_completed(futures):
-                try:
-                    job, seconds, _ = future.result()
-                except BrokenProcessPool:
-                    unfinished = [f"{j.notebook} [{j.parameter_set}]" for f, j in futures.items()
-                                  if not f.done() or f.cancelled() or f.exception() is not None]
-                    raise ReportError("a worker process died (killed, or out of memory) while running "
-                                      f"{', '.join(unfinished)}; run `aidcalc report` again") from None
-                timings[job.folder] = seconds
-                bar.set_postfix_str(job.folder)
-                bar.update()
-    except BaseException:
-        _stop_pool(pool)
-        raise
-    pool.shutdown(wait=True)
+    futures = {pool.submit(_run_job, job, str(notebooks_dir), str(staging), digest): job for job in todo}
+    with tqdm(total=len(futures), desc="reports", unit="run", disable=not progress) as bar:
+        for future in as_completed(futures):
+            try:
+                job, seconds, _ = future.result()
+            except BrokenProcessPool:
+                unfinished = [f"{j.notebook} [{j.parameter_set}]" for f, j in futures.items()
+                              if not f.done() or f.cancelled() or f.exception() is not None]
+                raise ReportError("a worker process died (killed, or out of memory) while running "
+                                  f"{', '.join(unfinished)}; run `aidcalc report` again") from None
+            timings[job.folder] = seconds
+            bar.set_postfix_str(job.folder)
+            bar.update()
     return timings
 
 
@@ -542,24 +540,39 @@ def _build_run(reports_dir: Path, staging: Path, config: Path, plan: tuple, opti
     for job in reused:
         _link_tree(current / job.folder, staging / job.folder)
     executed = [job for job in todo if job not in reused]
-    timings = _execute(executed, config.parent, staging, snapshot, digest, options["jobs"],
-                       options["progress"], options["lock_fd"])
+    # the workers outlive the runs by the landing page: it is written with what they have imported
+    with _workers(min(options["jobs"], len(executed)), snapshot, options["lock_fd"]) as pool:
+        timings = _execute(pool, executed, config.parent, staging, digest, options["progress"])
+        _finish_run(reports_dir, staging, (todo, stems, reused, executed),
+                    {"digest": digest, "started": started, "environment": environment, "keys": keys,
+                     "config": config, "timings": timings}, pool)
+    return timings
+
+
+def _finish_run(reports_dir: Path, staging: Path, plan: tuple, facts: dict, pool) -> None:
+    """Write the run's manifest and landing page into ``staging`` (the page by a worker of ``pool``)."""
+    todo, stems, reused, executed = plan
+    digest, started, keys, timings = facts["digest"], facts["started"], facts["keys"], facts["timings"]
+    previous = _read_manifest(reports_dir / "manifest.json").get("runs", {})
+    current = _current_run(reports_dir)
     runs = _carry_over(reports_dir, staging, stems, previous)
     runs.update({job.folder: {**{k: v for k, v in previous[job.folder].items() if k != "carried_over"},
                               "reused": True} for job in reused})
     runs.update({job.folder: _entry(job, digest, started, keys[job.folder], timings[job.folder])
                  for job in executed})
     manifest = {"aidcalc_version": _version(), "created": started.isoformat(timespec="seconds"),
-                "data_digest": digest, "data_digests": _digests(runs), "config": str(config.resolve()),
-                "environment": environment,
+                "data_digest": digest, "data_digests": _digests(runs),
+                "config": str(facts["config"].resolve()), "environment": facts["environment"],
                 "reused": sorted(job.folder for job in reused), "runs": dict(sorted(runs.items()))}
     (staging / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     same_runs = not executed and current is not None and runs.keys() == previous.keys()
     if not same_runs or not (current / "index.html").is_file():
-        _render_index(staging, manifest)
+        if pool is not None:  # a worker has nbformat and papermill imported (~1.5 s in a new process)
+            pool.submit(_render_index, staging, manifest).result()
+        else:
+            _render_index(staging, manifest)
     else:  # the same runs, the same outputs: the same landing page (rendering imports nbformat, ~1 s)
         _link_tree(current / "index.html", staging / "index.html")
-    return timings
 
 
 def run_reports(config: Path | str | None = None, reports_dir: Path | str | None = None,
