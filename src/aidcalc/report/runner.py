@@ -145,8 +145,10 @@ _WORKER: dict = {}
 
 
 def _start_kernel(notebooks_dir: str, log: Path):
-    """Start this worker's kernel (its messages to ``log``) and its client; send it :data:`WARM`."""
-    from jupyter_client import BlockingKernelClient
+    """Start this worker's kernel (its messages to ``log``) and its client; send it :data:`WARM`.
+
+    The client serves every notebook of the worker (:mod:`aidcalc.report.engine`) and the resets.
+    """
     from jupyter_client.manager import AsyncKernelManager
     from jupyter_core.utils import run_sync
 
@@ -157,8 +159,7 @@ def _start_kernel(notebooks_dir: str, log: Path):
     old = _WORKER.pop("client", None)
     if old is not None:
         old.stop_channels()
-    client = BlockingKernelClient()
-    client.load_connection_info(km.get_connection_info())
+    client = km.client()
     client.start_channels()
     _WORKER.update(km=km, log=log, client=client, ready=False)
     client.execute(WARM, silent=True, store_history=False)
@@ -180,11 +181,14 @@ def _kernel(notebooks_dir: str, log: Path):
 
 def _reset(notebooks_dir: str) -> None:
     """Reset this worker's kernel for the next notebook (:data:`RESET`), once it answers."""
+    from jupyter_core.utils import run_sync
+
     client = _WORKER["client"]
     if not _WORKER["ready"]:  # once per kernel: later its channels stay open and answering
-        client.wait_for_ready(timeout=60)
+        run_sync(client.wait_for_ready)(timeout=60)
         _WORKER["ready"] = True
-    reply = client.execute_interactive(RESET.format(cwd=notebooks_dir), timeout=60, store_history=False)
+    reply = run_sync(client.execute_interactive)(RESET.format(cwd=notebooks_dir), timeout=60,
+                                                 store_history=False)
     if reply["content"]["status"] != "ok":
         raise ReportError(f"the kernel could not be reset for the next notebook: "
                           f"{reply['content'].get('ename')}: {reply['content'].get('evalue')}")
@@ -285,6 +289,8 @@ def _run_job(job: Job, notebooks_dir: str, staging: str, digest: str) -> tuple[J
     import papermill
     from nbclient.exceptions import DeadKernelError
 
+    from aidcalc.report import engine
+
     _warm_pages()
     try:
         _reset(notebooks_dir)
@@ -293,7 +299,8 @@ def _run_job(job: Job, notebooks_dir: str, staging: str, digest: str) -> tuple[J
             papermill.execute_notebook(str(Path(notebooks_dir) / job.notebook), str(executed),
                                        parameters=params, cwd=notebooks_dir, progress_bar=False,
                                        kernel_name=KERNEL, language="python", log_output=False, km=km,
-                                       request_save_on_cell_execute=False)
+                                       request_save_on_cell_execute=False, engine_name=engine.NAME,
+                                       kc=_WORKER["client"])
     except papermill.PapermillExecutionError as err:
         raise ReportError(
             f"{where} failed in cell {err.exec_count} "
