@@ -526,6 +526,24 @@ def _entry(job: Job, digest: str, started: datetime, key: str, seconds: float) -
             "seconds": round(seconds, 2)}
 
 
+def _longest_first(jobs: list[Job], previous: dict) -> list[Job]:
+    """Order ``jobs`` by the seconds their last run took, longest first (those never run before first).
+
+    The workers take the next job as they come free: started longest first, they end close together.
+
+    Examples
+    --------
+    >>> jobs = [Job("a.ipynb", "default"), Job("b.ipynb", "default"), Job("c.ipynb", "default")]
+    >>> [j.stem for j in _longest_first(jobs, {"a/default": {"seconds": 1.0}, "b/default": {"seconds": 2.5}})]
+    ['c', 'b', 'a']
+
+    """
+    def seconds(job):
+        return float((previous.get(job.folder) or {}).get("seconds") or "inf")
+
+    return sorted(jobs, key=seconds, reverse=True)
+
+
 def _build_run(reports_dir: Path, staging: Path, config: Path, plan: tuple, options: dict) -> dict:
     """Fill ``staging`` with a whole run: the data snapshot, reused and executed runs, manifest, index.
 
@@ -546,7 +564,7 @@ def _build_run(reports_dir: Path, staging: Path, config: Path, plan: tuple, opti
     reused = [] if options["force"] else _reusable(todo, keys, previous, current)
     for job in reused:
         _link_tree(current / job.folder, staging / job.folder)
-    executed = [job for job in todo if job not in reused]
+    executed = _longest_first([job for job in todo if job not in reused], previous)
     # the workers outlive the runs by the landing page: it is written with what they have imported
     with _workers(min(options["jobs"], len(executed)), snapshot, options["lock_fd"]) as pool:
         timings = _execute(pool, executed, config.parent, staging, digest, options["progress"])
