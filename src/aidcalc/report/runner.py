@@ -142,12 +142,14 @@ import pandas, matplotlib.pyplot, aidcalc, aidcalc.report.session, aidcalc.publi
 """
 
 _WORKER: dict = {}
+#: Starts of a new kernel before its failure is reported (see the port race in ``_kernel``).
+KERNEL_STARTS = 3
 
 
-def _start_kernel(notebooks_dir: str, log: Path):
-    """Start this worker's kernel (its messages to ``log``) and its client; send it :data:`WARM`.
+def _launch_kernel(notebooks_dir: str, log: Path):
+    """Start a kernel in ``notebooks_dir`` (its messages to ``log``) and a client; send it :data:`WARM`.
 
-    The client serves every notebook of the worker (:mod:`aidcalc.report.engine`) and the resets.
+    Returns the manager and the client, without waiting for the kernel to answer.
     """
     from jupyter_client.manager import AsyncKernelManager
     from jupyter_core.utils import run_sync
@@ -156,39 +158,65 @@ def _start_kernel(notebooks_dir: str, log: Path):
     km = AsyncKernelManager(kernel_name=KERNEL)
     with _output_to(log):  # the kernel keeps these as its stdout and stderr
         run_sync(km.start_kernel)(cwd=notebooks_dir)
-    old = _WORKER.pop("client", None)
-    if old is not None:
-        old.stop_channels()
     client = km.client()
     client.start_channels()
-    _WORKER.update(km=km, log=log, client=client, ready=False)
     client.execute(WARM, silent=True, store_history=False)
-    import multiprocessing.util
-
-    multiprocessing.util.Finalize(None, _shutdown_kernel, exitpriority=10)
-    return km
+    return km, client
 
 
-def _kernel(notebooks_dir: str, log: Path):
-    """Return this worker's kernel, started on first use (its messages to ``log``), not yet reset."""
+def _start_kernel(notebooks_dir: str, log: Path, meanwhile=None):
+    """Start this worker's kernel and its client, and return the kernel once it answers.
+
+    The client serves every notebook of the worker (:mod:`aidcalc.report.engine`) and the resets.
+    ``meanwhile`` (the worker's own loading) runs while the kernel starts and imports.
+
+    The ports of a kernel are chosen free, then bound by the kernel itself: a kernel another
+    worker starts in between may bind one first, and this one dies ("Address already in use").
+    A new manager chooses new ports, so the start is tried again, up to ``KERNEL_STARTS`` times.
+    """
+    from jupyter_core.utils import run_sync
+
+    old = _WORKER.pop("client", None)
+    if old is not None:
+        with contextlib.suppress(Exception):
+            old.stop_channels()
+    for attempt in range(KERNEL_STARTS):
+        km, client = _launch_kernel(notebooks_dir, log)
+        if meanwhile is not None:
+            meanwhile()
+            meanwhile = None
+        try:
+            run_sync(client.wait_for_ready)(timeout=60)  # RuntimeError if it died while starting
+        except RuntimeError:
+            client.stop_channels()
+            with contextlib.suppress(Exception):
+                run_sync(km.shutdown_kernel)(now=True)
+            if attempt == KERNEL_STARTS - 1:
+                raise
+            continue
+        _WORKER.update(km=km, log=log, client=client)
+        import multiprocessing.util
+
+        multiprocessing.util.Finalize(None, _shutdown_kernel, exitpriority=10)
+        return km
+
+
+def _kernel(notebooks_dir: str, log: Path, meanwhile=None):
+    """Return this worker's kernel, started on first use (see :func:`_start_kernel`), not yet reset."""
     from jupyter_core.utils import run_sync
 
     km = _WORKER.get("km")
     if km is None or not run_sync(km.is_alive)():
-        km = _start_kernel(notebooks_dir, log)
+        km = _start_kernel(notebooks_dir, log, meanwhile)
     return km
 
 
 def _reset(notebooks_dir: str) -> None:
-    """Reset this worker's kernel for the next notebook (:data:`RESET`), once it answers."""
+    """Reset this worker's kernel for the next notebook (:data:`RESET`)."""
     from jupyter_core.utils import run_sync
 
-    client = _WORKER["client"]
-    if not _WORKER["ready"]:  # once per kernel: later its channels stay open and answering
-        run_sync(client.wait_for_ready)(timeout=60)
-        _WORKER["ready"] = True
-    reply = run_sync(client.execute_interactive)(RESET.format(cwd=notebooks_dir), timeout=60,
-                                                 store_history=False)
+    reply = run_sync(_WORKER["client"].execute_interactive)(RESET.format(cwd=notebooks_dir), timeout=60,
+                                                            store_history=False)
     if reply["content"]["status"] != "ok":
         raise ReportError(f"the kernel could not be reset for the next notebook: "
                           f"{reply['content'].get('ename')}: {reply['content'].get('evalue')}")
@@ -261,7 +289,9 @@ def _render_notebook_html(executed: Path, job: Job, digest: str) -> Path:
 
 
 def _warm_pages() -> None:
-    """Load what rendering a page needs (nbconvert's templates, the back matter) once per worker."""
+    """Load what running and rendering a notebook needs (papermill, nbconvert's templates) once per worker."""
+    import papermill  # noqa: F401
+
     from aidcalc.publish import pages
 
     pages.warm()
@@ -283,15 +313,13 @@ def _run_job(job: Job, notebooks_dir: str, staging: str, digest: str) -> tuple[J
     try:
         # one kernel per worker for the whole run: imports and data loaded once, not per notebook;
         # while a new one starts, the worker imports papermill and loads the page templates
-        km = _kernel(notebooks_dir, log)
+        km = _kernel(notebooks_dir, log, meanwhile=_warm_pages)
     except Exception as err:
         raise ReportError(f"{where} could not run: {type(err).__name__}: {err}{_tail(log)}") from None
     import papermill
     from nbclient.exceptions import DeadKernelError
 
     from aidcalc.report import engine
-
-    _warm_pages()
     try:
         _reset(notebooks_dir)
         with _output_to(Path(staging) / ".logs" / f"{job.stem}--{job.parameter_set}.log"):
