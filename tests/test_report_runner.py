@@ -374,6 +374,8 @@ def test_every_notebook_a_worker_runs_shows_its_charts_and_starts_from_a_clean_n
         outputs = nb.cells[-1].outputs
         assert any("image/png" in o.get("data", {}) for o in outputs), f"{folder} shows no chart"
         assert [o["text"] for o in outputs if o.output_type == "stream"] == ["none\n"], folder
+        # nor anything the kernel says of its reset (IPython's "Session/line number was not unique")
+        assert [o for c in nb.cells[:-1] for o in c.get("outputs", [])] == [], folder
 
 
 def test_the_second_notebook_of_a_worker_shows_its_saved_chart_as_the_first_does(tmp_path):
