@@ -41,6 +41,23 @@ def _as_text(value):
     return value if isinstance(value, str) else repr(value)
 
 
+def iso_days(values) -> np.ndarray | None:
+    """Return an Arrow text array of full ``YYYY-MM-DD`` dates as ``datetime64[D]``, else None.
+
+    Arrow's own parser reads every row in native code; it accepts nothing but zero-padded days of
+    the calendar, which :func:`parse_dates` reads alike, so a column holding anything else (a year,
+    a month, a text that is no date) returns None and is parsed once per distinct text instead.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        days = pc.cast(values, pa.date32())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    return days.to_numpy(zero_copy_only=False)  # nulls as NaT
+
+
 def parse_dates(dates: ArrayLike, errors: str = "raise") -> np.ndarray:
     """Parse dates (``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD``, dates, datetimes) to ``datetime64[D]``.
 
@@ -80,8 +97,11 @@ def parse_dates(dates: ArrayLike, errors: str = "raise") -> np.ndarray:
         import pyarrow.compute as pc
 
         values = pa.array(dates.array)
-        encoded = pc.dictionary_encode(values.combine_chunks() if isinstance(values, pa.ChunkedArray)
-                                       else values)
+        values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+        days = iso_days(values)
+        if days is not None:
+            return days
+        encoded = pc.dictionary_encode(values)
         codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
         return parse_dates(np.array(encoded.dictionary.to_pylist() + [None], dtype=object), errors)[codes]
     if isinstance(dates, pd.Series):
@@ -90,7 +110,8 @@ def parse_dates(dates: ArrayLike, errors: str = "raise") -> np.ndarray:
                                                                                                     dtype=object)
     # Dates repeat a lot (one per agreement): parse each distinct value once.
     codes, uniques = pd.factorize(raw, use_na_sentinel=True)
-    text = pd.Series([_as_text(u) for u in uniques], dtype="string")
+    plain = pd.api.types.infer_dtype(uniques, skipna=False) == "string"  # texts are their own text
+    text = pd.Series(uniques if plain else [_as_text(u) for u in uniques], dtype="string")
     text = text.where(text.str.len() != 4, text + "-07-01")
     text = text.where(text.str.len() != 7, text + "-15")
     parsed = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")

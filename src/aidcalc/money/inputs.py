@@ -18,7 +18,7 @@ from aidcalc.errors import (
     InvalidDateError,
     MisalignedInputError,
 )
-from aidcalc.money.dates import parse_dates
+from aidcalc.money.dates import iso_days, parse_dates
 from aidcalc.units import code_of
 
 
@@ -254,6 +254,9 @@ def _as_days(on, n: int, errors: str, inputs: Inputs) -> np.ndarray:
     if isinstance(on, np.ndarray) and on.dtype == "datetime64[D]" and on.ndim == 1:
         return on  # days already: read in place
     arrow = _arrow_text(on)
+    days = iso_days(arrow) if arrow is not None and len(arrow) == n else None
+    if days is not None:  # full dates: read by Arrow in native code, row by row
+        return days
     if arrow is not None and len(arrow) == n and (errors == "raise" or arrow.null_count == 0):
         # each distinct text parsed once, never the whole column as Python strings
         codes, texts = _encoded(arrow)
