@@ -44,6 +44,9 @@ DENSE_LIMIT = 1 << 26
 #: Columns at least this long are converted through the daily factor table (shorter ones by groups,
 #: which cost less than making or widening the table would).
 DAILY_ROWS = 1 << 14
+#: Columns at least this long are converted through a daily factor table already made (a column
+#: of many short parts, as the partitions of a Dask frame, pays for the table once).
+DAILY_SHORT = 64
 #: The most days one daily factor table spans (about 180 years); columns spanning more go by groups.
 DAILY_DAYS = 1 << 16
 
@@ -174,9 +177,10 @@ class Core:
     asked for: a column converted through the daily table numbers its groups only then.
     """
 
-    def __init__(self, value, low, high, groups, rules, row_problem, lazy=None):
+    def __init__(self, value, low, high, groups, rules, row_problem, lazy=None, cells=None):
         self.value, self.low, self.high, self.row_problem = value, low, high, row_problem
         self._groups, self._rules, self._lazy = groups, rules, lazy
+        self._cells = cells  # (per amount its cell, the daily table) on the daily path
 
     def _settle(self) -> None:
         if self._lazy is not None:
@@ -205,6 +209,15 @@ class Core:
         """Per group, the ids of the rate and redenomination rows used, joined by spaces."""
         return _join(self.rules.red, self.rules.src, self.rules.dst)
 
+    def id_codes(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per amount, the number of its joined row ids in the texts returned beside (any order)."""
+        if self._cells is not None:  # numbered once per cell of the daily table: no groups needed
+            cell, daily = self._cells
+            codes, texts = daily.id_codes
+            return np.take(codes, cell), texts
+        codes, texts = pd.factorize(self.group_ids)
+        return codes[self.groups], np.asarray(texts, dtype=object)
+
     def expand(self, per_group: np.ndarray) -> np.ndarray:
         """Spread a per-group array to the amounts (row problems override group problems)."""
         out = per_group[self.groups]
@@ -216,8 +229,8 @@ class Core:
 def convert_groups(inputs: Inputs, *, basis: Basis, table, errors, bounds) -> Core:
     """Run the rules once per distinct (currency, date, amount present) and scale each amount."""
     amounts = inputs.amounts
-    if len(amounts) >= DAILY_ROWS and inputs.row_problem is None:
-        core = _daily_path(inputs, basis, table, bounds)
+    if len(amounts) >= DAILY_SHORT and inputs.row_problem is None:
+        core = _daily_path(inputs, basis, table, bounds, make=len(amounts) >= DAILY_ROWS)
         if core is not None:
             return core
     live = np.isnan(amounts)
@@ -278,13 +291,23 @@ class _Daily:
     def offset(self, name) -> int:
         return _row_of(name) * self.span - self.first
 
+    @functools.cached_property
+    def id_codes(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per cell, the number of its joined row ids in the texts returned beside."""
+        codes, texts = pd.factorize(_join(self.rules.red, self.rules.src, self.rules.dst))
+        texts = np.append(np.asarray(texts, dtype=object), "")  # the row of other names: none
+        return np.append(codes, np.full(self.span, len(texts) - 1)).astype(np.int32), texts
+
 
 #: Per rate table (while it lives) and basis, the last daily table made.
 _DAILY: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _daily(table, basis: Basis, lo: int, hi: int) -> _Daily | None:
-    """Return the daily table of ``basis`` covering day numbers ``lo``..``hi``, made or widened once."""
+def _daily(table, basis: Basis, lo: int, hi: int, make: bool = True) -> _Daily | None:
+    """Return the daily table of ``basis`` covering day numbers ``lo``..``hi``, made or widened once.
+
+    None if it spans too many days, or if it would have to be made or widened and ``make`` is false.
+    """
     try:
         per_basis = _DAILY.setdefault(table, {})
         made = per_basis.get(basis)
@@ -292,6 +315,8 @@ def _daily(table, basis: Basis, lo: int, hi: int) -> _Daily | None:
         per_basis, made = {}, None
     if made is not None and made.covers(lo, hi):
         return made
+    if not make:
+        return None
     if made is not None:
         lo, hi = min(lo, made.first), max(hi, made.first + made.span - 1)
     # widened to whole years, so that a column a little wider than the last reuses the table
@@ -322,11 +347,12 @@ def _daily_table(table, basis: Basis, first: int, span: int) -> _Daily:
     return _Daily(first, span, *tables, rules)
 
 
-def _daily_path(inputs: Inputs, basis: Basis, table, bounds: bool) -> Core | None:
+def _daily_path(inputs: Inputs, basis: Basis, table, bounds: bool, make: bool) -> Core | None:
     """Convert a long column by one gather per amount from the daily table.
 
-    Returns None where the groups must do it: a missing date, dates too far apart, or any
-    amount that comes out missing (whose message, problem or row the groups give).
+    Returns None where the groups must do it: a missing date, dates too far apart, no table
+    made for these days (unless ``make``), or any amount that comes out missing (whose message,
+    problem or row the groups give).
     """
     days = inputs.days
     if not isinstance(days, np.ndarray) or days.dtype != "datetime64[D]" or days.ndim != 1:
@@ -336,7 +362,7 @@ def _daily_path(inputs: Inputs, basis: Basis, table, bounds: bool) -> Core | Non
     hi = int(numbers.max())
     if lo == _NAT or hi - lo >= DAILY_DAYS:
         return None
-    daily = _daily(table, basis, lo, hi)
+    daily = _daily(table, basis, lo, hi, make)
     if daily is None:
         return None
     cell, names = _cells(inputs.currencies, daily)
@@ -349,7 +375,8 @@ def _daily_path(inputs: Inputs, basis: Basis, table, bounds: bool) -> Core | Non
         return None
     low = _gathered(daily.low, cell, inputs.amounts) if bounds else None
     high = _gathered(daily.high, cell, inputs.amounts) if bounds else None
-    return Core(value, low, high, None, None, None, lazy=lambda: _daily_groups(cell, names, daily))
+    return Core(value, low, high, None, None, None, lazy=lambda: _daily_groups(cell, names, daily),
+                cells=(cell, daily))
 
 
 def _cells(currencies, daily: _Daily):

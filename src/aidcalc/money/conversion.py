@@ -128,6 +128,26 @@ class ConvertedColumns:
         codes, uniques = pd.factorize(per_group)
         return pd.Categorical.from_codes(codes[self._core.groups], categories=uniques)
 
+    def rate_id_codes(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per amount, the number of its joined rate ids in the texts returned beside them.
+
+        The cheapest form to build a text column from, however long: ``texts[codes]`` is
+        :meth:`rate_id_strings` (as a numpy array). The texts come in no particular order.
+
+        Examples
+        --------
+        >>> c = convert([80e6, 1e6], ["RUB_old", "USD"], ["1956-07", "1956-07"])
+        >>> codes, texts = c.rate_id_codes()
+        >>> texts[codes].tolist()
+        ['R002', '']
+
+        """
+        return self._core.id_codes()
+
+    def array(self, what: str = "value") -> np.ndarray | None:
+        """Return the ``value``, ``low`` or ``high`` held as a numpy array, not copied: not to be written."""
+        return {"value": self._core.value, "low": self._core.low, "high": self._core.high}[what]
+
     def rate_id_strings(self) -> np.ndarray | pd.Series:
         """Per amount, the ids of the rows used, joined by spaces."""
         return self._shaped(self._core.expand(self._core.group_ids))
