@@ -212,9 +212,12 @@ class Core:
     def id_codes(self) -> tuple[np.ndarray, np.ndarray]:
         """Per amount, the number of its joined row ids in the texts returned beside (any order)."""
         if self._cells is not None:  # numbered once per cell of the daily table: no groups needed
-            cell, daily = self._cells
+            cell, daily, missing = self._cells
             codes, texts = daily.id_codes
-            return np.take(codes, cell), texts
+            codes = np.take(codes, cell)
+            if missing is not None:  # a missing amount used no row
+                codes[missing] = len(texts) - 1
+            return codes, texts
         codes, texts = pd.factorize(self.group_ids)
         return codes[self.groups], np.asarray(texts, dtype=object)
 
@@ -371,12 +374,15 @@ def _daily_path(inputs: Inputs, basis: Basis, table, bounds: bool, make: bool) -
     else:
         np.add(cell, numbers, out=cell)
     value = _gathered(daily.factor, cell, inputs.amounts)
+    missing = None
     if np.isnan(np.add.reduce(value)):  # amounts are >= 0 and finite: a sum is NaN only through a NaN
-        return None
+        missing = np.isnan(inputs.amounts)
+        if not np.array_equal(np.isnan(value), missing):  # not only missing amounts: some row failed
+            return None
     low = _gathered(daily.low, cell, inputs.amounts) if bounds else None
     high = _gathered(daily.high, cell, inputs.amounts) if bounds else None
-    return Core(value, low, high, None, None, None, lazy=lambda: _daily_groups(cell, names, daily),
-                cells=(cell, daily))
+    return Core(value, low, high, None, None, None, lazy=lambda: _daily_groups(cell, names, daily, missing),
+                cells=(cell, daily, missing))
 
 
 def _cells(currencies, daily: _Daily):
@@ -411,26 +417,37 @@ class _Settled:
     problem: np.ndarray
 
 
-def _daily_groups(cell: np.ndarray, names, daily: _Daily) -> tuple[np.ndarray, _Settled]:
+def _daily_groups(cell: np.ndarray, names, daily: _Daily, missing) -> tuple[np.ndarray, _Settled]:
     """Return per row its group and per group its row ids, numbered as group_rows numbers them.
 
-    group_rows orders its groups by currency (by first appearance) and then by day.
+    group_rows orders its groups by currency (by first appearance), then by day, then by whether
+    the amounts are present; a group of missing amounts used no row.
     """
-    present = np.zeros(len(daily.factor), dtype=bool)
-    present[cell] = True
+    key = cell * 2
+    if missing is None:
+        key += 1
+    else:
+        key += ~missing
+    present = np.zeros(2 * len(daily.factor), dtype=bool)
+    present[key] = True
     distinct = np.flatnonzero(present)
     del present
     names = names() if callable(names) else names
     rank = np.full(_OTHER + 1, len(names), dtype=np.int64)
     for i, name in enumerate(names):
         rank[_row_of(name)] = i
-    distinct = distinct[np.argsort(rank[distinct // daily.span], kind="stable")]
-    number = np.empty(len(daily.factor), dtype=np.int32)
+    distinct = distinct[np.argsort(rank[distinct // (2 * daily.span)], kind="stable")]
+    number = np.empty(2 * len(daily.factor), dtype=np.int32)
     number[distinct] = np.arange(len(distinct), dtype=np.int32)
-    rows = np.take(number, cell)
-    ids = (a[distinct] for a in (daily.rules.red, daily.rules.src, daily.rules.dst))
+    rows = np.take(number, key)
+    at, live = np.divmod(distinct, 2)
+    live = live.astype(bool)
+    ids = []
+    for per_cell in (daily.rules.red, daily.rules.src, daily.rules.dst):
+        per_group = per_cell[np.minimum(at, len(per_cell) - 1)]
+        per_group[~live] = ""
+        ids.append(per_group)
     return rows, _Settled(*ids, _blank(len(distinct)))
-
 
 def _join(*arrays) -> np.ndarray:
     """Join per group the non-empty ids of each array with spaces, once per distinct combination."""
