@@ -257,8 +257,8 @@ def _day_numbers(on) -> np.ndarray:
 
     if isinstance(on, np.ndarray) and on.dtype.kind == "M":
         return on.view(np.int64)
-    if isinstance(on, pd.Series) and on.dtype.kind == "M":  # numpy's own unit cast: no integer division
-        return on.to_numpy(dtype="datetime64[D]").view(np.int64)
+    if isinstance(on, pd.Series) and on.dtype.kind == "M":  # one integer division: faster than a unit cast
+        return on.to_numpy().view(np.int64) // 86_400_000_000_000
     if isinstance(on, pd.Series):  # Arrow text: Arrow's own ISO date parser
         return pc.cast(_arrow(on), pa.date32()).to_numpy(zero_copy_only=False).astype(np.int64)
     codes, uniques = pd.factorize(on)  # object text: hashed once, each distinct day parsed once

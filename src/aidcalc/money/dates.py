@@ -41,6 +41,28 @@ def _as_text(value):
     return value if isinstance(value, str) else repr(value)
 
 
+#: Units of a time finer than a day, per day.
+_PER_DAY = {"h": 24, "m": 1_440, "s": 86_400, "ms": 86_400_000, "us": 86_400_000_000,
+            "ns": 86_400_000_000_000}
+_NAT = np.iinfo(np.int64).min
+
+
+def _days_of(times: np.ndarray) -> np.ndarray:
+    """Return ``datetime64`` times as days, each the day it falls in (as numpy's cast to days).
+
+    One integer division by a constant, several times faster than numpy's cast of the unit.
+    """
+    unit, count = np.datetime_data(times.dtype)
+    per_day = _PER_DAY.get(unit)
+    if per_day is None or count != 1 or times.ndim != 1:
+        return times.astype("datetime64[D]")
+    ticks = times.view(np.int64)
+    days = ticks // per_day  # floor: a time before 1970 falls in the day it began
+    if days.size and ticks.min() == _NAT:  # NaT stays NaT
+        days[ticks == _NAT] = _NAT
+    return days.view("datetime64[D]")
+
+
 def iso_days(values) -> np.ndarray | None:
     """Return an Arrow text array of full ``YYYY-MM-DD`` dates as ``datetime64[D]``, else None.
 
@@ -86,10 +108,10 @@ def parse_dates(dates: ArrayLike, errors: str = "raise") -> np.ndarray:
     if isinstance(dates, pd.Series) and pd.api.types.is_datetime64_any_dtype(dates):
         if getattr(dates.dtype, "tz", None) is not None:  # the local day of each aware time
             dates = dates.dt.tz_localize(None)
-        return dates.to_numpy(dtype="datetime64[D]")
+        return _days_of(dates.to_numpy())
     if isinstance(dates, np.ndarray) and dates.dtype.kind == "M":
         if np.datetime_data(dates.dtype)[0] not in ("Y", "M"):
-            return dates.astype("datetime64[D]")
+            return _days_of(dates)
         dates = np.where(np.isnat(dates), None, dates.astype(str).astype(object))  # years, months as text
     if isinstance(dates, pd.Series) and getattr(dates.dtype, "storage", None) == "pyarrow" and len(dates) > 1:
         # text held by Arrow (pandas' default): numbered by Arrow, each distinct text parsed once

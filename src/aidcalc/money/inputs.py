@@ -19,7 +19,7 @@ from aidcalc.errors import (
     MisalignedInputError,
 )
 from aidcalc.money.dates import iso_days, parse_dates
-from aidcalc.units import code_of
+from aidcalc.units import CURRENCIES, code_of
 
 
 @dataclass
@@ -167,7 +167,9 @@ def _set_aside(inputs: Inputs, rows: np.ndarray, message) -> None:
 
 
 def _as_amounts(amount, n: int, errors: str, inputs: Inputs) -> np.ndarray:
-    if isinstance(amount, pd.Series | pd.Index | pd.api.extensions.ExtensionArray):
+    if isinstance(amount, pd.Series | pd.Index) and amount.dtype == np.float64:
+        raw = amount.to_numpy()  # read in place (NaN is missing already); the checks below only read it
+    elif isinstance(amount, pd.Series | pd.Index | pd.api.extensions.ExtensionArray):
         # pd.NA in a nullable column is missing; booleans are read one by one, to be refused
         numeric = pd.api.types.is_numeric_dtype(amount.dtype) and not pd.api.types.is_bool_dtype(amount.dtype)
         raw = amount.to_numpy(dtype=float, na_value=np.nan) if numeric else amount.to_numpy(dtype=object)
@@ -240,11 +242,30 @@ def _encoded(values) -> tuple[np.ndarray, list]:
     return codes, encoded.dictionary.to_pylist()
 
 
+def _known(values) -> pd.Categorical | None:
+    """Return Arrow text naming only known currencies as a categorical of them all, else None.
+
+    A lookup in the set of currency codes costs less than numbering the texts from nothing; a
+    column with any other text or a missing value is numbered as it is (its names go in messages).
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    positions = pc.index_in(values, value_set=pa.array(CURRENCIES, type=values.type))
+    if positions.null_count:
+        return None
+    return pd.Categorical.from_codes(positions.to_numpy(), categories=pd.Index(CURRENCIES, dtype=object),
+                                     validate=False)
+
+
 def _as_currencies(currency, n: int):
     if isinstance(getattr(currency, "dtype", None), pd.CategoricalDtype) and len(currency) == n:
         return pd.Categorical(currency)  # numbered already: cheap to group long columns by
     arrow = _arrow_text(currency)
     if arrow is not None and len(arrow) == n:  # numbered by Arrow, never turned into Python strings
+        known = _known(arrow)
+        if known is not None:
+            return known
         codes, names = _encoded(arrow)
         return pd.Categorical.from_codes(codes, categories=pd.Index(names, dtype=object), validate=False)
     return np.broadcast_to(np.asarray(currency, dtype=object), (n,))
