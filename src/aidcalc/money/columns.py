@@ -379,6 +379,8 @@ def _daily_path(inputs: Inputs, basis: Basis, table, bounds: bool, make: bool) -
         missing = np.isnan(inputs.amounts)
         if not np.array_equal(np.isnan(value), missing):  # not only missing amounts: some row failed
             return None
+        if (cell[missing] >= _OTHER * daily.span).any():  # a name that is no currency: the groups keep it
+            return None
     low = _gathered(daily.low, cell, inputs.amounts) if bounds else None
     high = _gathered(daily.high, cell, inputs.amounts) if bounds else None
     return Core(value, low, high, None, None, None, lazy=lambda: _daily_groups(cell, names, daily, missing),
