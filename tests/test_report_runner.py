@@ -387,3 +387,40 @@ def test_the_second_notebook_of_a_worker_shows_its_saved_chart_as_the_first_does
         assert charts, stem
         for cell in charts:
             assert any("image/png" in o.get("data", {}) for o in cell.outputs), f"{stem}: a chart not shown"
+
+
+def test_a_kernel_that_dies_on_a_port_taken_between_choice_and_bind_is_started_again_on_new_ports(
+        tmp_path, monkeypatch):
+    # Two workers start kernels at once: the ports one was given may be bound by the other's
+    # kernel first. Here the first start is handed a port already bound, as the race would leave it.
+    import socket
+
+    import jupyter_client.manager
+    from jupyter_core.utils import run_sync
+
+    from aidcalc.report import runner
+
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen()
+    taken = busy.getsockname()[1]
+    starts = []
+
+    class FirstStartOnATakenPort(jupyter_client.manager.AsyncKernelManager):
+        def write_connection_file(self, **kwargs):
+            super().write_connection_file(**kwargs)  # ports chosen at random, as always
+            if not starts:  # ... and one of them bound elsewhere before the kernel binds it
+                self.shell_port, self._connection_file_written = taken, False
+                super().write_connection_file(**kwargs)
+            starts.append(self.shell_port)
+
+    monkeypatch.setattr(jupyter_client.manager, "AsyncKernelManager", FirstStartOnATakenPort)
+    monkeypatch.setattr(runner, "_WORKER", {})
+    try:
+        km = runner._kernel(str(tmp_path), tmp_path / "kernel.log")
+        assert run_sync(km.is_alive)()
+        assert starts[0] == taken and starts[-1] != taken and len(starts) == 2
+        assert "Address already in use" in (tmp_path / "kernel.log").read_text()
+    finally:
+        runner._shutdown_kernel()
+        busy.close()

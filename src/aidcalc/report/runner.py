@@ -128,20 +128,18 @@ get_ipython().run_line_magic("reset", "-f")
 """
 
 _WORKER: dict = {}
+#: Starts of a new kernel before its failure is reported (see the port race in ``_kernel``).
+KERNEL_STARTS = 3
 
 
 def _kernel(notebooks_dir: str, log: Path):
     """Return this worker's kernel (started on first use, its messages to ``log``), reset for a notebook."""
     from jupyter_client import BlockingKernelClient
-    from jupyter_client.manager import AsyncKernelManager
     from jupyter_core.utils import run_sync
 
     km = _WORKER.get("km")
-    # asynchronous, as nbclient's own: a blocking client would keep nbclient from seeing a dead kernel
     if km is None or not run_sync(km.is_alive)():
-        km = AsyncKernelManager(kernel_name=KERNEL)
-        with _output_to(log):  # the kernel keeps these as its stdout and stderr
-            run_sync(km.start_kernel)(cwd=notebooks_dir)
+        km = _start_kernel(notebooks_dir, log)
         _WORKER.update(km=km, log=log)
         import multiprocessing.util
 
@@ -155,6 +153,42 @@ def _kernel(notebooks_dir: str, log: Path):
         if reply["content"]["status"] != "ok":
             raise ReportError(f"the kernel could not be reset for the next notebook: "
                               f"{reply['content'].get('ename')}: {reply['content'].get('evalue')}")
+    finally:
+        client.stop_channels()
+    return km
+
+
+def _start_kernel(notebooks_dir: str, log: Path):
+    """Start a kernel in ``notebooks_dir`` that answers; its messages go to ``log``.
+
+    The ports of a kernel are chosen free, then bound by the kernel itself: a kernel another
+    worker starts in between may bind one first, and this one dies ("Address already in use").
+    A new manager chooses new ports, so the start is tried again, up to ``KERNEL_STARTS`` times.
+    """
+    for _ in range(KERNEL_STARTS - 1):
+        with contextlib.suppress(RuntimeError):
+            return _started_kernel(notebooks_dir, log)
+    return _started_kernel(notebooks_dir, log)
+
+
+def _started_kernel(notebooks_dir: str, log: Path):
+    from jupyter_client import BlockingKernelClient
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.utils import run_sync
+
+    # asynchronous, as nbclient's own: a blocking client would keep nbclient from seeing a dead kernel
+    km = AsyncKernelManager(kernel_name=KERNEL)
+    with _output_to(log):  # the kernel keeps these as its stdout and stderr
+        run_sync(km.start_kernel)(cwd=notebooks_dir)
+    client = BlockingKernelClient()
+    client.load_connection_info(km.get_connection_info())
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=60)  # RuntimeError if it died while starting
+    except RuntimeError:
+        with contextlib.suppress(Exception):
+            run_sync(km.shutdown_kernel)(now=True)
+        raise
     finally:
         client.stop_channels()
     return km
