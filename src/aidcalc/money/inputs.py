@@ -196,6 +196,8 @@ def _as_amounts(amount, n: int, errors: str, inputs: Inputs) -> np.ndarray:
                 bad[i] = True
             if isinstance(v, str | bytes) and np.isnan(values[i]):  # the text 'nan' is no missing value
                 bad[i] = True
+    if bad is None and n and np.fmin.reduce(values) >= 0 and np.fmax.reduce(values) < AMOUNT_LIMIT:
+        return values  # numbers from 0 to the limit (NaN aside): nothing to refuse, no mask built
     shown = raw if raw.dtype.kind not in "fiu" else values
     checks = (
         (lambda: bad, _NOT_A_NUMBER),
