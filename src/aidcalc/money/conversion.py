@@ -76,7 +76,8 @@ class ConvertedColumns:
 
     Values, bounds and problems come back indexed like the input when the input was a pandas
     Series, else as numpy arrays. Rate ids are kept once per distinct (currency, date) group
-    and expanded only when asked for (:attr:`rate_ids`, :meth:`rate_id_strings`).
+    and expanded only when asked for (:attr:`rate_ids`, :meth:`rate_id_strings`,
+    :meth:`rate_id_codes`).
     """
 
     def __init__(self, core, index, basis: Basis):
