@@ -253,7 +253,10 @@ def _known(values) -> pd.Categorical | None:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    positions = pc.index_in(values, value_set=pa.array(CURRENCIES, type=values.type))
+    try:
+        positions = pc.index_in(values, value_set=pa.array(CURRENCIES, type=values.type))
+    except (pa.ArrowNotImplementedError, pa.ArrowInvalid, pa.ArrowTypeError):  # a text type it cannot look up
+        return None
     if positions.null_count:
         return None
     return pd.Categorical.from_codes(positions.to_numpy(), categories=pd.Index(CURRENCIES, dtype=object),
