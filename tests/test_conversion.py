@@ -486,3 +486,23 @@ def test_missing_amounts_and_dates_in_a_long_column_stay_missing_and_are_named()
     assert result.problem[3] == ""  # a missing amount is no problem, only missing
     assert result.value[1] == pytest.approx(80e6 / 4.444 / 0.90, rel=1e-12)
     assert np.isnan(result.value).sum() == 2
+
+
+def test_one_amount_converted_again_under_another_basis_gets_that_basis_value():
+    # the scalar path remembers each (currency, day, basis): a second basis is a second entry
+    nominal = convert(80e6, "RUB_old", "1956-07", to="USD")
+    constant = convert(80e6, "RUB_old", "1956-07", to="USD", price_year=1990)
+    again = convert(80e6, "RUB_old", "1956-07", to="USD")
+    assert nominal.value == pytest.approx(80e6 / 4.00)  # R002: 4.00 old rubles per dollar
+    assert constant.value == pytest.approx(80e6 / 4.00 * 130.7 / 27.2)  # CPI-U 1990 / 1956
+    assert again.value == nominal.value and again.rate_ids == nominal.rate_ids == ("R002",)
+
+
+def test_an_amount_set_aside_under_coerce_is_not_remembered_for_the_next_call():
+    bad = convert(-1.0, "RUB_old", "1956-07", errors="coerce")
+    good = convert(80e6, "RUB_old", "1956-07")
+    assert np.isnan(bad.value) and "negative" in bad.problem
+    assert good.value == pytest.approx(20e6) and good.problem == ""
+    no_rate = convert(1.0, "RUB_old", "1930", errors="coerce")  # before any rate row
+    assert np.isnan(no_rate.value) and no_rate.problem
+    assert convert(1.0, "RUB_old", "1956-07").value == pytest.approx(0.25)

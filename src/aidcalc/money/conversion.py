@@ -270,9 +270,9 @@ _BASES: dict = {}
 
 def _basis(to, price_year, rate_type, via, basis) -> Basis:
     """Return ``as_basis`` of convert's options, made once per distinct options."""
-    options = (to, price_year, rate_type, via, basis)
     try:  # types in the key: 1990.0 or True must meet the checks, not the basis of 1990 or 1
-        key = tuple((type(v), v) for v in options)
+        key = (type(to), to, type(price_year), price_year, type(rate_type), rate_type, type(via), via,
+               type(basis), basis)
         return _BASES[key]
     except TypeError:  # an unhashable option (a list of rate types): made each time
         key = None
