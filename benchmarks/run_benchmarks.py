@@ -15,7 +15,7 @@ and every figure is printed beside its target (``TARGETS``) with a verdict:
   own parser for Arrow text; one gather from a per-currency daily factor table made by
   ``convert`` beforehand), for every input kind users pass (``INPUT_KINDS``), with rows crossing
   the 1955, 1961 and 1965 reforms; the analyst's pandas (``merge_asof`` by currency, then a
-  multiply) as a contender;
+  multiply) and polars (``join_asof``, where installed; the dev extra brings it) as contenders;
 * memory: traced allocation (tracemalloc) of one conversion of 1e7 rows, in bytes per row,
   the inputs excluded (they exist before tracing starts);
 * first conversion: a fresh interpreter to its first ``convert``, against ``import pandas``;
@@ -65,7 +65,8 @@ SPANS = {"RUB_old": ("1947-01-01", "1974-12-31"), "RUB": ("1961-01-01", "1974-12
 #: The targets: ratios to floors measured in the same run (the issue's), seconds where said, and
 #: the memory budget. A figure passes when it is at or under its target.
 TARGETS = {"scalar_ratio": 50, "conversion_ratio": 1.2, "bytes_per_row_1e7": 24,
-           "aggregate_1e6_ratio": 5, "aggregate_with_range_over_plain": 1.5,
+           "aggregate_1e6_ratio": 5, "aggregate_1e7_over_1e6_per_row": 1.2,
+           "aggregate_with_range_over_plain": 1.5,
            "first_conversion_ratio": 1.3, "report_ratio": 1.3, "report_unchanged_s": 1.0,
            "bounds_ratio": 2.0}
 #: The kinds of input users pass: (currency kind, date kind).
@@ -286,6 +287,40 @@ def analyst_pandas(amounts, currency, on, steps: pd.DataFrame) -> np.ndarray:
     return merged["amount"].to_numpy() * merged["factor"].to_numpy()
 
 
+def polars_join(amounts, currency, on, steps: pd.DataFrame) -> np.ndarray:
+    """Polars, as its users write it: a join_asof of the rows on the factor's change points, by currency."""
+    import polars as pl
+
+    dates = on if isinstance(on, np.ndarray) and on.dtype.kind == "M" else None
+    frame = pl.DataFrame({"amount": amounts, "currency": np.asarray(currency, dtype=object).astype(str),
+                          "row": np.arange(len(amounts))})
+    if dates is not None:
+        frame = frame.with_columns(date=pl.Series(dates.astype("datetime64[ms]")))
+    else:  # text dates, parsed by polars itself
+        frame = frame.with_columns(date=pl.Series(np.asarray(on, dtype=object).astype(str))
+                                   .str.to_datetime("%Y-%m-%d", time_unit="ms"))
+    factors = pl.from_pandas(steps).with_columns(pl.col("date").cast(pl.Datetime("ms")))
+    joined = frame.sort("date").join_asof(factors, on="date", by="currency", check_sortedness=False).sort("row")
+    return (joined["amount"] * joined["factor"]).to_numpy()
+
+
+def _contenders(amounts, cur, on, steps, want, t_floor, name) -> dict:
+    """The analyst's pandas and polars (where installed) on the same rows, as ratios to the floor."""
+    out = {}
+    ways = {"analyst_pandas": analyst_pandas}
+    try:
+        import polars  # noqa: F401  (a contender only: measured where installed)
+
+        ways["polars"] = polars_join
+    except ImportError:
+        out[f"{name}_polars_ratio"] = "polars not installed"
+    for label, way in ways.items():
+        assert np.allclose(way(amounts, cur, on, steps), want, rtol=1e-12, equal_nan=True), label
+        seconds = best_of(lambda a=amounts, c=cur, o=on, w=way: w(a, c, o, steps), 2)
+        out[f"{name}_{label}_ratio"] = ratio(seconds, t_floor)
+    return out
+
+
 def factor_steps(dense) -> pd.DataFrame:
     """The daily factor table as change points (currency, first day, factor), as merge_asof reads it."""
     factors, rows, first = dense
@@ -333,9 +368,8 @@ def bench_conversion(table, sizes=(1_000_000,), kinds=tuple(INPUT_KINDS)) -> dic
                             f"conversion_{kind}_{tag}_floor_s": round(t_floor, 4),
                             f"conversion_{kind}_{tag}_ratio": ratio(t_ours, t_floor)})
             if kind in ("object", "date_text"):
-                assert np.allclose(analyst_pandas(amounts, cur, on, steps), want, rtol=1e-12, equal_nan=True)
-                t_pandas = best_of(lambda a=amounts, c=cur, o=on: analyst_pandas(a, c, o, steps), 2)
-                results[f"conversion_{kind}_{tag}_analyst_pandas_ratio"] = ratio(t_pandas, t_floor)
+                name = f"conversion_{kind}_{tag}"
+                results.update(_contenders(amounts, cur, on, steps, want, t_floor, name))
     return results
 
 
@@ -391,8 +425,34 @@ def _profile_top(fn, limit: int = 12) -> list[str]:
     return rows
 
 
-def bench_aggregation(table, n: int = 1_000_000) -> dict:
-    """aggregate_loans against a groupby over the same rows, converted beforehand; with its profile."""
+def polars_aggregation(loans: pd.DataFrame, keys: pd.DataFrame, steps: pd.DataFrame):
+    """Polars as its users write a loan total: parse the dates, join_asof the factors, group_by and sum.
+
+    The plan, lender and measure of each row are given (``keys``): polars is timed on the
+    conversion and the sums, the part it is built for.
+    """
+    import polars as pl
+
+    currency = np.where(loans["vintage"] == "old", loans["unit"] + "_old", loans["unit"]).astype(str)
+    frame = pl.DataFrame({"amount": loans["amount"].to_numpy(), "currency": currency,
+                          "date": loans["date"].to_numpy(dtype=str),
+                          "plan": keys["plan"].to_numpy(dtype=float, na_value=np.nan),
+                          "lender": np.asarray(keys["lender"].to_numpy(dtype=object), dtype=str),
+                          "measure": np.asarray(keys["measure"].to_numpy(dtype=object), dtype=str)})
+    factors = pl.from_pandas(steps).with_columns(pl.col("date").cast(pl.Datetime("ms")))
+    frame = frame.filter(pl.col("plan").is_not_nan()).with_columns(
+        pl.col("date").str.to_datetime("%Y-%m-%d", time_unit="ms"))
+    joined = frame.sort("date").join_asof(factors, on="date", by="currency", check_sortedness=False)
+    return (joined.with_columns(value=pl.col("amount") * pl.col("factor"))
+            .group_by(["plan", "lender", "measure"]).agg(pl.col("value").sum(), pl.len()))
+
+
+def bench_aggregation(table, n: int = 1_000_000, large: bool = False) -> dict:
+    """aggregate_loans against a groupby over the same rows, converted beforehand; with its profile.
+
+    Polars (where installed) is timed beside it; with ``large`` also 1e7 rows, to show the cost
+    per row stays flat.
+    """
     from aidcalc.evidence.aggregation import aggregate_loans
     from aidcalc.money.dates import parse_dates
 
@@ -418,7 +478,24 @@ def bench_aggregation(table, n: int = 1_000_000) -> dict:
     from aidcalc.evidence.ranges import aggregate_loans_with_range
 
     t_range = best_of(lambda: aggregate_loans_with_range(loans, to="USD"), repeat=2)
+    extra = {"aggregate_1e6_ns_per_row": round(t_agg / n * 1e9)}
+    try:
+        import polars  # noqa: F401  (a contender only: measured where installed)
+    except ImportError:
+        extra["aggregate_1e6_polars_ratio"] = "polars not installed"
+    else:
+        keys = pre[["plan", "lender", "measure"]].assign(plan=pd.array(pre["plan"], dtype="Int64"))
+        theirs = polars_aggregation(loans, keys, factor_steps(dense_factors(table)))
+        assert np.isclose(float(theirs["value"].sum()), float(agg.counted["value"].sum()), rtol=1e-9)
+        extra["aggregate_1e6_polars_ratio"] = ratio(
+            best_of(lambda: polars_aggregation(loans, keys, factor_steps(dense_factors(table)))), t_floor)
+    if large:
+        big = synthetic_loans(10 * n)
+        t_big = best_of(lambda: aggregate_loans(big, to="USD", rates=table), repeat=2)
+        extra["aggregate_1e7_ns_per_row"] = round(t_big / (10 * n) * 1e9)
+        extra["aggregate_1e7_over_1e6_per_row"] = ratio(t_big / 10, t_agg)
     return {"aggregate_1e6_s": round(t_agg, 3), "aggregate_1e6_bounds_s": round(t_bounds, 3),
+            **extra,
             "aggregate_1e6_with_range_s": round(t_range, 3),
             "aggregate_with_range_over_plain": ratio(t_range, t_agg),
             "aggregate_1e6_floor_s": round(t_floor, 4), "aggregate_1e6_ratio": ratio(t_agg, t_floor),
@@ -545,7 +622,8 @@ def _target_of(name: str):
         return TARGETS[name]
     if name == "memory_1e7_bytes_per_row":
         return TARGETS["bytes_per_row_1e7"]
-    if name.startswith("conversion_") and name.endswith("_ratio") and "analyst" not in name:
+    if name.startswith("conversion_") and name.endswith("_ratio") and "analyst" not in name \
+            and "polars" not in name:
         return TARGETS["conversion_ratio"]
     if name.startswith("dask_") and name.endswith("_ratio"):
         return DASK_TARGET
@@ -568,7 +646,8 @@ def main(argv=None) -> dict:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--report", action="store_true", help="also time `aidcalc report` end to end")
     parser.add_argument("--dask", action="store_true", help="also convert 1e7 and 1e8 rows with Dask")
-    parser.add_argument("--large", action="store_true", help="also convert 1e7 rows of every input kind")
+    parser.add_argument("--large", action="store_true",
+                        help="also convert 1e7 rows of every input kind and aggregate 1e7 loans")
     parser.add_argument("--only", nargs="*", choices=SECTIONS, help="run only these sections")
     parser.add_argument("--out", type=Path, default=RESULTS, help="where to write the figures (JSON)")
     args = parser.parse_args(argv)
@@ -577,7 +656,8 @@ def main(argv=None) -> dict:
     sizes = (1_000_000, 10_000_000) if args.large else (1_000_000,)
     runs = {"first": bench_first_conversion, "scalar": lambda: bench_scalar(table),
             "conversion": lambda: bench_conversion(table, sizes), "memory": lambda: bench_memory(table),
-            "bounds": lambda: bench_bounds(table), "aggregate": lambda: bench_aggregation(table)}
+            "bounds": lambda: bench_bounds(table),
+            "aggregate": lambda: bench_aggregation(table, large=args.large)}
     results = {"machine": machine(), "targets": TARGETS}
     for name in chosen:
         results.update(runs[name]())
