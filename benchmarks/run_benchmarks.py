@@ -300,7 +300,8 @@ def polars_join(amounts, currency, on, steps: pd.DataFrame) -> np.ndarray:
         frame = frame.with_columns(date=pl.Series(np.asarray(on, dtype=object).astype(str))
                                    .str.to_datetime("%Y-%m-%d", time_unit="ms"))
     factors = pl.from_pandas(steps).with_columns(pl.col("date").cast(pl.Datetime("ms")))
-    joined = frame.sort("date").join_asof(factors, on="date", by="currency", check_sortedness=False).sort("row")
+    joined = frame.sort("date").join_asof(factors, on="date", by="currency", check_sortedness=False)
+    joined = joined.sort("row")
     return (joined["amount"] * joined["factor"]).to_numpy()
 
 
