@@ -388,3 +388,121 @@ def test_arrow_text_columns_convert_as_python_strings_do_without_becoming_python
     got = convert(np.array(amounts), arrow_cur, arrow_on).value
     assert got[0] == 20_000_000.0  # 80e6 / 4.00 (R002)
     np.testing.assert_array_equal(np.asarray(got), np.asarray(want))
+
+
+# Rows either side of each reform, with the arithmetic from the tables: (amount, currency, day,
+# USD, row ids). A long column of them is converted through the daily factor table.
+REFORM_ROWS = [
+    # old rubles the day before the 1961 reform, at 4.00 per USD (R002)
+    (80e6, "RUB_old", "1960-12-31", 80e6 / 4.00, "R002"),
+    # ... and on the day of it: restated at the gold ratio 4.444 (D002), then 0.90 per USD (R005)
+    (80e6, "RUB_old", "1961-01-01", 80e6 / 4.444 / 0.90, "D002 R005"),
+    # old yuan the day before the 1955 reform, at 26,170 per USD (R019)
+    (1e9, "CNY_old", "1955-02-28", 1e9 / 26_170, "R019"),
+    # ... and on the day of it: 10,000 old yuan = 1 new yuan (D004), then 2.4618 per USD (R021)
+    (1e9, "CNY_old", "1955-03-01", 1e9 / 10_000 / 2.4618, "D004 R021"),
+    # old lek the day before the 1965 reform, at 50 per USD (R037)
+    (5_000, "ALL_old", "1965-08-09", 5_000 / 50, "R037"),
+    # ... and on the day of it: 10 old lek = 1 new lek (D006), then 5.00 per USD (R038)
+    (5_000, "ALL_old", "1965-08-10", 5_000 / 10 / 5.00, "D006 R038"),
+    # a new-ruble figure for 1955 goes back to old rubles at 4.444 (D002), then 4.00 per USD (R002)
+    (100, "RUB", "1955-06-01", 100 * 4.444 / 4.00, "D002 R002"),
+    (1e6, "USD", "1970-01-01", 1e6, ""),
+]
+#: Enough copies of REFORM_ROWS for the daily factor table (columns.DAILY_ROWS rows and more).
+COPIES = 2_100
+
+
+def _long(kind: str):
+    """REFORM_ROWS repeated COPIES times, the currencies and days given as ``kind`` says."""
+    amounts, currency, days, _, _ = (np.array(c, dtype=object) for c in zip(*REFORM_ROWS, strict=True))
+    amounts, currency, days = np.tile(amounts.astype(float), COPIES), np.tile(currency, COPIES), np.tile(days, COPIES)
+    cur = {"arrow": lambda: pd.Series(currency, dtype="string[pyarrow]"),
+           # unused categories (a currency no row has, a name that is none) cost nothing
+           "categorical": lambda: pd.Categorical(currency, categories=["EUR", "CNY", *dict.fromkeys(currency)])
+           }.get(kind, lambda: currency)()
+    on = {"datetime": lambda: pd.Series(days.astype("datetime64[ns]")), "text": lambda: days,
+          "arrow_text": lambda: pd.Series(days.astype(str), dtype="string[pyarrow]")
+          }.get(kind, lambda: days.astype("datetime64[D]"))()
+    return amounts, cur, on
+
+
+@pytest.mark.parametrize("kind", ["object", "arrow", "categorical", "datetime", "text", "arrow_text"])
+def test_a_long_column_crossing_the_reforms_converts_by_the_arithmetic_for_every_input_kind(kind):
+    from aidcalc.money.columns import DAILY_ROWS
+
+    amounts, cur, on = _long(kind)
+    assert len(amounts) >= DAILY_ROWS
+    result = convert(amounts, cur, on)
+    k = len(REFORM_ROWS)
+    expected = np.tile([row[3] for row in REFORM_ROWS], COPIES)
+    np.testing.assert_allclose(np.asarray(result.value), expected, rtol=1e-12)
+    assert np.asarray(result.rate_id_strings()).tolist() == [row[4] for row in REFORM_ROWS] * COPIES
+    # the same bits as a short column of the same rows, which is converted group by group
+    short = convert(amounts[:k], np.asarray(cur, dtype=object)[:k], pd.Series(on)[:k].to_numpy())
+    np.testing.assert_array_equal(np.asarray(result.value)[:k], short.value)
+    codes, texts = result.rate_id_codes()
+    assert texts[codes].tolist() == np.asarray(result.rate_id_strings()).tolist()
+    assert list(result.categorical().categories) == [row[4] for row in REFORM_ROWS]
+
+
+def test_a_long_column_with_bounds_and_a_price_year_gives_what_its_rows_give_one_by_one():
+    amounts, cur, on = _long("object")
+    result = convert(amounts, cur, on, bounds=True, price_year=1990)
+    for i, (amount, currency, day, _, _) in enumerate(REFORM_ROWS):
+        one = convert(amount, currency, day, bounds=True, price_year=1990)
+        assert (result.value[i], result.low[i], result.high[i]) == pytest.approx((one.value, one.low, one.high),
+                                                                                 rel=1e-12)
+    # dollars of 1970 in dollars of 1990: 1e6 * CPI 1990 / CPI 1970 (130.7 / 38.8)
+    assert result.value[7] == pytest.approx(1e6 * 130.7 / 38.8, rel=1e-12)
+
+
+@pytest.mark.parametrize("kind", ["object", "categorical", "arrow"])
+def test_a_missing_currency_deep_in_a_long_column_is_named_by_its_row(kind):
+    amounts, cur, on = _long("object")
+    cur = cur.copy()
+    cur[16_001] = None
+    cur = {"categorical": lambda: pd.Categorical(cur), "arrow": lambda: pd.Series(cur, dtype="string[pyarrow]")
+           }.get(kind, lambda: cur)()
+    with pytest.raises(UnknownCurrencyError, match="at row 16001"):
+        convert(amounts, cur, on)
+    result = convert(amounts, cur, on, errors="coerce")
+    assert np.isnan(result.value[16_001]) and "unknown currency" in result.problem[16_001]
+    # every other row converts as it would alone: row 16000 is REFORM_ROWS[0], 80e6 / 4.00
+    assert result.value[16_000] == 80e6 / 4.00 and result.problem[16_000] == ""
+    assert np.isnan(result.value).sum() == 1
+
+
+def test_missing_amounts_and_dates_in_a_long_column_stay_missing_and_are_named():
+    amounts, cur, on = _long("arrow_text")
+    amounts[3] = np.nan  # CNY_old of 1955-03-01: missing, not zero
+    texts = on.tolist()
+    texts[9] = None  # REFORM_ROWS[1]: old rubles with no date
+    on = pd.Series(texts, dtype="string[pyarrow]")
+    with pytest.raises(MissingDateError, match="RUB_old at row 9 has no date"):
+        convert(amounts, cur, on)
+    result = convert(amounts, cur, on, errors="coerce")
+    assert np.isnan(result.value[[3, 9]]).all() and "has no date" in result.problem[9]
+    assert result.problem[3] == ""  # a missing amount is no problem, only missing
+    assert result.value[1] == pytest.approx(80e6 / 4.444 / 0.90, rel=1e-12)
+    assert np.isnan(result.value).sum() == 2
+
+
+def test_one_amount_converted_again_under_another_basis_gets_that_basis_value():
+    # the scalar path remembers each (currency, day, basis): a second basis is a second entry
+    nominal = convert(80e6, "RUB_old", "1956-07", to="USD")
+    constant = convert(80e6, "RUB_old", "1956-07", to="USD", price_year=1990)
+    again = convert(80e6, "RUB_old", "1956-07", to="USD")
+    assert nominal.value == pytest.approx(80e6 / 4.00)  # R002: 4.00 old rubles per dollar
+    assert constant.value == pytest.approx(80e6 / 4.00 * 130.7 / 27.2)  # CPI-U 1990 / 1956
+    assert again.value == nominal.value and again.rate_ids == nominal.rate_ids == ("R002",)
+
+
+def test_an_amount_set_aside_under_coerce_is_not_remembered_for_the_next_call():
+    bad = convert(-1.0, "RUB_old", "1956-07", errors="coerce")
+    good = convert(80e6, "RUB_old", "1956-07")
+    assert np.isnan(bad.value) and "negative" in bad.problem
+    assert good.value == pytest.approx(20e6) and good.problem == ""
+    no_rate = convert(1.0, "RUB_old", "1930", errors="coerce")  # before any rate row
+    assert np.isnan(no_rate.value) and no_rate.problem
+    assert convert(1.0, "RUB_old", "1956-07").value == pytest.approx(0.25)

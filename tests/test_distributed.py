@@ -83,3 +83,32 @@ def test_bad_options_are_refused_at_once_and_bad_rows_when_computed():
     lazy = convert_dask(ddf)
     with pytest.raises(MissingDateError, match="amount 2.0 RUB_old at row 1 has no date"):
         lazy.compute(scheduler="sync")
+
+
+@pytest.mark.parametrize("npartitions", [2, 400])
+def test_arrow_text_partitions_keep_the_rate_ids_and_values_of_the_pandas_path(npartitions):
+    # 40,000 rows: two partitions long enough to make the daily factor table, or 400 of 100 rows
+    # that read it once made; every 97th amount is missing and stays missing, with no row ids
+    frame = _frame(40_000)
+    text = frame.assign(currency=frame["currency"].astype("string[pyarrow]"),
+                        date=frame["date"].astype(str).astype("string[pyarrow]"))
+    want = convert(frame["amount"], frame["currency"], frame["date"], bounds=True)
+    with dask.config.set(scheduler="threads"):
+        got = convert_dask(dd.from_pandas(text, npartitions=npartitions), bounds=True).compute()
+    for name in ("value", "low", "high"):
+        np.testing.assert_array_equal(got[name].to_numpy(), getattr(want, name).to_numpy())
+    assert got["rate_ids"].tolist() == want.rate_id_strings().tolist()
+    assert got["rate_ids"].iloc[0] == "" and np.isnan(got["value"].iloc[0])  # row 0 is a missing amount
+    assert got["rate_ids"].dtype == convert_dask(dd.from_pandas(text, npartitions=2))._meta["rate_ids"].dtype
+
+
+def test_a_partition_with_repeated_column_names_gets_the_new_columns_after_them():
+    from aidcalc.money.distributed import convert_partition
+
+    frame = pd.DataFrame([[80e6, "RUB_old", "1956-07", "a", "b"]],
+                         columns=["amount", "currency", "date", "note", "note"])
+    out = convert_partition(frame)
+    # 80 million old rubles of 1956 at 4.00 per USD (R002): 20 million
+    assert list(out.columns) == [*frame.columns, "value", "rate_ids"]
+    assert out["value"].tolist() == [80e6 / 4.00] and out["rate_ids"].tolist() == ["R002"]
+    assert list(frame.columns) == ["amount", "currency", "date", "note", "note"]

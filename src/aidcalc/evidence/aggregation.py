@@ -66,6 +66,10 @@ def require_table(frame: pd.DataFrame, table: str, function: str) -> None:
     prefix = EVIDENCE_TABLES[table]
     tables = {letter: name for name, letter in EVIDENCE_TABLES.items()}
     ids = frame["id"].astype("string")
+    own = ids.str.startswith(prefix).to_numpy(dtype=bool, na_value=False)
+    if own.all():  # one cheap pass where every id is of the table (the usual case)
+        return
+    ids = ids[~own]
     foreign = ids.str.fullmatch(r"[A-Z]\d{4}").fillna(False) & (ids.str[0] != prefix).fillna(False)
     foreign &= ids.str[0].isin(list(tables)).fillna(False)
     if foreign.any():
@@ -116,8 +120,10 @@ class Aggregation:
 
 
 def _split(frame: pd.DataFrame, reason: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
+    # positions found once, then one take per side (a boolean mask is turned into them twice)
     keep = pd.isna(reason)
-    return frame[keep], frame[~keep].assign(reason=reason[~keep])
+    left = np.flatnonzero(~keep)
+    return frame.take(np.flatnonzero(keep)), frame.take(left).assign(reason=reason[left])
 
 
 def _as_mask(mask) -> np.ndarray:

@@ -61,7 +61,7 @@ def assign_plans(frame: pd.DataFrame, plans: pd.DataFrame | None = None, *,
     -------
     DataFrame
         A copy with ``plan_assigned`` (Int64, missing where no rule applies),
-        ``plan_rule`` (categorical, one of :data:`RULES`) and ``plan_remark`` (how a
+        ``plan_rule`` (categorical, one of :data:`RULES`) and ``plan_remark`` (categorical: how a
         differently written period was read, else empty).
 
     Examples
@@ -79,7 +79,8 @@ def assign_plans(frame: pd.DataFrame, plans: pd.DataFrame | None = None, *,
     numbers = plans["plan"].to_numpy()
     assigned = float_column(frame["plan"])
     rule = np.where(np.isnan(assigned), RULES.index("none"), RULES.index("named")).astype(np.int8)
-    remark = np.full(len(frame), "", dtype=object)
+    remark = np.zeros(len(frame), dtype=np.int32)  # per row, its remark's number in ``texts``; 0: none
+    texts = np.array([""], dtype=object)
 
     ps, pe = float_column(frame["period_start"]), float_column(frame["period_end"])
     rows = np.flatnonzero((rule == RULES.index("none")) & ~np.isnan(ps) & ~np.isnan(pe))
@@ -99,9 +100,9 @@ def assign_plans(frame: pd.DataFrame, plans: pd.DataFrame | None = None, *,
             groups, first = factorize_rows(ps[at], pe[at], pick[loose])
             k = pick[loose[first]]
             spans = zip(ps[at[first]], pe[at[first]], numbers[k], starts[k], ends[k], strict=True)
-            texts = np.array([f"period {int(a)}-{int(b)} read as plan {p} ({s}-{e})"
-                              for a, b, p, s, e in spans], dtype=object)
-            remark[at] = texts[groups]
+            texts = np.array(["", *(f"period {int(a)}-{int(b)} read as plan {p} ({s}-{e})"
+                                    for a, b, p, s, e in spans)], dtype=object)
+            remark[at] = groups + 1
 
     years = calendar_years(parse_dates(frame["date"]) if days is None else days)
     k = np.searchsorted(starts, years, side="right") - 1
@@ -114,7 +115,8 @@ def assign_plans(frame: pd.DataFrame, plans: pd.DataFrame | None = None, *,
     out = frame.copy(deep=False)  # new columns only: the caller's frame is left as it was
     out["plan_assigned"] = pd.arrays.IntegerArray(np.where(missing, 0, assigned).astype(np.int64), missing)
     out["plan_rule"] = pd.Categorical.from_codes(rule, categories=RULES)
-    out["plan_remark"] = remark
+    # a few texts over many rows: a categorical, not a column of a million empty strings
+    out["plan_remark"] = pd.Categorical.from_codes(remark, categories=pd.Index(texts, dtype=object))
     return out
 
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from aidcalc.distinct import factorize_rows
 from aidcalc.errors import UnknownParameterError
 from aidcalc.evidence.aggregation import Aggregation, aggregate_loans
 from aidcalc.evidence.readings import apply_alternatives, judged_rows, rates_for
@@ -145,18 +146,28 @@ def _account_valuations(counted: pd.DataFrame, loans: pd.DataFrame, basis: Basis
     if not len(at):
         return
     days = counted["converted_at"].to_numpy()[at]
-    yuan = convert(counted["amount"].to_numpy(dtype=float)[at], "RUB", days, to="CNY", rate_type="account",
-                   via="direct", bounds=True, errors="coerce", data=rates)
+    rubles = counted["amount"].to_numpy(dtype=float)[at]
+    yuan = convert(rubles, "RUB", days, to="CNY", rate_type="account", via="direct", bounds=True,
+                   errors="coerce", data=rates)
     row_ids = np.asarray(yuan.rate_id_strings(), dtype=object)
+    # value = amount x factor: the yuan of every end are valued by one factor per row
+    per_yuan = np.asarray(convert(np.ones(len(at)), "CNY", days, to=basis, errors="coerce",
+                                  data=rates).value, dtype=float)
     for attr, end in _ACCOUNT_ENDS:
         amount = np.asarray(getattr(yuan, attr), dtype=float)
-        usd = convert(amount, "CNY", days, to=basis, errors="coerce", data=rates)
-        got = np.asarray(usd.value, dtype=float)
-        ratio = amount / counted["amount"].to_numpy(dtype=float)[at]
-        names = [f"{ids[i]} as account rubles, {r} {end} ({q:.4f} yuan per ruble)"
-                 for i, r, q in zip(at, row_ids, ratio, strict=True)]
-        keep = ~np.isnan(got)
-        yield at[keep], got[keep], np.asarray(names, dtype=object)[keep]
+        got = amount * per_yuan
+        keep = np.flatnonzero(~np.isnan(got))
+        yield at[keep], got[keep], _account_names(ids[at[keep]], row_ids[keep], end,
+                                                  amount[keep] / rubles[keep])
+
+
+def _account_names(ids: np.ndarray, row_ids: np.ndarray, end: str, ratio: np.ndarray) -> np.ndarray:
+    """Name each valuation: "L0070 as account rubles, R049 low end (2.3333 yuan per ruble)"."""
+    # a few distinct (rate row, ratio) pairs over many rows: each text is written once
+    pairs, first = factorize_rows(row_ids, ratio)
+    tails = np.array([f" as account rubles, {r} {end} ({q:.4f} yuan per ruble)"
+                      for r, q in zip(row_ids[first], ratio[first], strict=True)], dtype=object)
+    return ids.astype(object) + tails[pairs]
 
 
 #: The rows a tooltip names before it says how many more there are.

@@ -76,7 +76,8 @@ class ConvertedColumns:
 
     Values, bounds and problems come back indexed like the input when the input was a pandas
     Series, else as numpy arrays. Rate ids are kept once per distinct (currency, date) group
-    and expanded only when asked for (:attr:`rate_ids`, :meth:`rate_id_strings`).
+    and expanded only when asked for (:attr:`rate_ids`, :meth:`rate_id_strings`,
+    :meth:`rate_id_codes`).
     """
 
     def __init__(self, core, index, basis: Basis):
@@ -127,6 +128,26 @@ class ConvertedColumns:
             return pd.Categorical(self._core.expand(per_group))
         codes, uniques = pd.factorize(per_group)
         return pd.Categorical.from_codes(codes[self._core.groups], categories=uniques)
+
+    def rate_id_codes(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per amount, the number of its joined rate ids in the texts returned beside them.
+
+        The cheapest form to build a text column from, however long: ``texts[codes]`` is
+        :meth:`rate_id_strings` (as a numpy array). The texts come in no particular order.
+
+        Examples
+        --------
+        >>> c = convert([80e6, 1e6], ["RUB_old", "USD"], ["1956-07", "1956-07"])
+        >>> codes, texts = c.rate_id_codes()
+        >>> texts[codes].tolist()
+        ['R002', '']
+
+        """
+        return self._core.id_codes()
+
+    def array(self, what: str = "value") -> np.ndarray | None:
+        """Return the ``value``, ``low`` or ``high`` held as a numpy array, not copied: not to be written."""
+        return {"value": self._core.value, "low": self._core.low, "high": self._core.high}[what]
 
     def rate_id_strings(self) -> np.ndarray | pd.Series:
         """Per amount, the ids of the rows used, joined by spaces."""
@@ -249,9 +270,9 @@ _BASES: dict = {}
 
 def _basis(to, price_year, rate_type, via, basis) -> Basis:
     """Return ``as_basis`` of convert's options, made once per distinct options."""
-    options = (to, price_year, rate_type, via, basis)
     try:  # types in the key: 1990.0 or True must meet the checks, not the basis of 1990 or 1
-        key = tuple((type(v), v) for v in options)
+        key = (type(to), to, type(price_year), price_year, type(rate_type), rate_type, type(via), via,
+               type(basis), basis)
         return _BASES[key]
     except TypeError:  # an unhashable option (a list of rate types): made each time
         key = None

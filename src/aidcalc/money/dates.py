@@ -41,6 +41,45 @@ def _as_text(value):
     return value if isinstance(value, str) else repr(value)
 
 
+#: Units of a time finer than a day, per day.
+_PER_DAY = {"h": 24, "m": 1_440, "s": 86_400, "ms": 86_400_000, "us": 86_400_000_000,
+            "ns": 86_400_000_000_000}
+_NAT = np.iinfo(np.int64).min
+
+
+def _days_of(times: np.ndarray) -> np.ndarray:
+    """Return ``datetime64`` times as days, each the day it falls in (as numpy's cast to days).
+
+    One integer division by a constant, several times faster than numpy's cast of the unit.
+    """
+    unit, count = np.datetime_data(times.dtype)
+    per_day = _PER_DAY.get(unit)
+    if per_day is None or count != 1 or times.ndim != 1:
+        return times.astype("datetime64[D]")
+    ticks = times.view(np.int64)
+    days = ticks // per_day  # floor: a time before 1970 falls in the day it began
+    if days.size and ticks.min() == _NAT:  # NaT stays NaT
+        days[ticks == _NAT] = _NAT
+    return days.view("datetime64[D]")
+
+
+def iso_days(values) -> np.ndarray | None:
+    """Return an Arrow text array of full ``YYYY-MM-DD`` dates as ``datetime64[D]``, else None.
+
+    Arrow's own parser reads every row in native code; it accepts nothing but zero-padded days of
+    the calendar, which :func:`parse_dates` reads alike, so a column holding anything else (a year,
+    a month, a text that is no date) returns None and is parsed once per distinct text instead.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        days = pc.cast(values, pa.date32())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    return days.to_numpy(zero_copy_only=False)  # nulls as NaT
+
+
 def parse_dates(dates: ArrayLike, errors: str = "raise") -> np.ndarray:
     """Parse dates (``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD``, dates, datetimes) to ``datetime64[D]``.
 
@@ -69,10 +108,10 @@ def parse_dates(dates: ArrayLike, errors: str = "raise") -> np.ndarray:
     if isinstance(dates, pd.Series) and pd.api.types.is_datetime64_any_dtype(dates):
         if getattr(dates.dtype, "tz", None) is not None:  # the local day of each aware time
             dates = dates.dt.tz_localize(None)
-        return dates.to_numpy(dtype="datetime64[D]")
+        return _days_of(dates.to_numpy())
     if isinstance(dates, np.ndarray) and dates.dtype.kind == "M":
         if np.datetime_data(dates.dtype)[0] not in ("Y", "M"):
-            return dates.astype("datetime64[D]")
+            return _days_of(dates)
         dates = np.where(np.isnat(dates), None, dates.astype(str).astype(object))  # years, months as text
     if isinstance(dates, pd.Series) and getattr(dates.dtype, "storage", None) == "pyarrow" and len(dates) > 1:
         # text held by Arrow (pandas' default): numbered by Arrow, each distinct text parsed once
@@ -80,8 +119,11 @@ def parse_dates(dates: ArrayLike, errors: str = "raise") -> np.ndarray:
         import pyarrow.compute as pc
 
         values = pa.array(dates.array)
-        encoded = pc.dictionary_encode(values.combine_chunks() if isinstance(values, pa.ChunkedArray)
-                                       else values)
+        values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+        days = iso_days(values)
+        if days is not None:
+            return days
+        encoded = pc.dictionary_encode(values)
         codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
         return parse_dates(np.array(encoded.dictionary.to_pylist() + [None], dtype=object), errors)[codes]
     if isinstance(dates, pd.Series):
@@ -90,7 +132,8 @@ def parse_dates(dates: ArrayLike, errors: str = "raise") -> np.ndarray:
                                                                                                     dtype=object)
     # Dates repeat a lot (one per agreement): parse each distinct value once.
     codes, uniques = pd.factorize(raw, use_na_sentinel=True)
-    text = pd.Series([_as_text(u) for u in uniques], dtype="string")
+    plain = pd.api.types.infer_dtype(uniques, skipna=False) == "string"  # texts are their own text
+    text = pd.Series(uniques if plain else [_as_text(u) for u in uniques], dtype="string")
     text = text.where(text.str.len() != 4, text + "-07-01")
     text = text.where(text.str.len() != 7, text + "-15")
     parsed = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")

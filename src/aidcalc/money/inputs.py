@@ -18,8 +18,8 @@ from aidcalc.errors import (
     InvalidDateError,
     MisalignedInputError,
 )
-from aidcalc.money.dates import parse_dates
-from aidcalc.units import code_of
+from aidcalc.money.dates import iso_days, parse_dates
+from aidcalc.units import CURRENCIES, code_of
 
 
 @dataclass
@@ -167,7 +167,9 @@ def _set_aside(inputs: Inputs, rows: np.ndarray, message) -> None:
 
 
 def _as_amounts(amount, n: int, errors: str, inputs: Inputs) -> np.ndarray:
-    if isinstance(amount, pd.Series | pd.Index | pd.api.extensions.ExtensionArray):
+    if isinstance(amount, pd.Series | pd.Index) and amount.dtype == np.float64:
+        raw = amount.to_numpy()  # read in place (NaN is missing already); the checks below only read it
+    elif isinstance(amount, pd.Series | pd.Index | pd.api.extensions.ExtensionArray):
         # pd.NA in a nullable column is missing; booleans are read one by one, to be refused
         numeric = pd.api.types.is_numeric_dtype(amount.dtype) and not pd.api.types.is_bool_dtype(amount.dtype)
         raw = amount.to_numpy(dtype=float, na_value=np.nan) if numeric else amount.to_numpy(dtype=object)
@@ -194,6 +196,8 @@ def _as_amounts(amount, n: int, errors: str, inputs: Inputs) -> np.ndarray:
                 bad[i] = True
             if isinstance(v, str | bytes) and np.isnan(values[i]):  # the text 'nan' is no missing value
                 bad[i] = True
+    if bad is None and n and np.fmin.reduce(values) >= 0 and np.fmax.reduce(values) < AMOUNT_LIMIT:
+        return values  # numbers from 0 to the limit (NaN aside): nothing to refuse, no mask built
     shown = raw if raw.dtype.kind not in "fiu" else values
     checks = (
         (lambda: bad, _NOT_A_NUMBER),
@@ -240,11 +244,33 @@ def _encoded(values) -> tuple[np.ndarray, list]:
     return codes, encoded.dictionary.to_pylist()
 
 
+def _known(values) -> pd.Categorical | None:
+    """Return Arrow text naming only known currencies as a categorical of them all, else None.
+
+    A lookup in the set of currency codes costs less than numbering the texts from nothing; a
+    column with any other text or a missing value is numbered as it is (its names go in messages).
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        positions = pc.index_in(values, value_set=pa.array(CURRENCIES, type=values.type))
+    except (pa.ArrowNotImplementedError, pa.ArrowInvalid, pa.ArrowTypeError):  # a text type it cannot look up
+        return None
+    if positions.null_count:
+        return None
+    return pd.Categorical.from_codes(positions.to_numpy(), categories=pd.Index(CURRENCIES, dtype=object),
+                                     validate=False)
+
+
 def _as_currencies(currency, n: int):
     if isinstance(getattr(currency, "dtype", None), pd.CategoricalDtype) and len(currency) == n:
         return pd.Categorical(currency)  # numbered already: cheap to group long columns by
     arrow = _arrow_text(currency)
     if arrow is not None and len(arrow) == n:  # numbered by Arrow, never turned into Python strings
+        known = _known(arrow)
+        if known is not None:
+            return known
         codes, names = _encoded(arrow)
         return pd.Categorical.from_codes(codes, categories=pd.Index(names, dtype=object), validate=False)
     return np.broadcast_to(np.asarray(currency, dtype=object), (n,))
@@ -254,6 +280,9 @@ def _as_days(on, n: int, errors: str, inputs: Inputs) -> np.ndarray:
     if isinstance(on, np.ndarray) and on.dtype == "datetime64[D]" and on.ndim == 1:
         return on  # days already: read in place
     arrow = _arrow_text(on)
+    days = iso_days(arrow) if arrow is not None and len(arrow) == n else None
+    if days is not None:  # full dates: read by Arrow in native code, row by row
+        return days
     if arrow is not None and len(arrow) == n and (errors == "raise" or arrow.null_count == 0):
         # each distinct text parsed once, never the whole column as Python strings
         codes, texts = _encoded(arrow)

@@ -74,6 +74,9 @@ class RateTable:
         self.rate_types = frozenset(rates["rate_type"])
         self._cpi_years = cpi.index.to_numpy(dtype=float)
         self._cpi_values = cpi.to_numpy(dtype=float)
+        #: One amount's rules by (currency, day, id of its Basis), filled by the scalar path: the
+        #: table never changes (a changed file makes a new table), so neither do they.
+        self.scalar_memo: dict = {}
 
     @classmethod
     def from_frames(cls, rates: pd.DataFrame, redenominations: pd.DataFrame,

@@ -25,6 +25,27 @@ def convert_one(one: Scalar, *, basis: Basis, table, errors) -> tuple:
     ids of the rows used and, under coerce, why the amount is NaN. Raises as the column path
     does; the tests hold the two paths to the same results and messages.
     """
+    code, day, live = one.currency, one.day, one.value == one.value
+    # an amount's rules depend on its currency, day and basis only: worked out once for each
+    # (the Basis itself is kept beside its id, so a new Basis at a reused id never matches)
+    memo, key = table.scalar_memo, (code, day, id(basis))
+    if live and not one.row_problem:
+        hit = memo.get(key)
+        if hit is not None and hit[0] is basis:
+            return hit[1]
+    result = _rules_of_one(one, basis, table, errors)
+    if live and not result[4]:  # no problem: the same for every later amount
+        if len(memo) >= MEMO_SIZE:
+            memo.clear()
+        memo[key] = (basis, result)
+    return result
+
+
+#: The most (currency, day, basis) results a rate table keeps for the scalar path.
+MEMO_SIZE = 4096
+
+
+def _rules_of_one(one: Scalar, basis: Basis, table, errors) -> tuple:
     to, price_year = basis.currency, basis.price_year
     code, day, live = one.currency, one.day, one.value == one.value
     factor = low = high = 1.0 if live else np.nan
