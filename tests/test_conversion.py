@@ -409,7 +409,7 @@ REFORM_ROWS = [
     (100, "RUB", "1955-06-01", 100 * 4.444 / 4.00, "D002 R002"),
     (1e6, "USD", "1970-01-01", 1e6, ""),
 ]
-#: Enough copies of REFORM_ROWS for the daily factor table (columns.DAILY_ROWS rows and more).
+#: Enough copies of REFORM_ROWS for the daily factor table (daily.DAILY_ROWS rows and more).
 COPIES = 2_100
 
 
@@ -429,7 +429,7 @@ def _long(kind: str):
 
 @pytest.mark.parametrize("kind", ["object", "arrow", "categorical", "datetime", "text", "arrow_text"])
 def test_a_long_column_crossing_the_reforms_converts_by_the_arithmetic_for_every_input_kind(kind):
-    from aidcalc.money.columns import DAILY_ROWS
+    from aidcalc.money.daily import DAILY_ROWS
 
     amounts, cur, on = _long(kind)
     assert len(amounts) >= DAILY_ROWS

@@ -400,7 +400,7 @@ def test_a_kernel_that_dies_on_a_port_taken_between_choice_and_bind_is_started_a
     import jupyter_client.manager
     from jupyter_core.utils import run_sync
 
-    from aidcalc.report import runner
+    from aidcalc.report import kernel
 
     busy = socket.socket()
     busy.bind(("127.0.0.1", 0))
@@ -417,12 +417,12 @@ def test_a_kernel_that_dies_on_a_port_taken_between_choice_and_bind_is_started_a
             starts.append(self.shell_port)
 
     monkeypatch.setattr(jupyter_client.manager, "AsyncKernelManager", FirstStartOnATakenPort)
-    monkeypatch.setattr(runner, "_WORKER", {})
+    monkeypatch.setattr(kernel, "_KEPT", {})
     try:
-        km = runner._kernel(str(tmp_path), tmp_path / "kernel.log")
+        km = kernel.kernel_for(str(tmp_path), tmp_path / "kernel.log")
         assert run_sync(km.is_alive)()
         assert starts[0] == taken and starts[-1] != taken and len(starts) == 2
         assert "Address already in use" in (tmp_path / "kernel.log").read_text()
     finally:
-        runner._shutdown_kernel()
+        kernel.shutdown()
         busy.close()

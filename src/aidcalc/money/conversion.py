@@ -33,6 +33,7 @@ import pandas as pd
 from aidcalc.errors import UnknownParameterError
 from aidcalc.money.basis import Basis, as_basis
 from aidcalc.money.columns import convert_groups
+from aidcalc.money.daily import convert_long
 from aidcalc.money.inputs import prepare_inputs, read_scalar
 from aidcalc.money.rates import RateTable, load_rate_table
 from aidcalc.money.scalar import convert_one
@@ -236,7 +237,9 @@ def convert(amount: ArrayLike | pint.Quantity, currency: str | ArrayLike | None 
         return ConvertedAmount(value * factor, to, ids, basis.label, value * low if bounds else None,
                          value * high if bounds else None, problem, basis)
     inputs = prepare_inputs(amount, currency, on, errors)
-    core = convert_groups(inputs, basis=basis, table=table, errors=errors, bounds=bounds)
+    core = convert_long(inputs, basis=basis, table=table, bounds=bounds)
+    if core is None:
+        core = convert_groups(inputs, basis=basis, table=table, errors=errors, bounds=bounds)
     if not inputs.scalar:
         return ConvertedColumns(core, inputs.index, basis)
     ids = tuple(core.group_ids[core.groups[0]].split())

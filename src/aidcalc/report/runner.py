@@ -32,6 +32,7 @@ from pathlib import Path
 
 from aidcalc import paths
 from aidcalc.errors import ReportError, UnknownParameterError
+from aidcalc.report import kernel
 from aidcalc.report.config import CONFIG, DIGEST_PARAMETER, KERNEL, Job, _plan
 from aidcalc.report.tree import (
     RUNS,
@@ -110,160 +111,6 @@ def _init_worker(data: str, lock_fd: int, parent: int) -> None:
     sys.modules.setdefault("rfc3987_syntax", None)
 
 
-# -- the worker's kernel: one for the whole run ----------------------------------------------
-
-#: Run in the worker's kernel before each notebook: the namespace, the working folder, the open
-#: figures, matplotlib's settings and the cell counter as a fresh kernel has them (the backend and
-#: interactive mode as the inline backend set them: restoring those stops figures showing). What stays is
-#: what was imported (aidcalc, pandas, matplotlib) and the data context's caches, which notice
-#: any change of the data themselves. The reset opens a new history session with the counter at 1
-#: (setting the counter alone made IPython print "Session/line number was not unique" into a notebook).
-#: What survives the reset (modules, caches) is then frozen out of the garbage collector's passes: a
-#: full pass over it costs ~0.1 s, paid at every reset and by every pass a notebook triggers.
-RESET = """\
-import os as _os, sys as _sys, types as _types, matplotlib as _mpl, matplotlib.pyplot as _plt
-_kept = _sys.modules.setdefault("_aidcalc_fresh_kernel", _types.ModuleType("_aidcalc_fresh_kernel"))
-if not hasattr(_kept, "rc"):
-    _kept.rc = _mpl.rcParams.copy()
-_plt.close("all")
-_mpl.rcParams.update({{_k: _v for _k, _v in _kept.rc.items() if _k not in ("backend", "interactive")}})
-_os.chdir({cwd!r})
-get_ipython().reset(new_session=True)
-import gc as _gc
-_gc.freeze()
-del _gc
-"""
-
-#: Sent to a worker's kernel as it starts, not waited for: the kernel imports what every notebook
-#: imports while the worker imports papermill and the page templates (both are paid once per worker).
-WARM = """\
-import pandas, matplotlib.pyplot, aidcalc, aidcalc.report.session, aidcalc.publish.charts, \\
-    aidcalc.publish.tables, aidcalc.publish.export, aidcalc.evidence.ranges
-"""
-
-_WORKER: dict = {}
-#: Starts of a new kernel before its failure is reported (see the port race in ``_kernel``).
-KERNEL_STARTS = 3
-
-
-def _launch_kernel(notebooks_dir: str, log: Path):
-    """Start a kernel in ``notebooks_dir`` (its messages to ``log``) and a client; send it :data:`WARM`.
-
-    Returns the manager and the client, without waiting for the kernel to answer.
-    """
-    from jupyter_client.manager import AsyncKernelManager
-    from jupyter_core.utils import run_sync
-
-    # asynchronous, as nbclient's own: a blocking client would keep nbclient from seeing a dead kernel
-    km = AsyncKernelManager(kernel_name=KERNEL)
-    with _output_to(log):  # the kernel keeps these as its stdout and stderr
-        run_sync(km.start_kernel)(cwd=notebooks_dir)
-    client = km.client()
-    client.start_channels()
-    client.execute(WARM, silent=True, store_history=False)
-    return km, client
-
-
-def _start_kernel(notebooks_dir: str, log: Path, meanwhile=None):
-    """Start this worker's kernel and its client, and return the kernel once it answers.
-
-    The client serves every notebook of the worker (:mod:`aidcalc.report.engine`) and the resets.
-    ``meanwhile`` (the worker's own loading) runs while the kernel starts and imports.
-
-    The ports of a kernel are chosen free, then bound by the kernel itself: a kernel another
-    worker starts in between may bind one first, and this one dies ("Address already in use").
-    A new manager chooses new ports, so the start is tried again, up to ``KERNEL_STARTS`` times.
-    """
-    from jupyter_core.utils import run_sync
-
-    old = _WORKER.pop("client", None)
-    if old is not None:
-        with contextlib.suppress(Exception):
-            old.stop_channels()
-    for attempt in range(KERNEL_STARTS):
-        km, client = _launch_kernel(notebooks_dir, log)
-        if meanwhile is not None:
-            meanwhile()
-            meanwhile = None
-        try:
-            run_sync(client.wait_for_ready)(timeout=60)  # RuntimeError if it died while starting
-        except RuntimeError:
-            client.stop_channels()
-            with contextlib.suppress(Exception):
-                run_sync(km.shutdown_kernel)(now=True)
-            if attempt == KERNEL_STARTS - 1:
-                raise
-            continue
-        _WORKER.update(km=km, log=log, client=client)
-        import multiprocessing.util
-
-        multiprocessing.util.Finalize(None, _shutdown_kernel, exitpriority=10)
-        return km
-
-
-def _kernel(notebooks_dir: str, log: Path, meanwhile=None):
-    """Return this worker's kernel, started on first use (see :func:`_start_kernel`), not yet reset."""
-    from jupyter_core.utils import run_sync
-
-    km = _WORKER.get("km")
-    if km is None or not run_sync(km.is_alive)():
-        km = _start_kernel(notebooks_dir, log, meanwhile)
-    return km
-
-
-def _reset(notebooks_dir: str) -> None:
-    """Reset this worker's kernel for the next notebook (:data:`RESET`)."""
-    from jupyter_core.utils import run_sync
-
-    reply = run_sync(_WORKER["client"].execute_interactive)(RESET.format(cwd=notebooks_dir), timeout=60,
-                                                            store_history=False)
-    if reply["content"]["status"] != "ok":
-        raise ReportError(f"the kernel could not be reset for the next notebook: "
-                          f"{reply['content'].get('ename')}: {reply['content'].get('evalue')}")
-
-
-def _shutdown_kernel() -> None:
-    from jupyter_core.utils import run_sync
-
-    client = _WORKER.pop("client", None)
-    if client is not None:
-        with contextlib.suppress(Exception):
-            client.stop_channels()
-    km = _WORKER.pop("km", None)
-    if km is not None:
-        with contextlib.suppress(Exception):
-            run_sync(km.shutdown_kernel)(now=True)
-
-
-@contextlib.contextmanager
-def _output_to(log: Path):
-    """Send this process's stdout and stderr (and so the kernel's) to ``log``."""
-    log.parent.mkdir(parents=True, exist_ok=True)
-    saved = [os.dup(1), os.dup(2)]
-    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os.dup2(fd, 1)
-        os.dup2(fd, 2)
-        yield
-    finally:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os.dup2(saved[0], 1)
-        os.dup2(saved[1], 2)
-        for f in (fd, *saved):
-            os.close(f)
-
-
-def _tail(log: Path, lines: int = 12) -> str:
-    try:
-        text = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()
-    except OSError:
-        return ""
-    return ("\nThe kernel's last messages:\n  " + "\n  ".join(text[-lines:])) if text else ""
-
-
 def _render_notebook_html(executed: Path, job: Job, digest: str) -> Path:
     """Write the HTML page of an executed notebook beside it, as an article (:mod:`aidcalc.publish.pages`).
 
@@ -308,27 +155,28 @@ def _run_job(job: Job, notebooks_dir: str, staging: str, digest: str) -> tuple[J
         params[DIGEST_PARAMETER] = digest
     # the kernel's own messages (start-up notices, the "KeyboardInterrupt caught in kernel" that
     # jupyter_client's interrupt-before-shutdown provokes) go to a log, not the user's terminal
-    log = _WORKER.get("log") or Path(staging) / ".logs" / f"kernel-{os.getpid()}.log"
+    log = kernel.current_log() or Path(staging) / ".logs" / f"kernel-{os.getpid()}.log"
     where = f"{job.notebook} [{job.parameter_set}]"
     try:
         # one kernel per worker for the whole run: imports and data loaded once, not per notebook;
         # while a new one starts, the worker imports papermill and loads the page templates
-        km = _kernel(notebooks_dir, log, meanwhile=_warm_pages)
+        km = kernel.kernel_for(notebooks_dir, log, meanwhile=_warm_pages)
     except Exception as err:
-        raise ReportError(f"{where} could not run: {type(err).__name__}: {err}{_tail(log)}") from None
+        raise ReportError(f"{where} could not run: {type(err).__name__}: {err}"
+                          f"{kernel.log_tail(log)}") from None
     import papermill
     from nbclient.exceptions import DeadKernelError
 
     from aidcalc.report import engine
     try:
-        _reset(notebooks_dir)
-        with _output_to(Path(staging) / ".logs" / f"{job.stem}--{job.parameter_set}.log"):
+        kernel.reset(notebooks_dir)
+        with kernel.output_to(Path(staging) / ".logs" / f"{job.stem}--{job.parameter_set}.log"):
             # written once, when it ends (or fails): the staging tree is seen by nobody before the switch
             papermill.execute_notebook(str(Path(notebooks_dir) / job.notebook), str(executed),
                                        parameters=params, cwd=notebooks_dir, progress_bar=False,
                                        kernel_name=KERNEL, language="python", log_output=False, km=km,
                                        request_save_on_cell_execute=False, engine_name=engine.NAME,
-                                       kc=_WORKER["client"])
+                                       kc=kernel.kept_client())
     except papermill.PapermillExecutionError as err:
         raise ReportError(
             f"{where} failed in cell {err.exec_count} "
@@ -336,9 +184,10 @@ def _run_job(job: Job, notebooks_dir: str, staging: str, digest: str) -> tuple[J
         ) from None
     except DeadKernelError as err:
         raise ReportError(f"{where}: the kernel died ({err}); a cell may have exhausted memory or "
-                          f"crashed the interpreter{_tail(log)}") from None
+                          f"crashed the interpreter{kernel.log_tail(log)}") from None
     except Exception as err:  # kernel start-up and transport failures, named for the user
-        raise ReportError(f"{where} could not run: {type(err).__name__}: {err}{_tail(log)}") from None
+        raise ReportError(f"{where} could not run: {type(err).__name__}: {err}"
+                          f"{kernel.log_tail(log)}") from None
     _render_notebook_html(executed, job, digest)
     files = sorted(p.name for p in out_dir.iterdir())
     return job, time.perf_counter() - start, files
