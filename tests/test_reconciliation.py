@@ -153,3 +153,16 @@ def test_the_key_figure_is_one_row_with_its_ranges_and_the_sentence_a_page_quote
         (total["documented"], total["share_low"], total["share_high"]))
     assert row["china"] == 5e9 and row["currency"] == "USD"
     assert f"{total['share']:.0f}% of the 5.00 billion" in row["sentence"]
+    # a reader meets the source and the currency in words, not a row id or a code
+    assert "billion US dollars of China's aid" in row["sentence"]
+    assert "(Associated Press, 7 July 1978)" in row["sentence"] and "I0021" not in row["sentence"]
+
+
+def test_china_own_total_in_yuan_is_named_by_its_source_and_year():
+    from aidcalc.evidence.reconciliation import key_figure, reconcile_china_total
+
+    row = key_figure(reconcile_china_total("CNY")).iloc[0]
+    # I0024: '100多亿人民币' (over 10 billion yuan), Wang Hongqi from PRC aid statistics, for 1954-78
+    assert row["china"] == 10e9
+    assert "10.00 billion China itself reported giving (Wang Hongqi, 1978)" in row["sentence"]
+    assert "billion yuan of China's aid" in row["sentence"] and "I0024" not in row["sentence"]

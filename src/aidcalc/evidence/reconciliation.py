@@ -37,6 +37,7 @@ from aidcalc.evidence.ranges import aggregate_loans_with_range
 from aidcalc.money.basis import Basis, as_basis
 from aidcalc.money.conversion import convert
 from aidcalc.tables.context import open_data
+from aidcalc.units import currency_name
 
 #: China's own accounts: the total in yuan and in dollars, and the category shares of the yuan total.
 TOTAL_IN = {"CNY": "I0024", "USD": "I0021"}
@@ -105,8 +106,25 @@ def china_total(basis: Basis, data=None) -> dict:
                           (amount * strong["currency_per_base"], strong["id"])])
     (low, low_rate), (high, high_rate) = ends_at
     return {"central": float(independent.at[own, "amount"]), "central_by": own,
+            "central_words": _figure_in_words(independent.loc[own], data),
             "low": float(low), "low_by": f"{other} at {low_rate}",
             "high": float(high), "high_by": f"{other} at {high_rate}"}
+
+
+def _figure_in_words(figure: pd.Series, data) -> str:
+    """Name an independent figure for a reader by its source's author and its date.
+
+    For example "Associated Press, 7 July 1978" for I0021, not the row id.
+    """
+    sources = data.table("sources").set_index("id")
+    author = str(sources.at[figure["source_id"], "author"]).split(";")[0]
+    # "Associated Press (Tokyo)", "Wang Hongqi 王洪起 (...)": the name as the bibliography sorts it
+    author = " ".join(w for w in author.split(" (")[0].split() if w.isascii())
+    when = str(figure["date"])
+    if len(when) == 10:  # a day: in words, as a historian writes it
+        day = pd.Timestamp(when)
+        when = f"{day.day} {day.strftime('%B')} {day.year}"
+    return f"{author}, {when}"
 
 
 def _plan_bounds(table: pd.DataFrame) -> tuple[float, float, str, str]:
@@ -292,8 +310,8 @@ def key_figure(reconciliation: Reconciliation) -> pd.DataFrame:
     Examples
     --------
     >>> row = key_figure(reconcile_china_total()).iloc[0]
-    >>> print(row["sentence"][:60])
-    The thesis documents 3.08 billion USD of China's aid to Alba
+    >>> print(row["sentence"][:59])
+    The thesis documents 3.08 billion US dollars of China's aid
 
     """
     total = reconciliation.table.set_index("category").loc["total"]
@@ -301,10 +319,11 @@ def key_figure(reconciliation: Reconciliation) -> pd.DataFrame:
                "share", "share_low", "share_high"]
     row = {c: float(total[c]) for c in columns}
     unit = reconciliation.basis.currency
-    own = reconciliation.china_total["central_by"]
+    own = reconciliation.china_total["central_words"]
     row["currency"] = unit
     row["sentence"] = (
-        f"The thesis documents {row['documented'] / 1e9:.2f} billion {unit} of China's aid to Albania, "
+        f"The thesis documents {row['documented'] / 1e9:.2f} billion {currency_name(unit)} of China's aid "
+        f"to Albania, "
         f"1954-78 ({row['documented_low'] / 1e9:.2f}-{row['documented_high'] / 1e9:.2f} billion by its "
         f"readings): {row['share']:.0f}% of the {row['china'] / 1e9:.2f} billion China itself "
         f"reported giving ({own}), {row['share_low']:.0f}-{row['share_high']:.0f}% over both ranges.")
