@@ -72,9 +72,10 @@ def convert_rows(frame: pd.DataFrame, to="USD", *, days: np.ndarray | None = Non
     out = frame.copy(deep=False)  # new columns only: the caller's frame is left as it was
     # a few (unit, vintage) pairs over many rows: name each pair's currency once
     pair, first = factorize_rows(out["unit"], out["vintage"])
-    unit = out["unit"].to_numpy(dtype=object)[first]
+    # the first row of each pair only: a text column is never turned into Python strings whole
+    unit = out["unit"].iloc[first].to_numpy(dtype=object)
     money = pd.Series(unit, dtype=object).isin(MONEY_UNITS).to_numpy()[pair]
-    names, categories = pd.factorize(currency_code(unit, out["vintage"].to_numpy(dtype=object)[first]))
+    names, categories = pd.factorize(currency_code(unit, out["vintage"].iloc[first].to_numpy(dtype=object)))
     out["currency"] = pd.Categorical.from_codes(names[pair], categories=categories)
     when = effective_days(out, days)
     value = np.full(len(out), np.nan)
