@@ -75,3 +75,33 @@ def test_counted_plus_excluded_is_the_input_for_any_subset(rows):
     subset = LOANS.iloc[sorted(rows)]
     agg = aggregate_loans(subset, data=TINY)
     assert sorted(list(agg.counted["id"]) + list(agg.excluded["id"])) == sorted(subset["id"])
+
+
+def test_the_reasons_are_counted_alike_before_and_after_the_excluded_rows_are_made():
+    # the frames of counted and excluded rows are made on first use; the reasons need neither
+    lazy = aggregate_loans(LOANS, data=TINY).reasons
+    agg = aggregate_loans(LOANS, data=TINY)
+    made = agg.excluded["reason"].value_counts()
+    assert lazy.equals(made) and lazy.equals(agg.reasons)
+    assert int(lazy.sum()) == len(agg.excluded) == len(LOANS) - len(agg.counted)
+
+
+def test_the_totals_are_those_of_the_counted_rows_when_made_later():
+    agg = aggregate_loans(LOANS, data=TINY, to="RUB")
+    sums = agg.counted.groupby(["plan_assigned", "lender", "measure"], observed=True)["value"].sum()
+    assert sums.loc[(1, "Soviet bloc", "committed")] == pytest.approx(254e6 / 4.444)
+    assert sums.loc[(1, "Soviet bloc", "committed")] == _row(agg.table, 1, "Soviet bloc")["committed"]
+
+
+def test_an_aggregation_without_its_rows_is_refused():
+    from aidcalc.evidence.aggregation import Aggregation
+
+    with pytest.raises(TypeError, match="counted and excluded rows, or a RowSplit"):
+        Aggregation(pd.DataFrame(), counted=LOANS)
+
+
+def test_a_row_given_twice_is_refused_not_summed_twice():
+    twice = pd.concat([LOANS.iloc[[0]], LOANS.iloc[[0]]])  # the same row, label and id twice
+    first = LOANS["id"].iloc[0]
+    with pytest.raises(DuplicateIdError, match=f"rows {first} are given more than once"):
+        aggregate_loans(twice, data=TINY)

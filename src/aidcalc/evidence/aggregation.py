@@ -17,8 +17,6 @@ Commitment rules (no double counting):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 
@@ -80,34 +78,102 @@ def require_table(frame: pd.DataFrame, table: str, function: str) -> None:
             f"aidcalc.load_table({table!r})")
 
 
-@dataclass
-class Aggregation:
-    """A summary table with the rows it counted and the rows it left out, with reasons."""
+class RowSplit:
+    """The input rows and, per row, why it was left out (missing where counted): two frames on demand.
 
-    table: pd.DataFrame
-    counted: pd.DataFrame
-    excluded: pd.DataFrame
-    unit: str = ""
-    n_input: int | None = None
-    basis: Basis | None = None
-    readings: pd.DataFrame | None = None
+    Splitting a long frame into its counted and excluded rows copies every column; a caller who
+    reads only the totals never pays for it.
+    """
+
+    def __init__(self, rows: pd.DataFrame, reason: np.ndarray):
+        if len(reason) != len(rows):
+            raise AssertionError(f"{len(rows)} rows but {len(reason)} reasons")
+        self.rows, self.reason = rows, reason
+        self.kept = np.flatnonzero(pd.isna(reason))
+
+    def frames(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Return the counted rows and the excluded rows (with their ``reason``)."""
+        return _split(self.rows, self.reason)
+
+    def reasons(self) -> pd.Series:
+        """How many rows each exclusion reason left out (as ``excluded["reason"].value_counts()``)."""
+        left = np.ones(len(self.reason), dtype=bool)
+        left[self.kept] = False
+        return pd.Series(self.reason[left], name="reason").value_counts()
+
+
+class Aggregation:
+    """A summary table with the rows it counted and the rows it left out, with reasons.
+
+    Attributes
+    ----------
+    table : DataFrame
+        The totals.
+    counted, excluded : DataFrame
+        The rows summed, and the rows left out with their ``reason`` (made on first use when the
+        aggregation was given as a :class:`RowSplit`).
+    unit : str
+        The unit of the totals (``USD``, ``t``, ``projects``...).
+    n_input : int or None
+        How many rows went in: counted + excluded must be exactly these.
+    basis : Basis or None
+        What money totals are expressed in.
+    readings : DataFrame or None
+        For ranged totals, every reading and how far it moves each total.
+
+    """
+
+    def __init__(self, table: pd.DataFrame, counted: pd.DataFrame | None = None,
+                 excluded: pd.DataFrame | None = None, unit: str = "", n_input: int | None = None,
+                 basis: Basis | None = None, readings: pd.DataFrame | None = None, *,
+                 split: RowSplit | None = None):
+        if split is None and (counted is None or excluded is None):
+            raise TypeError("Aggregation needs its counted and excluded rows, or a RowSplit of them")
+        self.table, self.unit, self.n_input, self.basis, self.readings = table, unit, n_input, basis, readings
+        self._counted, self._excluded, self._split_rows = counted, excluded, split
+        self.check()
+
+    def __repr__(self) -> str:
+        return f"Aggregation({len(self.table)} totals in {self.label!r} from {self.n_input} input rows)"
+
+    def _frames(self) -> None:
+        if self._counted is None:
+            self._counted, self._excluded = self._split_rows.frames()
+
+    @property
+    def counted(self) -> pd.DataFrame:
+        """The rows summed."""
+        self._frames()
+        return self._counted
+
+    @property
+    def excluded(self) -> pd.DataFrame:
+        """The rows left out, each with its ``reason``."""
+        self._frames()
+        return self._excluded
 
     @property
     def label(self) -> str:
         """The unit with its basis in words of the table (``USD (official rates via USD, gold basis)``)."""
         return self.basis.label if self.basis is not None else self.unit
 
-    def __post_init__(self):
-        self.check()
-
     def check(self) -> None:
         """Raise if counted + excluded rows are not exactly the input rows."""
-        rows = self.counted.index.append(self.excluded.index)
-        if rows.is_unique:  # the split of one frame: its row labels say no row is in both
-            ids = rows
-        else:  # the caller's index repeats labels: the evidence ids must be unique instead
-            ids = pd.Index(np.concatenate([self.counted["id"].to_numpy(dtype=object),
-                                           self.excluded["id"].to_numpy(dtype=object)]))
+        if self._counted is None:  # one reason (or none) per input row: each row is on one side
+            rows = self._split_rows.rows
+            ids = rows.index if rows.index.is_unique else pd.Index(rows["id"].to_numpy(dtype=object))
+            if not ids.is_unique:  # the same row given twice: it would be summed twice
+                shared = sorted(map(str, ids[ids.duplicated()].unique()))[:5]
+                raise DuplicateIdError(
+                    f"rows {', '.join(shared)} are given more than once (the same index label and id), so "
+                    "they would be summed twice; drop the repeats (frame.drop_duplicates('id'))")
+        else:
+            rows = self._counted.index.append(self._excluded.index)
+            if rows.is_unique:  # the split of one frame: its row labels say no row is in both
+                ids = rows
+            else:  # the caller's index repeats labels: the evidence ids must be unique instead
+                ids = pd.Index(np.concatenate([self._counted["id"].to_numpy(dtype=object),
+                                               self._excluded["id"].to_numpy(dtype=object)]))
         if not ids.is_unique:
             raise AssertionError(f"rows both counted and excluded: {sorted(set(ids[ids.duplicated()]))}")
         if self.n_input is not None and len(ids) != self.n_input:
@@ -116,6 +182,8 @@ class Aggregation:
     @property
     def reasons(self) -> pd.Series:
         """How many rows each exclusion reason left out."""
+        if self._counted is None:
+            return self._split_rows.reasons()
         return self.excluded["reason"].value_counts()
 
 
@@ -287,8 +355,10 @@ def aggregate_loans(loans: pd.DataFrame, to: str | Basis = "USD", receiver: str 
         parent_counted[has_parent] = (parent >= 0) & countable[np.maximum(parent, 0)]
     inside = (parent_counted, ("included in the total of row {}", rows["part_of"]))
     reason = _first_reason(n, [undated, inside, *later], reason)
-    counted, excluded = _split(rows, reason)
-    table = (counted.groupby(["plan_assigned", "lender", "measure"], observed=True)["value"]
+    split = RowSplit(rows, reason)
+    # the sums read four columns of the counted rows; the whole frames are made only if asked for
+    summed = rows[["plan_assigned", "lender", "measure", "value"]].take(split.kept)
+    table = (summed.groupby(["plan_assigned", "lender", "measure"], observed=True)["value"]
              .agg(["sum", "count"]).unstack("measure"))
     table.columns = [f"{m}" if s == "sum" else f"{m}_rows" for s, m in table.columns]
     for measure in ("requested", "committed"):
@@ -302,7 +372,7 @@ def aggregate_loans(loans: pd.DataFrame, to: str | Basis = "USD", receiver: str 
     table = table.reset_index().rename(columns={"plan_assigned": "plan"})
     table["lender"] = table["lender"].astype(frame["giver"].dtype)  # plain labels, whatever the row order
     basis = rows.attrs["basis"]
-    return Aggregation(table, counted, excluded, unit=basis.unit, n_input=len(frame), basis=basis)
+    return Aggregation(table, unit=basis.unit, n_input=len(frame), basis=basis, split=split)
 
 
 def aggregate_projects(projects: pd.DataFrame, receiver: str = "Albania", *,
