@@ -506,3 +506,16 @@ def test_an_amount_set_aside_under_coerce_is_not_remembered_for_the_next_call():
     no_rate = convert(1.0, "RUB_old", "1930", errors="coerce")  # before any rate row
     assert np.isnan(no_rate.value) and no_rate.problem
     assert convert(1.0, "RUB_old", "1956-07").value == pytest.approx(0.25)
+
+
+@pytest.mark.parametrize("unit", ["D", "s", "ns"])
+def test_the_years_of_a_long_column_are_those_of_each_day_by_the_calendar(unit):
+    from aidcalc.money.dates import calendar_years
+
+    # 31 December and 1 January on both sides of each reform year, a leap day, and missing days,
+    # repeated past the length at which the years come from a table of the days spanned
+    days = np.array(["1954-12-31", "1955-01-01", "1960-12-31", "1961-01-01", "1964-02-29",
+                     "1965-12-31", "1966-01-01", "NaT"], dtype="datetime64[D]")
+    column = np.tile(days, 1000).astype(f"datetime64[{unit}]")
+    want = [1954.0, 1955.0, 1960.0, 1961.0, 1964.0, 1965.0, 1966.0, np.nan] * 1000
+    np.testing.assert_array_equal(calendar_years(column), np.array(want))

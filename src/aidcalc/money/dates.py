@@ -155,7 +155,25 @@ def calendar_years(days: np.ndarray) -> np.ndarray:
     [1956.0, nan]
 
     """
-    return np.where(np.isnat(days), np.nan, days.astype("datetime64[Y]").astype(float) + 1970)
+    days = np.asarray(days)
+    nat = np.isnat(days)
+    if len(days) >= _YEAR_TABLE_ROWS and not nat.all():
+        # long columns span few days: the year of each day of the span, then one gather (numpy's
+        # day-to-year cast works the calendar out afresh for every row)
+        numbers = days.astype("datetime64[D]").view(np.int64)
+        first = int(numbers.min(where=~nat, initial=np.iinfo(np.int64).max))
+        last = int(numbers.max(where=~nat, initial=np.iinfo(np.int64).min))
+        if last - first < _YEAR_TABLE_DAYS:
+            span = np.arange(first, last + 1, dtype=np.int64).astype("datetime64[D]")
+            table = np.append(span.astype("datetime64[Y]").astype(float) + 1970, np.nan)
+            return np.take(table, np.where(nat, last - first + 1, numbers - first))
+    return np.where(nat, np.nan, days.astype("datetime64[Y]").astype(float) + 1970)
+
+
+#: Columns at least this long get their years through a table of the days they span ...
+_YEAR_TABLE_ROWS = 4096
+#: ... when those days are fewer than this (about 2,900 years).
+_YEAR_TABLE_DAYS = 1 << 20
 
 
 def decimal_years(days: np.ndarray) -> np.ndarray:
