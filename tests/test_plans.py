@@ -32,3 +32,16 @@ def test_the_plan_table_has_seven_consecutive_plans():
 def test_plan_labels_read_as_historians_write_them():
     assert plan_label(1) == "1st plan 1951-55"
     assert plan_label(6) == "6th plan 1976-80"
+
+
+def test_a_long_column_gets_each_row_the_plan_of_its_date_as_a_short_one_does():
+    # dates either side of the plan boundaries (1960/1961, 1965/1966), before the first plan,
+    # and missing; repeated past the length at which years are looked up once each
+    dates = ["1950-06-01", "1951-01-01", "1960-12-31", "1961-01-01", "1965-12-31", "1966-01-01", None]
+    want = [None, 1, 2, 3, 3, 4, None]
+    rows = pd.DataFrame({"plan": pd.array([pd.NA] * 7 * 1000, dtype="Int64"),
+                         "period_start": pd.array([pd.NA] * 7000, dtype="Int64"),
+                         "period_end": pd.array([pd.NA] * 7000, dtype="Int64"), "date": dates * 1000})
+    got = assign_plans(rows)["plan_assigned"]
+    assert got.isna().tolist() == [w is None for w in want] * 1000
+    assert got.dropna().tolist() == [w for w in want if w is not None] * 1000

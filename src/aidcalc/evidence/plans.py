@@ -105,7 +105,7 @@ def assign_plans(frame: pd.DataFrame, plans: pd.DataFrame | None = None, *,
             remark[at] = groups + 1
 
     years = calendar_years(parse_dates(frame["date"]) if days is None else days)
-    k = np.searchsorted(starts, years, side="right") - 1
+    k = _plan_index(starts, years)
     by_date = (rule == RULES.index("none")) & ~np.isnan(years) & (k >= 0)
     by_date[by_date] &= years[by_date] <= ends[k[by_date]]
     assigned[by_date] = numbers[k[by_date]]
@@ -118,6 +118,23 @@ def assign_plans(frame: pd.DataFrame, plans: pd.DataFrame | None = None, *,
     # a few texts over many rows: a categorical, not a column of a million empty strings
     out["plan_remark"] = pd.Categorical.from_codes(remark, categories=pd.Index(texts, dtype=object))
     return out
+
+
+def _plan_index(starts: np.ndarray, years: np.ndarray) -> np.ndarray:
+    """Per row, the index of the last plan starting in or before its year (-1 before the first).
+
+    A long column spans few years: each year of the span is looked up once, then gathered.
+    """
+    valid = ~np.isnan(years)
+    if len(years) < 4096 or not valid.any():
+        return np.searchsorted(starts, years, side="right") - 1
+    first = int(np.min(years, where=valid, initial=np.inf))
+    last = int(np.max(years, where=valid, initial=-np.inf))
+    if last - first > 10_000:  # years far apart: no table
+        return np.searchsorted(starts, years, side="right") - 1
+    span = np.append(np.arange(first, last + 1, dtype=float), np.nan)
+    table = np.searchsorted(starts, span, side="right") - 1
+    return np.take(table, np.where(valid, years - first, last - first + 1).astype(np.intp))
 
 
 def plan_label(plan: int, plans: pd.DataFrame | None = None, *, data: DataLike = None) -> str:
