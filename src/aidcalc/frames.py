@@ -44,3 +44,25 @@ def float_column(column: pd.Series) -> np.ndarray:
     """
     return pd.to_numeric(column, errors="coerce").to_numpy(dtype=float, na_value=np.nan, copy=True)
 
+
+
+def present(column: pd.Series) -> np.ndarray:
+    """Return per row whether ``column`` holds a value (``notna`` as a numpy array).
+
+    An Arrow-backed column knows how many of its values are missing: where none or all are, the
+    answer needs no pass over the rows (a reference column such as ``same_as`` is mostly empty).
+
+    Examples
+    --------
+    >>> present(pd.Series(["L0002", None], dtype="string")).tolist()
+    [True, False]
+
+    """
+    dtype = column.dtype
+    if isinstance(dtype, pd.ArrowDtype) or getattr(dtype, "storage", None) == "pyarrow":
+        data = column.array.__arrow_array__()  # the Arrow data itself, not a copy
+        if data.null_count == 0:
+            return np.ones(len(column), dtype=bool)
+        if data.null_count == len(column):
+            return np.zeros(len(column), dtype=bool)
+    return column.notna().to_numpy(dtype=bool)

@@ -24,7 +24,7 @@ from aidcalc.distinct import map_distinct
 from aidcalc.errors import DuplicateIdError, UnknownParameterError
 from aidcalc.evidence.plans import assign_plans
 from aidcalc.evidence.rows import convert_rows, effective_days, lender_group
-from aidcalc.frames import require_columns
+from aidcalc.frames import present, require_columns
 from aidcalc.money.basis import Basis
 from aidcalc.money.dates import calendar_years, parse_dates
 from aidcalc.money.rates import RateTable
@@ -336,7 +336,7 @@ def aggregate_loans(loans: pd.DataFrame, to: str | Basis = "USD", receiver: str 
         (rows["receiver"] != receiver, f"receiver is not {receiver} (a comparison figure)"),
         (rows["problem"] == "not money", ("not a money amount (unit {})", rows["unit"])),
         (rows["amount"].isna(), NO_AMOUNT),
-        (rows["same_as"].notna(), _repeat_reason(rows, ids)),
+        (present(rows["same_as"]), _repeat_reason(rows, ids)),
         (measure == 0, ("event '{}' is neither a request nor a commitment", event)),
     ])
     undated = (np.isnat(rows["converted_at"].to_numpy()),
@@ -345,7 +345,7 @@ def aggregate_loans(loans: pd.DataFrame, to: str | Basis = "USD", receiver: str 
              (rows["plan_assigned"].isna(), "no plan could be assigned")]
     # A component is left out only when the total it belongs to is counted (or is itself
     # inside a counted total); a total that cannot be counted leaves its components counted.
-    has_parent = rows["part_of"].notna().to_numpy()
+    has_parent = present(rows["part_of"])
     parent_counted = np.zeros(n, dtype=bool)
     if has_parent.any():
         countable = pd.isna(reason) & ~_as_mask(undated[0])
