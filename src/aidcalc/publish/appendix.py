@@ -9,6 +9,7 @@ reference, line).
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -37,6 +38,14 @@ def _amount(row) -> str:
     return f"{number} {unit_name}".strip()
 
 
+#: A rate in a claim's recomputation, as data/claims.csv writes it: rate('RUB_old', 'USD', '1956-07').
+_RATE_CALL = re.compile(r"rate\('(\w+)',\s*'(\w+)',\s*'([\d-]+)'\)")
+
+
+def _rate_in_words(match: re.Match) -> str:
+    return f"the rate of {currency_name(match[1])} to {currency_name(match[2])} at {match[3]}"
+
+
 def reading(row) -> str:
     """Describe in words how the project reads an evidence row: what happened, how much, when, who.
 
@@ -45,11 +54,13 @@ def reading(row) -> str:
     >>> reading({"event": "granted", "category": "loan", "amount": 6e6, "unit": "USD", "date": "1947-07",
     ...          "giver": "USSR", "receiver": "Albania"})
     'granted loan: 6,000,000 US dollars, 1947-07, USSR to Albania'
+    >>> reading({"claim_type": "conversion", "recompute": "rate('RUB_old', 'USD', '1956-07')"})[46:]
+    'the rate of rubles before the 1961 reform to US dollars at 1956-07'
 
     """
     if "claim_type" in row:
         return (f"a {_text(row.get('claim_type'))} the source states, recomputed as "
-                f"{_text(row.get('recompute'))}")
+                f"{_RATE_CALL.sub(_rate_in_words, _text(row.get('recompute')))}")
     what = " ".join(t for t in (_text(row.get("event")).replace("_", " "), _text(row.get("category")),
                                 _text(row.get("kind")).replace("_", " ")) if t)
     parts = [p for p in (_amount(row), _text(row.get("date")),
