@@ -189,3 +189,20 @@ def require_extra(extra: str, needed_by: str) -> None:
             f"{needed_by} needs {', '.join(missing)}, which the extra '{extra}' installs: "
             f'pip install "aidcalc[{extra}]" (or "aidcalc[all]" for every extra)',
             name=missing[0])
+
+
+def closest(value, choices) -> str | None:
+    """Return the choice closest to a mistyped ``value`` (for a message's "did you mean"), or None.
+
+    Examples
+    --------
+    >>> closest("grantd", ["granted", "signed"])
+    'granted'
+    >>> closest("xyz", ["granted"]) is None
+    True
+
+    """
+    import difflib
+
+    close = difflib.get_close_matches(str(value), [str(c) for c in choices], n=1)
+    return close[0] if close else None

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from aidcalc import paths
-from aidcalc.errors import ReportConfigError, UnknownParameterError
+from aidcalc.errors import ReportConfigError, UnknownParameterError, closest
 from aidcalc.money.basis import PRICE_BASES, RATE_BASES, Basis, check_year
 
 #: The parameters every report notebook declares, with the values each accepts.
@@ -127,8 +126,8 @@ def suggest(name, choices) -> str:
     "; did you mean 'parameter_sets'?"
 
     """
-    close = difflib.get_close_matches(str(name), [str(c) for c in choices], n=1)
-    return f"; did you mean {close[0]!r}?" if close else ""
+    close = closest(name, choices)
+    return f"; did you mean {close!r}?" if close else ""
 
 
 def _loader(config: Path):

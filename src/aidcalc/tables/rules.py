@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
-import difflib
 import math
 import re
 from collections import Counter
@@ -37,7 +36,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from aidcalc.errors import ClaimExpressionError
+from aidcalc.errors import ClaimExpressionError, closest
 from aidcalc.units import CURRENCIES, MONEY_UNITS, QUANTITY_UNITS, VINTAGED_UNITS
 
 #: Amounts at or above this are refused: more than any figure of the sources, in any unit.
@@ -209,8 +208,8 @@ def suggestion(value, choices) -> str:
     " (did you mean 'granted'?)"
 
     """
-    close = difflib.get_close_matches(str(value), [str(c) for c in choices], n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    close = closest(value, choices)
+    return f" (did you mean {close!r}?)" if close else ""
 
 
 def alternative_pairs(text: str) -> tuple[dict, list[str]]:
