@@ -35,6 +35,8 @@ from aidcalc.units import CURRENCIES
 CHUNK = 1 << 16
 #: The largest dense table of keys (currencies x days x 2) numbered without hashing.
 DENSE_LIMIT = 1 << 26
+
+
 def currency_numbers(currencies, offset=None) -> tuple[np.ndarray, np.ndarray]:
     """Return per row a currency number (by first appearance, from 0) and per number the name.
 
