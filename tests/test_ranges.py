@@ -1,6 +1,7 @@
 """Totals with their range: each bound computed by hand from the source's figures and the rates."""
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -186,3 +187,39 @@ def test_changing_the_price_basis_scales_each_bound_like_its_central_value(row_i
             moved = nominal[bound].notna() & (nominal[bound] != 0)
             assert (constant[bound][moved] / nominal[bound][moved]).to_numpy() == pytest.approx(
                 ratio[moved].to_numpy(), rel=1e-9)
+
+
+def test_the_readings_add_up_to_each_bound_and_are_made_when_first_read():
+    agg = aggregate_loans_with_range()
+    assert callable(agg._readings)  # the long table costs nothing until a reader asks for it
+    moves = agg.readings[agg.readings["measure"] == "committed"].groupby(["plan", "lender"])["move"]
+    table = agg.table.set_index(["plan", "lender"])
+    # plan 6, China: L0065, 225 million rubles at 0.735 per USD (R048, 0.72-0.75), moved by the
+    # interval of R048 and by its account valuations: R049's ends as data/rates.csv stores them
+    # (2.333333 and 6.180666 yuan per ruble, i.e. 70/30 and 1,560/252.4), at 1.859 yuan per USD
+    down = moves.apply(lambda m: m[m < 0].sum()).loc[(6, "China")]
+    up = moves.apply(lambda m: m[m > 0].sum()).loc[(6, "China")]
+    assert down == pytest.approx(225e6 * 2.333333 / 1.859 - 225e6 / 0.735, rel=1e-9)
+    assert up == pytest.approx(225e6 * 6.180666 / 1.859 - 225e6 / 0.735, rel=1e-9)
+    for (plan, lender), group in moves:
+        row = table.loc[(plan, lender)]
+        assert row["committed_low"] == pytest.approx(row["committed"] + group[group < 0].sum())
+        assert row["committed_high"] == pytest.approx(row["committed"] + group[group > 0].sum())
+
+
+def test_a_bound_names_its_five_largest_readings_and_counts_the_rest():
+    # seven more rows like L0038 (rubles of 1962, valued also at the rate the source's own 151.9
+    # million rubles = 168.609 million USD implies), of 10 to 70 million rubles
+    copies = pd.concat([LOANS[LOANS["id"] == "L0038"]] * 7)
+    copies = copies.assign(id=[f"L09{i:02d}" for i in range(1, 8)], amount=[k * 10e6 for k in range(1, 8)])
+    loans = pd.concat([LOANS, copies], ignore_index=True)
+    agg = aggregate_loans_with_range(loans)
+    named = agg.table.set_index(["plan", "lender"]).loc[(3, "China"), "committed_low_by"]
+    moves = agg.readings.query("plan == 3 and lender == 'China' and measure == 'committed' and move < 0")
+    shown = named.split("; and ")[0].split("; ")
+    assert len(shown) == 5 and named.endswith(f"; and {len(moves) - 5} more")
+    # the largest of the copies: 70 million rubles x (168.609/151.9 - 1/0.90) USD per ruble
+    per_ruble = 168.609 / 151.9 - 1 / 0.90
+    assert f"L0907 at the source-implied rate ({70e6 * per_ruble / 1e6:+,.1f} million)" in shown
+    sizes = [abs(float(s.rsplit("(", 1)[1].split()[0].replace(",", ""))) for s in shown]
+    assert sizes == sorted(sizes, reverse=True)  # largest first

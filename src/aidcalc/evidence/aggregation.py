@@ -119,18 +119,21 @@ class Aggregation:
     basis : Basis or None
         What money totals are expressed in.
     readings : DataFrame or None
-        For ranged totals, every reading and how far it moves each total.
+        For ranged totals, every reading and how far it moves each total (made on first use
+        when the aggregation was given a function that makes it).
+    split : RowSplit or None
+        The input rows and each one's reason, when the aggregation was given them so.
 
     """
 
     def __init__(self, table: pd.DataFrame, counted: pd.DataFrame | None = None,
                  excluded: pd.DataFrame | None = None, unit: str = "", n_input: int | None = None,
-                 basis: Basis | None = None, readings: pd.DataFrame | None = None, *,
-                 split: RowSplit | None = None):
+                 basis: Basis | None = None, readings=None, *, split: RowSplit | None = None):
         if split is None and (counted is None or excluded is None):
             raise TypeError("Aggregation needs its counted and excluded rows, or a RowSplit of them")
-        self.table, self.unit, self.n_input, self.basis, self.readings = table, unit, n_input, basis, readings
-        self._counted, self._excluded, self._split_rows = counted, excluded, split
+        self.table, self.unit, self.n_input, self.basis = table, unit, n_input, basis
+        self._readings = readings
+        self._counted, self._excluded, self.split = counted, excluded, split
         self.check()
 
     def __repr__(self) -> str:
@@ -138,7 +141,14 @@ class Aggregation:
 
     def _frames(self) -> None:
         if self._counted is None:
-            self._counted, self._excluded = self._split_rows.frames()
+            self._counted, self._excluded = self.split.frames()
+
+    @property
+    def readings(self) -> pd.DataFrame | None:
+        """For ranged totals, every reading and how far it moves each total."""
+        if callable(self._readings):  # a long table only a reader of every move pays for
+            self._readings = self._readings()
+        return self._readings
 
     @property
     def counted(self) -> pd.DataFrame:
@@ -160,7 +170,7 @@ class Aggregation:
     def check(self) -> None:
         """Raise if counted + excluded rows are not exactly the input rows."""
         if self._counted is None:  # one reason (or none) per input row: each row is on one side
-            rows = self._split_rows.rows
+            rows = self.split.rows
             ids = rows.index if rows.index.is_unique else pd.Index(rows["id"].to_numpy(dtype=object))
             if not ids.is_unique:  # the same row given twice: it would be summed twice
                 shared = sorted(map(str, ids[ids.duplicated()].unique()))[:5]
@@ -183,7 +193,7 @@ class Aggregation:
     def reasons(self) -> pd.Series:
         """How many rows each exclusion reason left out."""
         if self._counted is None:
-            return self._split_rows.reasons()
+            return self.split.reasons()
         return self.excluded["reason"].value_counts()
 
 

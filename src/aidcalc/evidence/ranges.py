@@ -39,93 +39,199 @@ from aidcalc.units import currency_code
 
 KEY = ["plan", "lender"]
 MEASURES = ("requested", "committed")
+#: A move smaller than this (in the target's units) is rounding, not a reading.
+NEGLIGIBLE = 1e-6
 
 
-def _by_group(counted: pd.DataFrame, column: str) -> pd.DataFrame:
-    """Sum ``column`` of counted rows per plan, lender and measure (wide: one column per measure)."""
-    if counted.empty:
-        empty = pd.MultiIndex.from_arrays([[], []], names=KEY)
-        return pd.DataFrame(np.zeros((0, len(MEASURES))), index=empty, columns=list(MEASURES))
-    grouped = counted.groupby(["plan_assigned", "lender", "measure"], observed=True)[column].sum()
-    wide = grouped.unstack("measure")
-    wide.index = wide.index.set_names(KEY)
-    return wide.reindex(columns=list(MEASURES))
+class _Counted:
+    """The counted rows of an aggregation, read a column at a time: the whole frame is never copied.
+
+    ``code`` numbers each row's total (its plan, lender and measure) and ``keys`` names each
+    number, so that sums over a million rows are one ``bincount`` per column.
+    """
+
+    def __init__(self, central: Aggregation):
+        self.rows, self.kept = central.split.rows, central.split.kept
+        self._days = None
+        plan = self.rows["plan_assigned"].array.take(self.kept).to_numpy(dtype=np.int64)
+        lender, self.lenders = self.codes("lender")
+        measure, measures = self.codes("measure")
+        first = int(plan.min()) if len(plan) else 0
+        n_lender, n_measure = len(self.lenders), len(measures)
+        # plans, lenders and measures are few: their mixed-radix number indexes a short table
+        mixed = ((plan - first) * n_lender + lender) * n_measure + measure
+        present = np.flatnonzero(np.bincount(mixed)) if len(mixed) else np.zeros(0, dtype=np.int64)
+        lookup = np.zeros(int(present.max()) + 1 if len(present) else 0, dtype=np.int64)
+        lookup[present] = np.arange(len(present))
+        self.code = lookup[mixed]
+        self.keys = [(int(k // (n_lender * n_measure)) + first, str(self.lenders[k // n_measure % n_lender]),
+                      str(measures[k % n_measure])) for k in present.tolist()]
+
+    def __len__(self) -> int:
+        return len(self.kept)
+
+    def array(self, column: str, dtype=None) -> np.ndarray:
+        """Return the counted rows' values of ``column`` as a numpy array (missing numbers as NaN)."""
+        if dtype is float:
+            return self.rows[column].to_numpy(dtype=float, na_value=np.nan)[self.kept]
+        return self.rows[column].take(self.kept).to_numpy(dtype=dtype)
+
+    def codes(self, column: str) -> tuple[np.ndarray, pd.Index]:
+        """Return the counted rows' codes of a categorical ``column``, and its categories."""
+        values = self.rows[column].array
+        return values.codes[self.kept].astype(np.int64), values.categories
+
+    def days(self) -> np.ndarray:
+        """Return the day each counted row was converted at (``datetime64[D]``), read once."""
+        if self._days is None:
+            self._days = self.array("converted_at").astype("datetime64[D]")
+        return self._days
+
+    def ids(self, at: np.ndarray | None = None) -> np.ndarray:
+        """Return the ids of the counted rows (at positions ``at``), as Python strings."""
+        rows = self.kept if at is None else self.kept[at]
+        return self.rows["id"].take(rows).to_numpy(dtype=object)
+
+    def sums(self, values: np.ndarray) -> np.ndarray:
+        """Sum ``values`` per total (missing values add nothing, as in a groupby)."""
+        return np.bincount(self.code, weights=np.nan_to_num(values), minlength=len(self.keys))
 
 
-def _moves(central: pd.DataFrame, other: pd.DataFrame) -> pd.DataFrame:
-    """Per plan, lender and measure, how far ``other`` lies from ``central`` (0 where both are missing)."""
-    index = central.index.union(other.index)
-    return other.reindex(index).fillna(0) - central.reindex(index).fillna(0)
+class _Moves:
+    """Every reading's move of a total, as numbers; the reading's name is made only when read.
+
+    Each part is added with the totals it moves (numbers into ``keys``: plan, lender and
+    measure), the moves, and its names: an array, or a function of positions in the part.
+    """
+
+    def __init__(self, keys: list[tuple]):
+        self.keys = list(keys)
+        self._number = {key: i for i, key in enumerate(self.keys)}
+        self.code, self.move, self.part, self.local, self._namers = [], [], [], [], []
+
+    def number(self, key: tuple) -> int:
+        """Return the number of the total ``key`` (plan, lender, measure), adding it if new."""
+        if key not in self._number:
+            self._number[key] = len(self.keys)
+            self.keys.append(key)
+        return self._number[key]
+
+    def add(self, code: np.ndarray, move: np.ndarray, names) -> None:
+        """Add moves of the totals ``code``; ``names`` names them (an array, or a function of positions)."""
+        move = np.asarray(move, dtype=float)
+        kept = np.flatnonzero(~np.isnan(move) & (np.abs(move) > NEGLIGIBLE))
+        self.code.append(np.asarray(code, dtype=np.int64)[kept])
+        self.move.append(move[kept])
+        self.part.append(np.full(len(kept), len(self._namers), dtype=np.int64))
+        self.local.append(kept)
+        self._namers.append(names if callable(names) else np.asarray(names, dtype=object).__getitem__)
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """Return every move's total (number) and size, in the order the parts were added."""
+        self.code, self.move = [np.concatenate(self.code)], [np.concatenate(self.move)]
+        self.part, self.local = [np.concatenate(self.part)], [np.concatenate(self.local)]
+        return self.code[0], self.move[0]
+
+    def names(self, at: np.ndarray) -> np.ndarray:
+        """Return the names of the moves at positions ``at`` (of :meth:`arrays`)."""
+        part, local = np.concatenate(self.part)[at], np.concatenate(self.local)[at]
+        out = np.empty(len(at), dtype=object)
+        for p in np.unique(part):
+            mine = part == p
+            out[mine] = self._namers[p](local[mine])
+        return out
+
+    def table(self) -> pd.DataFrame:
+        """Return the long table of every move: plan, lender, measure, move and reading."""
+        code, move = self.arrays()
+        keys = pd.DataFrame(self.keys, columns=[*KEY, "measure"])
+        out = keys.iloc[code].reset_index(drop=True).astype({"plan": "Int64"})
+        return out.assign(move=move, reading=self.names(np.arange(len(code))))
 
 
-def _valuations(counted: pd.DataFrame, loans: pd.DataFrame, basis: Basis, rates, implied: np.ndarray):
+def _valuations(rows: _Counted, loans: pd.DataFrame, basis: Basis, rates, implied: np.ndarray):
     """Per counted row, its lowest and highest valuation minus its central value, and what gives each.
 
     ``implied`` holds each counted row's value under the other rate basis. A restatement is
     valued on the same ``basis`` as the row it restates (deflated too, in constant dollars), so
-    each bound moves with the price basis as its central value does. Returns four arrays in
-    the order of ``counted``: the move down, the move up (0 where none), and the valuation
-    behind each ('' where none).
+    each bound moves with the price basis as its central value does. Returns the move down and
+    the move up per row (0 where none), and a function naming the valuation behind the move
+    of given rows of either.
     """
-    ids = counted["id"].to_numpy(dtype=object)
-    value = counted["value"].to_numpy(dtype=float)
+    value = rows.array("value", float)
     # a judged row's own alternative already spans the doubt about it: its valuations are not
     # added on top, so one event never moves a bound twice
     named = set(judged_rows(loans))
-    judged = pd.Series(ids).isin(named).to_numpy() if named else np.zeros(len(ids), dtype=bool)
+    judged = np.isin(rows.ids(), list(named)) if named else np.zeros(len(rows), dtype=bool)
+    parts = [_restatements(rows, loans, basis, rates, judged, value)]
+    # the other basis moves a row only where it gives another value (np.isclose's test, without
+    # its checks for infinities: both are finite where both are numbers)
+    other = np.flatnonzero((np.abs(implied - value) > 1e-8 + 1e-5 * np.abs(value)) & ~judged)
+    parts.append((other, implied[other] - value[other],
+                  lambda i, at=other: rows.ids(at[i]) + " at the source-implied rate"))
+    for at, got, names in _account_valuations(rows, loans, basis, rates, judged):
+        # measured from the end of the row's own rate interval on the same side, so that the
+        # bound this valuation sets is the valuation itself, not it plus the interval's move
+        low_end, high_end = rows.array("value_low", float)[at], rows.array("value_high", float)[at]
+        end = np.where(got < value[at], low_end, high_end)
+        parts.append((at, got - np.where(np.isnan(end), value[at], end), names))
+    n = len(rows)
+    low, high = np.zeros(n), np.zeros(n)
+    chosen_low, chosen_high = np.full(n, -1), np.full(n, -1)
+    which, local = [], []
+    for k, (pos, move, _) in enumerate(parts):
+        start = sum(len(w) for w in which)
+        which.append(np.full(len(pos), k))
+        local.append(np.arange(len(pos)))
+        for target, chosen, down in ((low, chosen_low, True), (high, chosen_high, False)):
+            at = np.flatnonzero(move < 0 if down else move > 0)
+            if k == 0 and len(at):  # a row restated more than once: its farthest move only
+                # on a tie the later valuation names a low bound, the earlier one a high bound
+                at = at[::-1] if down else at
+                at = at[np.argsort(move[at] if down else -move[at], kind="stable")]
+                at = at[np.unique(pos[at], return_index=True)[1]]
+            # the same rule across parts: a later part takes a tied low bound, not a tied high one
+            better = move[at] <= target[pos[at]] if down else move[at] > target[pos[at]]
+            at = at[better]
+            target[pos[at]], chosen[pos[at]] = move[at], start + at
+    which, local = np.concatenate(which), np.concatenate(local)
+
+    def names(choice: np.ndarray) -> np.ndarray:
+        out = np.empty(len(choice), dtype=object)
+        for k in np.unique(which[choice]):
+            mine = which[choice] == k
+            out[mine] = parts[k][2](local[choice[mine]])
+        return out
+    return low, high, chosen_low, chosen_high, names
+
+
+def _restatements(rows: _Counted, loans: pd.DataFrame, basis: Basis, rates, judged, value):
+    """Return the rows restated in another currency by the source: positions, moves and names."""
     restated = loans.loc[loans["same_as"].notna(), ["id", "same_as", "unit", "vintage", "amount"]]
+    if not len(restated):  # nothing restated: no row's id is read
+        return np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0, dtype=object).__getitem__
     # a restatement is named by the figure as the source writes it, else by its amount and unit
     restated["figure_text"] = (loans.loc[restated.index, "figure_text"] if "figure_text" in loans
                                else restated["amount"].astype(str) + " " + restated["unit"].astype(str))
-    if len(restated):  # few rows restate another: find the rows they restate, not every row's id
-        main = pd.DataFrame({"same_as": ids, "pos": np.arange(len(ids)),
-                             "main_unit": counted["unit"].to_numpy(dtype=object)})
-        restated = restated.astype({"same_as": object, "unit": object}).merge(main[~judged], on="same_as")
-    else:
-        restated = restated.assign(pos=np.zeros(0, dtype=np.int64), main_unit=restated["unit"])
+    main = pd.DataFrame({"same_as": rows.ids(), "pos": np.arange(len(rows)),
+                         "main_unit": rows.array("unit", object)})
+    restated = restated.astype({"same_as": object, "unit": object}).merge(main[~judged], on="same_as")
     # a repeat in the same unit is the same valuation
     restated = restated[(restated["unit"] != restated["main_unit"]) & restated["unit"].isin(MONEY_UNITS)]
-    pos, move, why = [], [], []
-    if len(restated):
-        at = restated["pos"].to_numpy()
-        codes = currency_code(restated["unit"].to_numpy(dtype=object),
-                              restated["vintage"].to_numpy(dtype=object))
-        got = convert(restated["amount"].to_numpy(dtype=float), codes,
-                      counted["converted_at"].to_numpy()[at], to=basis, errors="coerce", data=rates)
-        pos.append(at)
-        move.append(np.asarray(got.value) - value[at])
-        why.append((restated["same_as"] + " as " + restated["figure_text"].astype(str) + " ("
-                    + restated["id"] + ")").to_numpy(dtype=object))
-    other = np.flatnonzero(~np.isnan(implied) & ~np.isclose(implied, value) & ~judged)
-    pos.append(other)
-    move.append(implied[other] - value[other])
-    why.append(np.char.add(ids[other].astype(str), " at the source-implied rate").astype(object))
-    for at, got, reason in _account_valuations(counted, loans, basis, rates, judged):
-        # measured from the end of the row's own rate interval on the same side, so that the
-        # bound this valuation sets is the valuation itself, not it plus the interval's move
-        end = np.where(got < value[at], counted["value_low"].to_numpy(dtype=float)[at],
-                       counted["value_high"].to_numpy(dtype=float)[at])
-        pos.append(at)
-        move.append(got - np.where(np.isnan(end), value[at], end))
-        why.append(reason)
-    pos, move, why = np.concatenate(pos), np.concatenate(move), np.concatenate(why)
-    n = len(ids)
-    low, high = np.zeros(n), np.zeros(n)
-    why_low, why_high = np.full(n, "", dtype=object), np.full(n, "", dtype=object)
-    order = np.argsort(-move, kind="stable")  # largest first: the last write per row is its lowest
-    keep = ~np.isnan(move[order])
-    for target, reason, sign in ((low, why_low, -1), (high, why_high, 1)):
-        seq = order[keep] if sign < 0 else order[keep][::-1]
-        seq = seq[sign * move[seq] > 0]
-        target[pos[seq]], reason[pos[seq]] = move[seq], why[seq]
-    return low, high, why_low, why_high
+    at = restated["pos"].to_numpy()
+    codes = currency_code(restated["unit"].to_numpy(dtype=object), restated["vintage"].to_numpy(dtype=object))
+    got = convert(restated["amount"].to_numpy(dtype=float), codes, rows.days()[at], to=basis,
+                  errors="coerce", data=rates)
+    why = (restated["same_as"] + " as " + restated["figure_text"].astype(str) + " ("
+           + restated["id"] + ")").to_numpy(dtype=object)
+    return at, np.asarray(got.value) - value[at], why.__getitem__
 
 
 #: The ends of an account rate row's interval, and the words a bound names them by.
 _ACCOUNT_ENDS = (("value", "central"), ("low", "low end"), ("high", "high end"))
 
 
-def _account_valuations(counted: pd.DataFrame, loans: pd.DataFrame, basis: Basis, rates, judged):
+def _account_valuations(rows: _Counted, loans: pd.DataFrame, basis: Basis, rates, judged):
     """Yield, for ruble rows of a bilateral account, their value through the account's yuan.
 
     The "rubles" of the Sino-Albanian loan accounts of 1968-80 are a unit of account whose
@@ -134,20 +240,26 @@ def _account_valuations(counted: pd.DataFrame, loans: pd.DataFrame, basis: Basis
     a rate row, and with no yuan restatement of its own (where the source gives the yuan, that
     is the valuation), is valued as that many account rubles in yuan at the rate's central
     value and at both ends of its interval, then in ``basis`` at the official yuan rate.
-    Yields ``(positions, values, names)`` per end of the interval; nothing where no row qualifies.
+    Yields ``(positions, values, names)`` per end of the interval, ``names`` a function of
+    positions among them; nothing where no row qualifies.
     """
     if not rates.has_pair("CNY", "RUB", ("account",)):
         return
+    currency, names = rows.codes("currency")
+    days = rows.days()
+    rubles = np.isin(currency, np.flatnonzero(names == "RUB")) & ~judged
+    some = np.flatnonzero(rubles)  # only the days an account rate covers: outside them, no such valuation
+    rubles[some] = ~np.isnan(rates.lookup("CNY", "RUB", ("account",), days[some])[0])
     in_yuan = set(loans.loc[loans["same_as"].notna() & (loans["unit"] == "CNY"), "same_as"])
-    ids = counted["id"].to_numpy(dtype=object)
-    rubles = (counted["currency"].astype(object) == "RUB").to_numpy() & ~judged
-    rubles &= ~pd.Series(ids).isin(in_yuan).to_numpy()
+    if in_yuan and rubles.any():  # few rows: their ids only
+        some = np.flatnonzero(rubles)
+        rubles[some] = ~np.isin(rows.ids(some), list(in_yuan))
     at = np.flatnonzero(rubles)
     if not len(at):
         return
-    days = counted["converted_at"].to_numpy()[at]
-    rubles = counted["amount"].to_numpy(dtype=float)[at]
-    yuan = convert(rubles, "RUB", days, to="CNY", rate_type="account", via="direct", bounds=True,
+    days = days[at]
+    amounts = rows.array("amount", float)[at]
+    yuan = convert(amounts, "RUB", days, to="CNY", rate_type="account", via="direct", bounds=True,
                    errors="coerce", data=rates)
     row_ids = np.asarray(yuan.rate_id_strings(), dtype=object)
     # value = amount x factor: the yuan of every end are valued by one factor per row
@@ -157,8 +269,11 @@ def _account_valuations(counted: pd.DataFrame, loans: pd.DataFrame, basis: Basis
         amount = np.asarray(getattr(yuan, attr), dtype=float)
         got = amount * per_yuan
         keep = np.flatnonzero(~np.isnan(got))
-        yield at[keep], got[keep], _account_names(ids[at[keep]], row_ids[keep], end,
-                                                  amount[keep] / rubles[keep])
+
+        def name(i, keep=keep, amount=amount, end=end):
+            kept = keep[i]
+            return _account_names(rows.ids(at[kept]), row_ids[kept], end, amount[kept] / amounts[kept])
+        yield at[keep], got[keep], name
 
 
 def _account_names(ids: np.ndarray, row_ids: np.ndarray, end: str, ratio: np.ndarray) -> np.ndarray:
@@ -174,32 +289,48 @@ def _account_names(ids: np.ndarray, row_ids: np.ndarray, end: str, ratio: np.nda
 SHOWN_ROWS = 12
 
 
-def _evidence(counted: pd.DataFrame) -> pd.Series:
-    """Per plan, lender and measure, the rows behind the total with their lines ("L0021 (line 2727)")."""
-    keys = ["plan_assigned", "lender", "measure"]
-    groups = counted.groupby(keys, observed=True)
-    first = groups.head(SHOWN_ROWS)  # a total of a million rows names its first few, then a count
-    lines = (" (line " + first["line"].astype(str) + ")") if "line" in first else ""
-    named = first.assign(ref=first["id"].astype(str) + lines)
-    refs = named.groupby(keys, observed=True)["ref"].agg("; ".join)
-    more = (groups.size() - SHOWN_ROWS).reindex(refs.index)
-    return refs.where(more <= 0, refs + "; and " + more.astype(str) + " more rows")
+def _first_per_group(code: np.ndarray, shown: int, order: np.ndarray | None = None):
+    """Return, per group of ``code`` (taken in ``order``), the positions of its first ``shown`` members.
+
+    Returns the positions (grouped, in ``order`` within a group) and the size of every group.
+    """
+    if order is None:  # few totals: a radix sort of small numbers
+        order = np.argsort(code.astype(np.int16) if len(code) and code.max() < 2**15 else code, kind="stable")
+    grouped = code[order]
+    starts = np.flatnonzero(np.r_[True, grouped[1:] != grouped[:-1]]) if len(grouped) else grouped
+    sizes = np.diff(np.r_[starts, len(grouped)])
+    rank = np.arange(len(grouped)) - np.repeat(starts, sizes)
+    return order[rank < shown], dict(zip(grouped[starts].tolist(), sizes.tolist(), strict=True))
 
 
-def _interval_rows(counted: pd.DataFrame, table) -> dict:
+def _evidence(rows: _Counted) -> dict:
+    """Per total (number), the rows behind it with their lines ("L0021 (line 2727)")."""
+    # a total of a million rows names its first few, then a count
+    first, sizes = _first_per_group(rows.code, SHOWN_ROWS)
+    ids = rows.ids(first)
+    if "line" in rows.rows:
+        lines = rows.rows["line"].take(rows.kept[first]).astype(str).to_numpy(dtype=object)
+        ids = ids + " (line " + lines + ")"
+    refs = {}
+    for code, ref in zip(rows.code[first].tolist(), ids.tolist(), strict=True):
+        refs.setdefault(code, []).append(ref)
+    return {code: "; ".join(named) + (f"; and {sizes[code] - SHOWN_ROWS} more rows"
+                                      if sizes[code] > SHOWN_ROWS else "") for code, named in refs.items()}
+
+
+def _interval_rows(rows: _Counted, table) -> dict:
     """Per plan and lender, the ids of interval rate rows its counted rows used."""
     rates = table.rates
     wide = set(rates.loc[rates["low"].notna() | rates["high"].notna(), "id"])
     # a few distinct rate-row strings over many rows: read each once
-    codes, strings = pd.factorize(counted["rate_rows"].astype(object).to_numpy())
+    codes, strings = rows.codes("rate_rows")
     used = [sorted(r for r in str(text).split() if r in wide) for text in strings]
     hit = np.isin(codes, np.flatnonzero([bool(u) for u in used]))
-    rows = pd.DataFrame({"plan": counted["plan_assigned"].to_numpy()[hit],
-                         "lender": counted["lender"].astype(object).to_numpy()[hit], "code": codes[hit]})
-    pairs = rows.drop_duplicates()
+    pairs = np.unique(rows.code[hit] * len(strings) + codes[hit])
     out = {}
-    for plan, lender, code in pairs.itertuples(index=False):
-        out.setdefault((plan, lender), set()).update(used[code])
+    for pair in pairs.tolist():
+        plan, lender, _ = rows.keys[pair // len(strings)]
+        out.setdefault((plan, lender), set()).update(used[pair % len(strings)])
     return out
 
 
@@ -235,8 +366,9 @@ def aggregate_loans_with_range(loans: pd.DataFrame | None = None, to: str | Basi
         ``committed``): ``m_low`` and ``m_high``; ``m_low_by`` and ``m_high_by`` naming the
         readings that set each bound; ``m_evidence``, the rows behind it with their lines;
         ``committed_note`` where a total rests on an interval rate.
-        ``readings`` is the long table of every move. Every bound is on the basis of the
-        central figure: in constant dollars the restatements are deflated as well.
+        ``readings`` is the long table of every move (made when first read). Every bound is
+        on the basis of the central figure: in constant dollars the restatements are deflated
+        as well.
 
     Examples
     --------
@@ -256,15 +388,14 @@ def aggregate_loans_with_range(loans: pd.DataFrame | None = None, to: str | Basi
         return aggregate_loans(frame, to=chosen, military=military, data=data, rates=rates, **extra)
 
     central = run(loans, bounds=True)
-    counted = central.counted
-    readings = pd.concat([*_reading_moves(central, loans, run),
-                          *_event_valuations(counted, loans, chosen, rates, data)], ignore_index=True)
-    readings = readings.dropna(subset=["move"])
-    readings = readings[readings["move"].abs() > 1e-6].reset_index(drop=True)
-    table = _with_bounds(central.table.set_index(KEY), readings)
-    table = _with_evidence(table, counted, rates)
-    return Aggregation(table.reset_index(), counted, central.excluded, unit=central.unit,
-                       n_input=central.n_input, basis=chosen, readings=readings)
+    rows = _Counted(central)
+    moves = _Moves(rows.keys)
+    _reading_moves(central, rows, loans, run, moves)
+    _event_valuations(rows, loans, chosen, rates, data, moves)
+    table = _with_bounds(central.table.set_index(KEY), moves)
+    table = _with_evidence(table, rows, rates)
+    return Aggregation(table.reset_index(), unit=central.unit, n_input=central.n_input, basis=chosen,
+                       readings=moves.table, split=central.split)
 
 
 def _chosen_basis(to, price_year, rate_basis: str, basis: str) -> Basis:
@@ -278,74 +409,81 @@ def _chosen_basis(to, price_year, rate_basis: str, basis: str) -> Basis:
     return to
 
 
-def _long(move: pd.DataFrame, index: pd.Index, name: str) -> pd.DataFrame:
-    """Return a wide table of moves (plan and lender by measure) as long rows named ``name``."""
-    long = move.reindex(index.union(move.index)).stack(future_stack=True).rename("move")
-    return long.reset_index().rename(columns={"level_2": "measure"}).assign(reading=name)
+def _in_table_order(keys: list[tuple]) -> np.ndarray:
+    """Order totals as a table lists them: by plan, lender, then measure as in :data:`MEASURES`."""
+    return np.array(sorted(range(len(keys)), key=lambda k: (keys[k][0], keys[k][1],
+                                                             MEASURES.index(keys[k][2]))), dtype=np.int64)
 
 
-def _reading_moves(central: Aggregation, loans: pd.DataFrame, run) -> list[pd.DataFrame]:
-    """Return the moves of the rate intervals (summed over counted rows) and of each judged reading."""
-    counted, index = central.counted, central.table.set_index(KEY).index
-    base = _by_group(counted, "value")
-    out = [_long(_by_group(counted, "value_low") - base, index, "rate intervals (low)"),
-           _long(_by_group(counted, "value_high") - base, index, "rate intervals (high)")]
+def _reading_moves(central: Aggregation, rows: _Counted, loans: pd.DataFrame, run, moves: _Moves) -> None:
+    """Add the moves of the rate intervals (summed over counted rows) and of each judged reading."""
+    value = rows.array("value", float)
+    order = _in_table_order(rows.keys)
+    for end in ("low", "high"):
+        # per row, then summed: a row without an interval moves nothing, exactly
+        moved = rows.sums(rows.array(f"value_{end}", float) - value)
+        moves.add(order, moved[order], np.full(len(order), f"rate intervals ({end})", dtype=object))
+    base = central.table.set_index(KEY)[list(MEASURES)]
     for rid in judged_rows(loans):  # one at a time: each bound names the readings that set it
-        other = run(apply_alternatives(loans, [rid]))
+        other = run(apply_alternatives(loans, [rid])).table.set_index(KEY)[list(MEASURES)]
+        index = base.index.union(other.index)
+        moved = (other.reindex(index).fillna(0) - base.reindex(index).fillna(0)).stack(future_stack=True)
         alt = loans.loc[loans["id"] == rid, "alternative"].iloc[0]
-        out.append(_long(_moves(base, _by_group(other.counted, "value")), index, f"{rid} read {alt}"))
-    return out
+        codes = [moves.number((plan, lender, m)) for plan, lender, m in moved.index]
+        moves.add(codes, moved.to_numpy(dtype=float), np.full(len(codes), f"{rid} read {alt}", dtype=object))
 
 
-def _event_valuations(counted: pd.DataFrame, loans: pd.DataFrame, chosen: Basis, rates,
-                      data) -> list[pd.DataFrame]:
-    """Return each event's lowest and highest valuation (restatements, the other rate basis) as moves."""
+def _event_valuations(rows: _Counted, loans: pd.DataFrame, chosen: Basis, rates, data, moves: _Moves) -> None:
+    """Add each event's lowest and highest valuation (restatements, the other rate basis) as moves."""
     flipped = chosen.other_rate_basis()
     # the counted rows are converted already: their currency and day are at hand, so the other
-    # basis is one grouped conversion of the same columns
-    amounts = counted["amount"].to_numpy(dtype=float, na_value=np.nan)
-    other = convert(amounts, counted["currency"].array, counted["converted_at"].to_numpy(), to=flipped,
-                    data=rates_for(flipped, data), errors="coerce")
+    # basis is one conversion of the same columns
+    currency, names = rows.codes("currency")
+    other = convert(rows.array("amount", float), pd.Categorical.from_codes(currency, categories=names),
+                    rows.days(), to=flipped, data=rates_for(flipped, data), errors="coerce")
     implied = np.asarray(other.value, dtype=float)
-    low, high, why_low, why_high = _valuations(counted, loans, chosen, rates, implied)
-    out = []
-    for moves_of, why in ((low, why_low), (high, why_high)):
+    low, high, chosen_low, chosen_high, name = _valuations(rows, loans, chosen, rates, implied)
+    for moves_of, choice in ((low, chosen_low), (high, chosen_high)):
         moved = np.flatnonzero(moves_of != 0)  # few rows have a second valuation
-        out.append(pd.DataFrame({
-            "plan": counted["plan_assigned"].array.take(moved).to_numpy(),
-            "lender": np.asarray(counted["lender"].array.take(moved), dtype=object).astype(str),
-            "measure": np.asarray(counted["measure"].array.take(moved), dtype=object).astype(str),
-            "move": moves_of[moved], "reading": why[moved]}))
-    return out
+        moves.add(rows.code[moved], moves_of[moved], lambda i, c=choice[moved]: name(c[i]))
 
 
-def _with_bounds(table: pd.DataFrame, readings: pd.DataFrame) -> pd.DataFrame:
+def _with_bounds(table: pd.DataFrame, moves: _Moves) -> pd.DataFrame:
     """Add each measure's low and high (the central value plus the moves down, or up) and their names.
 
     Moves of different readings and events are added: they are treated as independent.
     """
-    table = table.reindex(table.index.union(readings.set_index(KEY).index.unique()))
+    code, move = moves.arrays()
+    n = len(moves.keys)
+    down = np.bincount(code, weights=np.minimum(move, 0), minlength=n)
+    up = np.bincount(code, weights=np.maximum(move, 0), minlength=n)
+    named = np.bincount(code, minlength=n) > 0
+    keys = pd.DataFrame(moves.keys, columns=[*KEY, "measure"])
+    table = table.reindex(table.index.union(pd.MultiIndex.from_frame(keys[named][KEY]).unique()))
+    low_by, high_by = _names(code, move, move < 0, moves), _names(code, move, move > 0, moves)
     for m in MEASURES:
-        rows = readings[readings["measure"] == m]
-        down = rows[rows["move"] < 0].groupby(KEY)["move"].sum()
-        up = rows[rows["move"] > 0].groupby(KEY)["move"].sum()
-        centre = table[m].fillna(0) if m in table else pd.Series(0.0, index=table.index)
-        has = table[m].notna() | table.index.isin(rows.set_index(KEY).index)
-        table[f"{m}_low"] = (centre + down.reindex(table.index).fillna(0)).where(has)
-        table[f"{m}_high"] = (centre + up.reindex(table.index).fillna(0)).where(has)
-        table[f"{m}_low_by"] = _names(rows[rows["move"] < 0], table.index)
-        table[f"{m}_high_by"] = _names(rows[rows["move"] > 0], table.index)
+        mine = (keys["measure"] == m).to_numpy()
+        where = pd.MultiIndex.from_frame(keys[mine][KEY])
+        at = pd.Series(np.flatnonzero(mine), index=where).reindex(table.index)
+        found = at.notna().to_numpy()
+        at = at.fillna(0).to_numpy(dtype=np.int64)
+        centre = table[m].fillna(0).to_numpy() if m in table else np.zeros(len(table))
+        has = table[m].notna().to_numpy() | (found & named[at])
+        table[f"{m}_low"] = np.where(has, centre + np.where(found, down[at], 0), np.nan)
+        table[f"{m}_high"] = np.where(has, centre + np.where(found, up[at], 0), np.nan)
+        for side, names in (("low", low_by), ("high", high_by)):
+            table[f"{m}_{side}_by"] = [names.get(k, "") if f else ""
+                                       for k, f in zip(at.tolist(), found, strict=True)]
     return table
 
 
-def _with_evidence(table: pd.DataFrame, counted: pd.DataFrame, rates) -> pd.DataFrame:
+def _with_evidence(table: pd.DataFrame, rows: _Counted, rates) -> pd.DataFrame:
     """Add the rows behind each total (for a reader to get from a chart to the source) and rate notes."""
-    refs = _evidence(counted)
+    refs = _evidence(rows)
     for m in MEASURES:
-        mine = refs[refs.index.get_level_values("measure") == m].droplevel("measure")
-        mine.index = mine.index.set_names(KEY)
-        table[f"{m}_evidence"] = mine.reindex(table.index).fillna("").to_numpy()
-    notes = _interval_rows(counted, rates)
+        mine = {rows.keys[code][:2]: text for code, text in refs.items() if rows.keys[code][2] == m}
+        table[f"{m}_evidence"] = [mine.get(key, "") for key in table.index]
+    notes = _interval_rows(rows, rates)
     table["committed_note"] = [
         f"rests on interval rate rows {', '.join(sorted(notes[k]))}" if k in notes else ""
         for k in table.index]
@@ -374,18 +512,23 @@ def sensitivity(to: str = "USD", *, data: DataLike = None) -> pd.DataFrame:
     return table.join(wide, how="left").reset_index()
 
 
-def _names(rows: pd.DataFrame, index: pd.Index, shown: int = 5) -> list[str]:
-    """Per plan and lender, the readings that moved the bound, largest first (the first few)."""
-    if rows.empty:
-        return [""] * len(index)
-    rows = rows.assign(size=rows["move"].abs()).sort_values("size", ascending=False, kind="stable")
+def _names(code: np.ndarray, move: np.ndarray, side: np.ndarray, moves: _Moves, shown: int = 5) -> dict:
+    """Per total (number), the readings that moved its bound (``side`` of ``move``), largest first."""
+    at = np.flatnonzero(side)
+    if not len(at):
+        return {}
+    size = np.abs(move[at])
+    first, sizes = _first_per_group(code[at], len(at))  # grouped by total, in the readings' order
     text = {}
-    for key, group in rows.groupby(KEY, sort=False):
-        pairs = zip(group["reading"][:shown], group["move"][:shown], strict=True)
-        top = [f"{r} ({m / 1e6:+,.1f} million)" for r, m in pairs]
-        more = f"; and {len(group) - shown} more" if len(group) > shown else ""
-        text[key] = "; ".join(top) + more
-    return [text.get(key, "") for key in index]
+    for start, (c, count) in zip(np.cumsum([0, *sizes.values()])[:-1].tolist(), sizes.items(), strict=True):
+        mine = first[start:start + count]
+        if count > shown:  # the few largest (and every move tied with the last of them)
+            mine = mine[size[mine] >= np.partition(size[mine], count - shown)[count - shown]]
+        mine = mine[np.argsort(-size[mine], kind="stable")][:shown]
+        pairs = zip(moves.names(at[mine]).tolist(), move[at[mine]].tolist(), strict=True)
+        text[c] = "; ".join(f"{r} ({m / 1e6:+,.1f} million)" for r, m in pairs) + (
+            f"; and {count - shown} more" if count > shown else "")
+    return text
 
 
 def with_judged_range(aggregate, frame: pd.DataFrame, key: str, **options) -> Aggregation:
