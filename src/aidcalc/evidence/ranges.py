@@ -247,7 +247,7 @@ def _account_valuations(rows: _Counted, loans: pd.DataFrame, basis: Basis, rates
         return
     currency, names = rows.codes("currency")
     days = rows.days()
-    rubles = np.isin(currency, np.flatnonzero(names == "RUB")) & ~judged
+    rubles = np.asarray(names == "RUB")[currency] & ~judged  # a few categories: one gather
     some = np.flatnonzero(rubles)  # only the days an account rate covers: outside them, no such valuation
     rubles[some] = ~np.isnan(rates.lookup("CNY", "RUB", ("account",), days[some])[0])
     in_yuan = set(loans.loc[loans["same_as"].notna() & (loans["unit"] == "CNY"), "same_as"])
@@ -305,8 +305,15 @@ def _first_per_group(code: np.ndarray, shown: int, order: np.ndarray | None = No
 
 def _evidence(rows: _Counted) -> dict:
     """Per total (number), the rows behind it with their lines ("L0021 (line 2727)")."""
-    # a total of a million rows names its first few, then a count
-    first, sizes = _first_per_group(rows.code, SHOWN_ROWS)
+    # a total of a million rows names its first few, then a count: the first rows are found in
+    # the shortest head of the table that holds enough rows of every total
+    sizes = np.bincount(rows.code, minlength=len(rows.keys))
+    head = min(len(rows), 1024)
+    while head < len(rows) and (np.bincount(rows.code[:head], minlength=len(sizes))
+                                < np.minimum(sizes, SHOWN_ROWS)).any():
+        head *= 4
+    first, _ = _first_per_group(rows.code[:head], SHOWN_ROWS)
+    sizes = dict(enumerate(sizes.tolist()))
     ids = rows.ids(first)
     if "line" in rows.rows:
         lines = rows.rows["line"].take(rows.kept[first]).astype(str).to_numpy(dtype=object)
@@ -325,8 +332,9 @@ def _interval_rows(rows: _Counted, table) -> dict:
     # a few distinct rate-row strings over many rows: read each once
     codes, strings = rows.codes("rate_rows")
     used = [sorted(r for r in str(text).split() if r in wide) for text in strings]
-    hit = np.isin(codes, np.flatnonzero([bool(u) for u in used]))
-    pairs = np.unique(rows.code[hit] * len(strings) + codes[hit])
+    hit = np.array([bool(u) for u in used], dtype=bool)[codes]  # one gather from a few categories
+    # the (total, rate-row string) pairs that occur: few, counted rather than sorted
+    pairs = np.flatnonzero(np.bincount(rows.code[hit] * len(strings) + codes[hit]))
     out = {}
     for pair in pairs.tolist():
         plan, lender, _ = rows.keys[pair // len(strings)]
