@@ -223,3 +223,25 @@ def test_a_bound_names_its_five_largest_readings_and_counts_the_rest():
     assert f"L0907 at the source-implied rate ({70e6 * per_ruble / 1e6:+,.1f} million)" in shown
     sizes = [abs(float(s.rsplit("(", 1)[1].split()[0].replace(",", ""))) for s in shown]
     assert sizes == sorted(sizes, reverse=True)  # largest first
+
+
+def test_each_judged_reading_moves_the_totals_as_summing_every_row_under_it_would():
+    # the readings are summed over the rows tied to the judged one only; the whole table summed
+    # again under each reading must give the same moves
+    from aidcalc.evidence.aggregation import aggregate_loans
+    from aidcalc.evidence.readings import judged_rows
+
+    readings = aggregate_loans_with_range().readings
+    central = aggregate_loans(LOANS).table.set_index(["plan", "lender"])[["requested", "committed"]]
+    judged = judged_rows(LOANS)
+    assert len(judged) >= 5
+    for rid in judged:
+        other = aggregate_loans(apply_alternatives(LOANS, [rid])).table.set_index(["plan", "lender"])
+        index = central.index.union(other.index)
+        expected = (other[["requested", "committed"]].reindex(index).fillna(0)
+                    - central.reindex(index).fillna(0)).stack()
+        expected = expected[expected.abs() > 1e-6]
+        mine = readings[readings["reading"].str.startswith(f"{rid} read ")]
+        got = mine.set_index(["plan", "lender", "measure"])["move"]
+        assert sorted(got.index) == sorted(expected.index), rid
+        assert got.loc[expected.index].to_numpy() == pytest.approx(expected.to_numpy(), rel=1e-9), rid

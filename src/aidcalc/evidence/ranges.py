@@ -30,7 +30,7 @@ import pandas as pd
 from aidcalc.distinct import factorize_rows
 from aidcalc.errors import UnknownParameterError
 from aidcalc.evidence.aggregation import Aggregation, aggregate_loans
-from aidcalc.evidence.readings import apply_alternatives, judged_rows, rates_for
+from aidcalc.evidence.readings import apply_alternatives, judged_rows, parse_alternative, rates_for
 from aidcalc.evidence.rows import MONEY_UNITS
 from aidcalc.money.basis import Basis, as_basis
 from aidcalc.money.conversion import convert
@@ -392,7 +392,7 @@ def aggregate_loans_with_range(loans: pd.DataFrame | None = None, to: str | Basi
     chosen = _chosen_basis(to, price_year, rate_basis, basis)
     rates = rates_for(chosen, data)
 
-    def run(frame, **extra):
+    def run(frame, military=military, **extra):
         return aggregate_loans(frame, to=chosen, military=military, data=data, rates=rates, **extra)
 
     central = run(loans, bounds=True)
@@ -431,14 +431,83 @@ def _reading_moves(central: Aggregation, rows: _Counted, loans: pd.DataFrame, ru
         # per row, then summed: a row without an interval moves nothing, exactly
         moved = rows.sums(rows.array(f"value_{end}", float) - value)
         moves.add(order, moved[order], np.full(len(order), f"rate intervals ({end})", dtype=object))
-    base = central.table.set_index(KEY)[list(MEASURES)]
-    for rid in judged_rows(loans):  # one at a time: each bound names the readings that set it
-        other = run(apply_alternatives(loans, [rid])).table.set_index(KEY)[list(MEASURES)]
-        index = base.index.union(other.index)
-        moved = (other.reindex(index).fillna(0) - base.reindex(index).fillna(0)).stack(future_stack=True)
-        alt = loans.loc[loans["id"] == rid, "alternative"].iloc[0]
-        codes = [moves.number((plan, lender, m)) for plan, lender, m in moved.index]
+    judged = judged_rows(loans)
+    if not judged:
+        return
+    # one at a time, each bound naming the readings that set it; all in one aggregation (see _tied_rows)
+    scenarios = _tied_rows(loans, judged)
+    batch = pd.concat([_renamed(apply_alternatives(loans.iloc[at], [rid]), f"~{k}")
+                       for k, (rid, at) in enumerate(zip(judged, scenarios, strict=True))], ignore_index=True)
+    flipped = _sums_by_total(run(batch, military=None).split,
+                             np.repeat(np.arange(len(judged)), [len(at) for at in scenarios]))
+    for k, (rid, at) in enumerate(zip(judged, scenarios, strict=True)):
+        # the same rows under the central reading: positions in the loans are positions in the rows
+        # aggregated (arms rows, if any, come after them)
+        scenario = np.full(len(central.split.rows), -1)
+        scenario[at] = k
+        mine = _sums_by_total(central.split, scenario)
+        moved = flipped.get(k, pd.Series(dtype=float)).sub(mine.get(k, pd.Series(dtype=float)), fill_value=0)
+        moved = moved.sort_index(key=lambda level: level.map(MEASURES.index) if level.name == "measure"
+                                 else level)
+        alt = loans["alternative"].iloc[at[0]]
+        codes = [moves.number(key) for key in moved.index]
         moves.add(codes, moved.to_numpy(dtype=float), np.full(len(codes), f"{rid} read {alt}", dtype=object))
+
+
+def _tied_rows(loans: pd.DataFrame, judged: list[str]) -> list[np.ndarray]:
+    """Per judged row, the positions of the row (first) and of the rows tied to it (``same_as``, ``part_of``).
+
+    A row's place in the sums (counted, a repeat, inside a counted total) depends on itself and
+    on the rows it names or that name it, under either reading of the judged row; other rows sum
+    alike under both readings. So a judged reading moves a total by what these rows alone sum to
+    under each reading, and every judged row's rows can be aggregated in one batch.
+    """
+    ids = loans["id"].astype(object)
+    linked = loans[loans["same_as"].notna() | loans["part_of"].notna()]  # few rows name another
+    pairs = [(a, b) for a, x, y in zip(linked["id"], linked["same_as"], linked["part_of"], strict=True)
+             for b in (x, y) if isinstance(b, str)]
+    out = []
+    for rid in judged:
+        at = int(np.flatnonzero(ids.to_numpy() == rid)[0])
+        alternative = parse_alternative(loans["alternative"].iloc[at])
+        edges: dict = {}
+        for a, b in pairs + [(rid, alternative[c]) for c in ("same_as", "part_of") if alternative.get(c)]:
+            edges.setdefault(a, set()).add(b)
+            edges.setdefault(b, set()).add(a)
+        seen, todo = {rid}, [rid]
+        while todo:
+            for other in edges.get(todo.pop(), ()):
+                if other not in seen:
+                    seen.add(other)
+                    todo.append(other)
+        rest = np.flatnonzero(ids.isin(seen - {rid}).to_numpy())
+        out.append(np.concatenate([[at], rest]).astype(np.int64))
+    return out
+
+
+def _renamed(frame: pd.DataFrame, suffix: str) -> pd.DataFrame:
+    """Give the rows of ``frame`` ids of their own (``suffix`` added), and their references to each other."""
+    own = set(frame["id"])
+    out = frame.copy()
+    for column in ("id", "same_as", "part_of"):
+        out[column] = [f"{v}{suffix}" if isinstance(v, str) and v in own else v for v in frame[column]]
+        out[column] = out[column].astype(frame[column].dtype)
+    return out
+
+
+def _sums_by_total(split, scenario: np.ndarray) -> dict:
+    """Per scenario (>= 0), the counted values of its rows summed by plan, lender and measure."""
+    kept = split.kept[scenario[split.kept] >= 0]
+    if not len(kept):
+        return {}
+    rows = split.rows
+    frame = pd.DataFrame({"scenario": scenario[kept],
+                          "plan": rows["plan_assigned"].array.take(kept).to_numpy(dtype=np.int64),
+                          "lender": np.asarray(rows["lender"].array.take(kept), dtype=object),
+                          "measure": np.asarray(rows["measure"].array.take(kept), dtype=object),
+                          "value": rows["value"].to_numpy(dtype=float)[kept]})
+    sums = frame.groupby(["scenario", *KEY, "measure"])["value"].sum()
+    return {k: part.droplevel("scenario") for k, part in sums.groupby(level="scenario")}
 
 
 def _event_valuations(rows: _Counted, loans: pd.DataFrame, chosen: Basis, rates, data, moves: _Moves) -> None:
