@@ -345,6 +345,11 @@ def _log_ticks(ax, axis: str = "y") -> None:
     target.set_minor_formatter(matplotlib.ticker.NullFormatter())
 
 
+#: zlib level of saved PNGs (0-9): 1 writes a chart of flat colours in a third of the time of 6,
+#: matplotlib's default, for about a sixth more bytes.
+PNG_COMPRESSION = 1
+
+
 def save_figure(fig, output_dir: str | Path | None, name: str) -> list[Path]:
     """Save ``fig`` as ``name.png`` and ``name.svg`` in ``output_dir``; return the paths.
 
@@ -387,8 +392,18 @@ def save_figure(fig, output_dir: str | Path | None, name: str) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     paths = [out / f"{name}.png", out / f"{name}.svg"]
     with matplotlib.rc_context(STYLE):
-        for path in paths:
-            fig.savefig(path, bbox_inches="tight")
+        # the tight box is measured once, from one layout without painting; asked for "tight",
+        # savefig would lay the figure out again for each file before drawing it
+        fig.draw_without_rendering()
+        box = fig.get_tightbbox(fig.canvas.get_renderer()).padded(matplotlib.rcParams["savefig.pad_inches"])
+        engine = fig.get_layout_engine()
+        fig.set_layout_engine(None)  # laid out already: savefig must not lay it out again
+        try:
+            # PNG compressed lightly: a few more bytes for a chart, a third of the time to write it
+            fig.savefig(paths[0], bbox_inches=box, pil_kwargs={"compress_level": PNG_COMPRESSION})
+            fig.savefig(paths[1], bbox_inches=box)
+        finally:
+            fig.set_layout_engine(engine)
     tips = fig.__dict__.get("_aidcalc_tooltips", {})
     svg = paths[1].read_text(encoding="utf-8")
     for gid, text in tips.items():
