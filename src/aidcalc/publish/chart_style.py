@@ -194,9 +194,13 @@ def _settle(fig) -> None:
     fig.draw_without_rendering()
 
 
-def _declutter_values(ax, texts, bars) -> None:
-    """Turn upright any value label that runs into another label or a neighbouring bar."""
-    _settle(ax.figure)  # boxes measured before a draw are stale
+def _declutter_values(ax, texts, bars, settled: bool = False) -> None:
+    """Turn upright any value label that runs into another label or a neighbouring bar.
+
+    ``settled``: the figure is laid out as drawn already (nothing but text turned since).
+    """
+    if not settled:
+        _settle(ax.figure)  # boxes measured before a draw are stale
     renderer = ax.figure.canvas.get_renderer()
     for text in texts:
         text.set_rotation(0)
@@ -210,10 +214,11 @@ def _declutter_values(ax, texts, bars) -> None:
             text.set_va("bottom")
 
 
-def _under_legend(ax, artists) -> bool:
+def _under_legend(ax, artists, settled: bool = False) -> bool:
     """Whether anything of ``artists`` is drawn under the legend (or within 6 points of it)."""
     legend = ax.get_legend()
-    _settle(ax.figure)
+    if not settled:
+        _settle(ax.figure)
     renderer = ax.figure.canvas.get_renderer()
     box = legend.get_window_extent(renderer).padded(6 * ax.figure.dpi / 72)  # and a little room around it
     for artist in artists:
@@ -229,19 +234,21 @@ def _under_legend(ax, artists) -> bool:
     return False
 
 
-def _clear_legend(ax, values, bars) -> None:
+def _clear_legend(ax, values, bars, settled: bool = False) -> None:
     """Keep the legend clear of the bars, whiskers and value labels.
 
     The top of the value axis is raised until they pass under the legend, else the legend goes
     out to the right. Value labels that run into each other or a neighbouring bar are turned
-    upright (:func:`_declutter_values`).
+    upright (:func:`_declutter_values`). ``settled``: the figure is laid out as drawn already.
     """
     for _ in range(6):
-        _declutter_values(ax, values, bars)
-        if not _under_legend(ax, values + bars + list(ax.collections)):
+        _declutter_values(ax, values, bars, settled)
+        # turning labels upright moves no limit, tick or legend: the layout just made still holds
+        if not _under_legend(ax, values + bars + list(ax.collections), settled=True):
             return
         low, high = ax.get_ylim()
         ax.set_ylim(low, high * 1.15)
+        settled = False
     ax.get_legend().set_loc("upper left")
     ax.get_legend().set_bbox_to_anchor((1.01, 1), transform=ax.transAxes)
     ax.figure.tight_layout(rect=(0, ax.figure._aidcalc_bottom, 1, 1))
@@ -249,7 +256,10 @@ def _clear_legend(ax, values, bars) -> None:
 
 
 def _untangle_ticks(ax) -> None:
-    """Slant the x tick labels if, even on two lines, they run into each other."""
+    """Slant the x tick labels if, even on two lines, they run into each other.
+
+    It leaves the figure laid out as drawn, but for the tick labels' slant.
+    """
     _settle(ax.figure)  # the tick labels exist, at their places, only once drawn
     renderer = ax.figure.canvas.get_renderer()
     boxes = [t.get_window_extent(renderer) for t in ax.get_xticklabels() if t.get_text()]

@@ -169,7 +169,8 @@ def plot_grouped_bars(table: pd.DataFrame, category: str, series: list[str], *, 
     fig.tight_layout(rect=(0, bottom, 1, 1))
     _untangle_ticks(ax)
     fig._aidcalc_bottom = bottom  # the room kept for footnotes, for a new layout
-    _clear_legend(ax, values, drawn)
+    # slanted tick labels move no bar, value label or legend: the layout _untangle_ticks made holds
+    _clear_legend(ax, values, drawn, settled=True)
     add_source(fig, source)
     return fig
 
