@@ -1,3 +1,5 @@
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -519,3 +521,24 @@ def test_the_years_of_a_long_column_are_those_of_each_day_by_the_calendar(unit):
     column = np.tile(days, 1000).astype(f"datetime64[{unit}]")
     want = [1954.0, 1955.0, 1960.0, 1961.0, 1964.0, 1965.0, 1966.0, np.nan] * 1000
     np.testing.assert_array_equal(calendar_years(column), np.array(want))
+
+
+@pytest.mark.parametrize("on", [
+    dt.date(1956, 7, 1),
+    dt.datetime(1956, 7, 1, 23, 0),
+    pd.Timestamp("1956-07-01 23:30", tz="Asia/Tokyo"),  # an aware time: the day in its own zone
+    np.datetime64("1956-07-01T12:00"),
+    np.datetime64("1956-07-01"),
+])
+def test_one_amount_dated_by_a_date_object_converts_as_its_day_written_out(on):
+    # 80 million rubles before the 1961 reform at 4.00 per USD (R002): 20 million USD, whichever
+    # way the day is given, and alike for one amount and for a column of one
+    one = convert(80e6, "RUB_old", on, to="USD")
+    column = convert([80e6], ["RUB_old"], [on], to="USD")
+    assert (one.value, one.rate_ids) == (80e6 / 4.00, ("R002",))
+    assert column.value[0] == one.value
+
+
+def test_one_amount_dated_not_a_time_is_missing_its_date_not_zero():
+    got = convert(80e6, "RUB_old", pd.NaT, to="USD", errors="coerce")
+    assert np.isnan(got.value) and "has no date" in got.problem

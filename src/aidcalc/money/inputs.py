@@ -75,13 +75,16 @@ class Scalar:
 
 
 def read_scalar(amount, currency, on, errors: str) -> Scalar | None:
-    """Check one plain amount (a number, a currency code, a date text or None) without pandas.
+    """Check one plain amount (a number, a currency code, a date text, date object or None) without pandas.
 
-    Returns None for anything else (Series, arrays, Quantities, date objects), which
-    :func:`prepare_inputs` handles; the checks and their messages are the same.
+    Returns None for anything else (Series, arrays, Quantities), which :func:`prepare_inputs`
+    handles; the checks and their messages are the same.
     """
     plain = isinstance(amount, _NUMBERS) and isinstance(currency, str)
-    if not plain or not (on is None or isinstance(on, str)):
+    if not plain:
+        return None
+    given_day = None if on is None or isinstance(on, str) else _object_day(on)
+    if given_day is False:
         return None
     if isinstance(amount, int) and not -(2**53) <= amount <= 2**53:
         return None  # beyond float precision: the general path reports it
@@ -101,10 +104,32 @@ def read_scalar(amount, currency, on, errors: str) -> Scalar | None:
             raise InvalidAmountError(message)
         value = np.nan
     problem = "" if why is None else message
+    if given_day is not None:
+        return Scalar(value, currency, given_day, problem)
     day = _NAT if on is None else _parse_day(on, errors)
     if day is _NAT and on is not None:  # under coerce, a text that is not a date: set aside with its reason
         problem = f"date {on!r} is not YYYY, YYYY-MM or YYYY-MM-DD, or not a day of the calendar"
     return Scalar(value, currency, day, problem)
+
+
+_EPOCH = dt.date(1970, 1, 1).toordinal()
+
+
+def _object_day(on) -> int | bool:
+    """One date object (date, datetime, Timestamp, datetime64 of a day or finer) as days since 1970-01-01.
+
+    The day it falls in, as :func:`aidcalc.money.dates.parse_dates` reads it (an aware time in
+    its own zone); False for anything else, which the column path reads and words.
+    """
+    if isinstance(on, np.datetime64):
+        if np.isnat(on) or np.datetime_data(on.dtype)[0] in ("Y", "M"):  # years, months: read as text
+            return False
+        return int(on.astype("datetime64[D]").astype(np.int64))
+    if isinstance(on, dt.datetime):  # a pandas Timestamp too; NaT is the one unequal to itself
+        return False if on != on else on.date().toordinal() - _EPOCH  # noqa: PLR0124
+    if isinstance(on, dt.date):
+        return on.toordinal() - _EPOCH
+    return False
 
 
 @functools.lru_cache(maxsize=4096)
