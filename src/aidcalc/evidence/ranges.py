@@ -438,15 +438,14 @@ def _reading_moves(central: Aggregation, rows: _Counted, loans: pd.DataFrame, ru
     scenarios = _tied_rows(loans, judged)
     batch = pd.concat([_renamed(apply_alternatives(loans.iloc[at], [rid]), f"~{k}")
                        for k, (rid, at) in enumerate(zip(judged, scenarios, strict=True))], ignore_index=True)
-    flipped = _sums_by_total(run(batch, military=None).split,
-                             np.repeat(np.arange(len(judged)), [len(at) for at in scenarios]))
+    owner = np.repeat(np.arange(len(judged)), [len(at) for at in scenarios])
+    flipped = _sums_by_total(run(batch, military=None).split, np.arange(len(batch)), owner)
+    # the same rows under the central reading: positions in the loans are positions in the rows
+    # aggregated (arms rows, if any, come after them)
+    central_sums = _sums_by_total(central.split, np.concatenate(scenarios), owner)
     for k, (rid, at) in enumerate(zip(judged, scenarios, strict=True)):
-        # the same rows under the central reading: positions in the loans are positions in the rows
-        # aggregated (arms rows, if any, come after them)
-        scenario = np.full(len(central.split.rows), -1)
-        scenario[at] = k
-        mine = _sums_by_total(central.split, scenario)
-        moved = flipped.get(k, pd.Series(dtype=float)).sub(mine.get(k, pd.Series(dtype=float)), fill_value=0)
+        mine = central_sums.get(k, pd.Series(dtype=float))
+        moved = flipped.get(k, pd.Series(dtype=float)).sub(mine, fill_value=0)
         moved = moved.sort_index(key=lambda level: level.map(MEASURES.index) if level.name == "measure"
                                  else level)
         alt = loans["alternative"].iloc[at[0]]
@@ -495,13 +494,18 @@ def _renamed(frame: pd.DataFrame, suffix: str) -> pd.DataFrame:
     return out
 
 
-def _sums_by_total(split, scenario: np.ndarray) -> dict:
-    """Per scenario (>= 0), the counted values of its rows summed by plan, lender and measure."""
-    kept = split.kept[scenario[split.kept] >= 0]
+def _sums_by_total(split, at: np.ndarray, scenario: np.ndarray) -> dict:
+    """Per scenario, the counted values of its rows (positions ``at``) summed by plan, lender and measure.
+
+    A row may belong to several scenarios (given once for each).
+    """
+    counted = np.zeros(len(split.rows), dtype=bool)
+    counted[split.kept] = True
+    kept, scenario = at[counted[at]], scenario[counted[at]]
     if not len(kept):
         return {}
     rows = split.rows
-    frame = pd.DataFrame({"scenario": scenario[kept],
+    frame = pd.DataFrame({"scenario": scenario,
                           "plan": rows["plan_assigned"].array.take(kept).to_numpy(dtype=np.int64),
                           "lender": np.asarray(rows["lender"].array.take(kept), dtype=object),
                           "measure": np.asarray(rows["measure"].array.take(kept), dtype=object),

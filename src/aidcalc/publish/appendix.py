@@ -124,12 +124,22 @@ def write_appendix(folder, *, generated: str | None = None, data=None,
         The page written.
 
     """
+    target = Path(folder) / "evidence.html"
+    target.write_text(appendix_text(generated=generated, data=data, home=home), encoding="utf-8")
+    return target
+
+
+def appendix_text(*, generated: str | None = None, data=None, home: str | None = "../../index.html") -> str:
+    """Return the evidence appendix as :func:`write_appendix` writes it (the same parameters).
+
+    Every run of a report worker writes the same appendix: it is rendered once per data, link
+    and date, and a worker renders it while its kernel starts (:func:`aidcalc.publish.pages.warm`).
+    """
     from aidcalc.publish import site
     from aidcalc.tables.context import open_data
 
     data = open_data(data)
     generated = generated or datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    # every run of a report worker writes the same appendix: rendered once per data, link and date
     key = (data.digest, home, generated)
     if _WRITTEN.get("key") != key:
         rows = evidence_rows(data)
@@ -137,6 +147,4 @@ def write_appendix(folder, *, generated: str | None = None, data=None,
             "evidence.html.j2", date=generated[:10], data=data, home=home, evidence_href="evidence.html",
             page_title="Evidence appendix · aidcalc", rows=rows, tables=sorted({r["table"] for r in rows}),
             generated=generated, digest=data.digest))
-    target = Path(folder) / "evidence.html"
-    target.write_text(_WRITTEN["text"], encoding="utf-8")
-    return target
+    return _WRITTEN["text"]

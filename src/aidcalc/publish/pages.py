@@ -316,11 +316,12 @@ def _exporter():
                         exclude_output_prompt=True)
 
 
-def warm() -> None:
+def warm(run_date: str | None = None) -> None:
     """Load what rendering pages needs, once per process: nbconvert's templates and filters, the site's.
 
     The report runner calls it in each worker while the worker's kernel starts, so that the
-    first page costs what the others cost.
+    first page costs what the others cost. With ``run_date`` (the date pages are stamped with),
+    the evidence appendix of the data this process reads is rendered too.
 
     Examples
     --------
@@ -335,10 +336,14 @@ def warm() -> None:
 
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# T\n\nA `b`."),
                                          nbformat.v4.new_code_cell("1", outputs=[nbformat_output(
-                                             {"text/html": "<table><tr><td>1</td></tr></table>"})])])
+                                             {"text/html": "<table><tr><td>1 &amp; 2</td></tr></table>"})])])
     _exporter().from_notebook_node(nb)
     for template in ("page.html.j2", "evidence.html.j2"):
         site.environment().get_template(template)
+    if run_date is not None:
+        from aidcalc.publish.appendix import appendix_text
+
+        appendix_text(generated=run_date)
 
 
 def render_page(executed_ipynb, *, title: str | None = None, parameter_set: str | None = None,

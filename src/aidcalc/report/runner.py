@@ -141,7 +141,7 @@ def _warm_pages() -> None:
 
     from aidcalc.publish import pages
 
-    pages.warm()
+    pages.warm(run_date=date.today().isoformat())  # the date _render_notebook_html stamps pages with
 
 
 def _run_job(job: Job, notebooks_dir: str, staging: str, digest: str) -> tuple[Job, float, list[str]]:
