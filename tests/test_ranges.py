@@ -245,3 +245,20 @@ def test_each_judged_reading_moves_the_totals_as_summing_every_row_under_it_woul
         got = mine.set_index(["plan", "lender", "measure"])["move"]
         assert sorted(got.index) == sorted(expected.index), rid
         assert got.loc[expected.index].to_numpy() == pytest.approx(expected.to_numpy(), rel=1e-9), rid
+
+
+def test_the_data_totals_are_summed_once_per_version_of_the_tables_and_again_after_an_edit(data_copy):
+    from aidcalc.tables.context import open_data
+
+    data = open_data(data_copy)
+    first = aggregate_loans_with_range(data=data)
+    again = aggregate_loans_with_range(data=data)
+    assert again.table is not first.table and again.table.equals(first.table)
+    again.table.loc[:, "committed"] = -1.0  # a caller's edit reaches no later result
+    plan_2 = aggregate_loans_with_range(data=data).table.set_index(["plan", "lender"]).loc[(2, "China")]
+    assert plan_2["committed"] == pytest.approx(80e6 / 4.00)  # L0010: 80 million old rubles at R002
+    # the source's 80 million of 1956 (L0010) read as 160 million: the next call sees the edit
+    loans = data_copy / "loans.csv"
+    loans.write_text(loans.read_text().replace(",80000000,RUB,old,", ",160000000,RUB,old,", 1))
+    plan_2 = aggregate_loans_with_range(data=data).table.set_index(["plan", "lender"]).loc[(2, "China")]
+    assert plan_2["committed"] == pytest.approx(160e6 / 4.00)

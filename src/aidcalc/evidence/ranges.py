@@ -35,6 +35,7 @@ from aidcalc.evidence.rows import MONEY_UNITS
 from aidcalc.money.basis import Basis, as_basis
 from aidcalc.money.conversion import convert
 from aidcalc.tables.context import DataLike, open_data
+from aidcalc.tables.reader import EVIDENCE_TABLES
 from aidcalc.units import currency_code
 
 KEY = ["plan", "lender"]
@@ -376,7 +377,9 @@ def aggregate_loans_with_range(loans: pd.DataFrame | None = None, to: str | Basi
         ``committed_note`` where a total rests on an interval rate.
         ``readings`` is the long table of every move (made when first read). Every bound is
         on the basis of the central figure: in constant dollars the restatements are deflated
-        as well.
+        as well. The totals of the data's own loans (neither ``loans`` nor ``military`` given)
+        are worked out once per basis and version of the tables (an edit is seen by the next
+        call); each call gets a table of its own.
 
     Examples
     --------
@@ -388,8 +391,22 @@ def aggregate_loans_with_range(loans: pd.DataFrame | None = None, to: str | Basi
 
     """
     data = open_data(data)
-    loans = data.table("loans") if loans is None else loans
     chosen = _chosen_basis(to, price_year, rate_basis, basis)
+    if loans is None and military is None:
+        # the data's own loans: summed once per basis and version of the tables they depend on (a
+        # report worker's notebooks ask for the same totals again), handed out as new objects
+        stamp = data.stamp(*EVIDENCE_TABLES, "claims", "rates", "redenominations", "cpi_u", "plans")
+        parts = data.cached(f"ranged_loans:{chosen!r}", stamp,
+                            lambda: _ranged(data.table("loans"), chosen, None, data))
+    else:
+        parts = _ranged(data.table("loans") if loans is None else loans, chosen, military, data)
+    table, split, moves, unit, n_input = parts
+    return Aggregation(table.copy(), unit=unit, n_input=n_input, basis=chosen, readings=moves.table,
+                       split=split)
+
+
+def _ranged(loans: pd.DataFrame, chosen: Basis, military, data) -> tuple:
+    """Return what :func:`aggregate_loans_with_range` gives: its table, rows, moves, unit and count."""
     rates = rates_for(chosen, data)
 
     def run(frame, military=military, **extra):
@@ -402,8 +419,7 @@ def aggregate_loans_with_range(loans: pd.DataFrame | None = None, to: str | Basi
     _event_valuations(rows, loans, chosen, rates, data, moves)
     table = _with_bounds(central.table.set_index(KEY), moves)
     table = _with_evidence(table, rows, rates)
-    return Aggregation(table.reset_index(), unit=central.unit, n_input=central.n_input, basis=chosen,
-                       readings=moves.table, split=central.split)
+    return table.reset_index(), central.split, moves, central.unit, central.n_input
 
 
 def _chosen_basis(to, price_year, rate_basis: str, basis: str) -> Basis:
