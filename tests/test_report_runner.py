@@ -378,6 +378,17 @@ def test_every_notebook_a_worker_runs_shows_its_charts_and_starts_from_a_clean_n
         assert [o for c in nb.cells[:-1] for o in c.get("outputs", [])] == [], folder
 
 
+def test_a_run_writes_nothing_into_the_users_ipython_profile(tmp_path, monkeypatch):
+    # the kernels keep no history: no history.sqlite appears in the profile they would write it to
+    profile = tmp_path / "ipython"
+    monkeypatch.setenv("IPYTHONDIR", str(profile))
+    tiny = Tiny(tmp_path)
+    write_notebook(tiny.notebooks, "a", body="x = tag\nprint(x)")
+    tiny.run(jobs=1)
+    assert (tiny.reports / "a" / "default" / "a.ipynb").exists()
+    assert not list(profile.rglob("history.sqlite*"))
+
+
 def test_the_second_notebook_of_a_worker_shows_its_saved_chart_as_the_first_does(tmp_path):
     # 02 and 03 in one kernel, one after the other: 03's chart cell must show its figure (the
     # page inlines the saved SVG in its place), as it does when 03 runs first

@@ -45,6 +45,10 @@ import pandas, matplotlib.pyplot, aidcalc, aidcalc.report.session, aidcalc.publi
     aidcalc.publish.tables, aidcalc.publish.export, aidcalc.evidence.ranges
 """
 
+#: Given to every kernel a worker starts. Without a history, a report writes nothing into the
+#: user's IPython profile (its history.sqlite), and no cell waits on that database.
+KERNEL_ARGUMENTS = ["--HistoryManager.enabled=False"]
+
 _KEPT: dict = {}
 #: Starts of a new kernel before its failure is reported (see the port race in :func:`_start`).
 KERNEL_STARTS = 3
@@ -61,7 +65,7 @@ def _launch(notebooks_dir: str, log: Path):
     # asynchronous, as nbclient's own: a blocking client would keep nbclient from seeing a dead kernel
     km = AsyncKernelManager(kernel_name=KERNEL)
     with output_to(log):  # the kernel keeps these as its stdout and stderr
-        run_sync(km.start_kernel)(cwd=notebooks_dir)
+        run_sync(km.start_kernel)(cwd=notebooks_dir, extra_arguments=KERNEL_ARGUMENTS)
     client = km.client()
     client.start_channels()
     client.execute(WARM, silent=True, store_history=False)
