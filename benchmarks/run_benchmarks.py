@@ -533,12 +533,14 @@ def papermill_floor(runs: int, workers: int, source: str = "1 + 1") -> float:
         return time.perf_counter() - start
 
 
-def bench_report(workers: int = 2, rounds: int = 2) -> dict:
+def bench_report(workers: int = 2, rounds: int = 3) -> dict:
     """``aidcalc report --force`` end to end, against papermill running as many trivial notebooks on as many
     workers.
 
     Report and floors alternate for ``rounds`` rounds, so that each sees the states of a shared
-    machine the other sees; the best of each is compared. A second floor runs notebooks that
+    machine the other sees; the best of each is compared. (On a shared virtual machine the floor
+    alone has been seen to take from 2.9 to 7.7 s from one minute to the next: every round is
+    printed.) A second floor runs notebooks that
     import what the reports import (:data:`IMPORTING`): the share of the gap that is imports.
     Then the same report again with nothing changed (every run reused), in seconds.
     """

@@ -156,8 +156,8 @@ def _valuations(rows: _Counted, loans: pd.DataFrame, basis: Basis, rates, implie
     ``implied`` holds each counted row's value under the other rate basis. A restatement is
     valued on the same ``basis`` as the row it restates (deflated too, in constant dollars), so
     each bound moves with the price basis as its central value does. Returns the move down and
-    the move up per row (0 where none), and a function naming the valuation behind the move
-    of given rows of either.
+    the move up per row (0 where none), the valuation behind each per row (its number, -1 where
+    none), and a function naming valuations by their numbers (names are made only when read).
     """
     value = rows.array("value", float)
     # a judged row's own alternative already spans the doubt about it: its valuations are not
