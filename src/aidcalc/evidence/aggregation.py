@@ -85,11 +85,12 @@ class RowSplit:
     reads only the totals never pays for it.
     """
 
-    def __init__(self, rows: pd.DataFrame, reason: np.ndarray):
+    def __init__(self, rows: pd.DataFrame, reason: np.ndarray, counted: np.ndarray | None = None):
         if len(reason) != len(rows):
             raise AssertionError(f"{len(rows)} rows but {len(reason)} reasons")
         self.rows, self.reason = rows, reason
-        self.kept = np.flatnonzero(pd.isna(reason))
+        # the rows without a reason: given where known, else found
+        self.kept = np.flatnonzero(pd.isna(reason) if counted is None else counted)
 
     def frames(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Return the counted rows and the excluded rows (with their ``reason``)."""
@@ -210,16 +211,20 @@ def _as_mask(mask) -> np.ndarray:
     return np.asarray(mask, dtype=bool)
 
 
-def _first_reason(n: int, rules, reason: np.ndarray | None = None) -> np.ndarray:
+def _first_reason(n: int, rules, given: tuple | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Apply (mask, reason) rules in order; each of ``n`` rows gets the first reason that matches.
 
     A reason is a string; a ``(template, column)`` pair, filled with the row's value of the
     column (once per distinct value, so cheap on long tables); or a function of the boolean
-    mask of the rows it applies to, returning their reasons. ``reason`` holds reasons already
-    given (``None`` for none), which stand. Returns the reasons, ``None`` where no rule matched.
+    mask of the rows it applies to, returning their reasons. ``given`` is what an earlier call
+    returned: its reasons stand. Returns the reasons (``None`` where no rule matched) and the
+    mask of the rows without one, kept beside them (testing a million Python objects for
+    ``None`` costs more than every rule).
     """
-    reason = np.full(n, None, dtype=object) if reason is None else reason.copy()
-    open_rows = pd.isna(reason)
+    if given is None:
+        reason, open_rows = np.full(n, None, dtype=object), np.ones(n, dtype=bool)
+    else:
+        reason, open_rows = given[0].copy(), given[1].copy()
     for mask, text in rules:
         hit = _as_mask(mask) & open_rows
         if not hit.any():
@@ -232,7 +237,7 @@ def _first_reason(n: int, rules, reason: np.ndarray | None = None) -> np.ndarray
             text = text(hit)
         reason[hit] = text
         open_rows &= ~hit
-    return reason
+    return reason, open_rows
 
 
 class _RowIds:
@@ -342,7 +347,7 @@ def aggregate_loans(loans: pd.DataFrame, to: str | Basis = "USD", receiver: str 
                            event).astype(np.int8)
     rows["measure"] = pd.Categorical.from_codes(measure, categories=measures)
     n, ids = len(rows), _RowIds(rows)
-    reason = _first_reason(n, [
+    reasons = _first_reason(n, [
         (rows["receiver"] != receiver, f"receiver is not {receiver} (a comparison figure)"),
         (rows["problem"] == "not money", ("not a money amount (unit {})", rows["unit"])),
         (rows["amount"].isna(), NO_AMOUNT),
@@ -358,14 +363,14 @@ def aggregate_loans(loans: pd.DataFrame, to: str | Basis = "USD", receiver: str 
     has_parent = present(rows["part_of"])
     parent_counted = np.zeros(n, dtype=bool)
     if has_parent.any():
-        countable = pd.isna(reason) & ~_as_mask(undated[0])
+        countable = reasons[1] & ~_as_mask(undated[0])
         for mask, _ in later:
             countable &= ~_as_mask(mask)
         parent = ids.positions("part_of")[has_parent]
         parent_counted[has_parent] = (parent >= 0) & countable[np.maximum(parent, 0)]
     inside = (parent_counted, ("included in the total of row {}", rows["part_of"]))
-    reason = _first_reason(n, [undated, inside, *later], reason)
-    split = RowSplit(rows, reason)
+    reason, counted = _first_reason(n, [undated, inside, *later], reasons)
+    split = RowSplit(rows, reason, counted)
     # the sums read four columns of the counted rows; the whole frames are made only if asked for
     summed = rows[["plan_assigned", "lender", "measure", "value"]].take(split.kept)
     table = (summed.groupby(["plan_assigned", "lender", "measure"], observed=True)["value"]
@@ -406,7 +411,7 @@ def aggregate_projects(projects: pd.DataFrame, receiver: str = "Albania", *,
     require_columns(projects, PROJECT_COLUMNS, "aggregate_projects", "projects")
     require_table(projects, "projects", "aggregate_projects")
     rows = assign_plans(projects, data=data)
-    reason = _first_reason(len(rows), [
+    reason, _ = _first_reason(len(rows), [
         (rows["receiver"] != receiver, f"receiver is not {receiver} (a comparison figure)"),
         (rows["unit"] != "count", "not a count of projects"),
         (rows["amount"].isna(), NO_AMOUNT),
@@ -473,7 +478,7 @@ def aggregate_tonnage(arms: pd.DataFrame, receiver: str = "Albania", by: str = "
     rows["day"] = effective_days(rows)
     rows["year"] = pd.array(calendar_years(rows["day"].to_numpy()), dtype="Int64")
     key = "year" if by == "year" else "plan_assigned"
-    reason = _first_reason(len(rows), [
+    reason, _ = _first_reason(len(rows), [
         (rows["receiver"] != receiver, f"receiver is not {receiver}"),
         (rows["unit"] != "t", ("not a tonnage (unit {})", rows["unit"])),
         (rows["amount"].isna(), NO_AMOUNT),
@@ -503,7 +508,7 @@ def aggregate_items(arms: pd.DataFrame, receiver: str = "Albania") -> Aggregatio
     """
     require_columns(arms, ITEM_COLUMNS, "aggregate_items", "arms_shipments")
     require_table(arms, "arms_shipments", "aggregate_items")
-    reason = _first_reason(len(arms), [
+    reason, _ = _first_reason(len(arms), [
         (arms["receiver"] != receiver, f"receiver is not {receiver}"),
         (arms["category"] != "arms_items", ("not an item count (category {})", arms["category"])),
         (arms["amount"].isna(), NO_AMOUNT),
