@@ -88,7 +88,7 @@ def test_index_links_resolve_and_show_thumbnails(reports):
     assert 'src="01_aid_by_plan/default/aid_by_plan.png"' in html
     for kind in ("01_aid_by_plan.html", "01_aid_by_plan.ipynb", "readings.csv", "aid_by_plan.svg"):
         assert f'href="01_aid_by_plan/rubles/{kind}"' in html
-    assert "currency = RUB" in html  # what the set changes
+    assert "currency of the totals: rubles (after the 1961 reform)" in html  # what the set changes
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)
 
 
@@ -119,3 +119,11 @@ def test_the_evidence_appendix_cites_each_row_by_chapter_footnote_and_archive(tm
         assert '<span class="at"> 2727 China provided a loan of 500 million rubles' in entry
     assert "the tables of arms shipments, claims, independent, loans, other figures" in " ".join(html.split())
     assert 'id="A0017"' in html and 'id="C001"' in html and 'id="I0001"' in html
+
+
+def test_the_runs_table_names_each_sets_choices_in_words_not_as_code(reports):
+    html = landing.render_index(reports)
+    # the tables of runs: each set's title over what it chooses, in small type
+    runs = "".join(t for t in re.findall(r"<tbody>.*?</tbody>", html, re.S) if "<small>" in t)
+    assert " = " not in runs  # no 'currency = RUB' of the notebook's parameters
+    assert "<small>currency of the totals: rubles (after the 1961 reform)" in runs

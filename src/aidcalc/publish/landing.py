@@ -27,14 +27,13 @@ import pandas as pd
 from aidcalc.publish.pages import (
     _file_links,
     _read_or_none,
-    _value,
     data_digest_of,
     first_sentences,
     parameters,
     run_date_of,
     title_and_summary,
 )
-from aidcalc.publish.words import currency_name, set_title
+from aidcalc.publish.words import choices_in_words, currency_name, set_title
 
 #: The file a run may save to lead the landing page (see the module's docstring).
 HEADLINE = "headline.json"
@@ -311,7 +310,7 @@ def _report(stem: str, folders: list[Path], manifest: dict, seen: dict) -> dict:
         seen["dates"].update([str(date)] if date else [])
         given = {r["name"]: r["value"] for r in rows if r["set"]}
         sets.append({"name": folder.name, "title": set_title(folder.name, given),
-                     "given": ", ".join(f"{k} = {_value(v)}" for k, v in given.items()) or "the defaults",
+                     "given": choices_in_words(given) or "the defaults",
                      "links": _grouped_links(folder, f"{stem}/{folder.name}/")})
     params = {r["name"]: r["value"] for r in parameters(ipynb, nb)} if nb is not None else {}
     page = next(iter(sorted(first.glob("*.html"))), None)

@@ -94,10 +94,21 @@ def set_title(name: str, params: dict | None = None) -> str:
     """
     if name in SET_TITLES:
         return SET_TITLES[name]
-    given = [f"{PARAMETER_WORDS.get(k, k.replace('_', ' '))}: {value_in_words(k, v)}"
-             for k, v in (params or {}).items() if k not in ("notebooks", "output_dir")]
-    text = "; ".join(given) or name.replace("_", " ")
+    text = choices_in_words(params or {}) or name.replace("_", " ")
     return text[:1].upper() + text[1:]
+
+
+def choices_in_words(params: dict) -> str:
+    """Return the parameters a set gives, in words ('' for none).
+
+    Examples
+    --------
+    >>> choices_in_words({"price_basis": "constant", "price_year": 1990})
+    'prices: constant prices; year of constant prices: 1990'
+
+    """
+    return "; ".join(f"{PARAMETER_WORDS.get(k, k.replace('_', ' '))}: {value_in_words(k, v)}"
+                     for k, v in params.items() if k not in ("notebooks", "output_dir"))
 
 
 def value_in_words(name: str, value) -> str:
