@@ -157,3 +157,12 @@ def test_a_missing_figure_whose_reason_has_an_apostrophe_still_gets_its_dash():
     shown = present.format_table(pd.DataFrame({"value": [1.0, np.nan]}), "t", missing_note=reason)
     assert "{no value" not in shown.html and cells(shown.html)[1] == present.MISSING
     assert f"{present.MISSING} : {reason}" in shown.notes
+
+
+def test_a_share_in_percent_reads_to_one_decimal_with_the_sign_in_its_header():
+    # the thesis documents 2,309.7 million USD of loans against China's 2,650.0: 87.157771 %
+    t = pd.DataFrame({"category": ["loans"], "share": [2309.68 / 2650.0 * 100], "granted_share": [0.871578]})
+    shown = present.format_table(t, percent_columns=["share"])
+    assert "87.2" in shown.html and "87.158" not in shown.html
+    assert "share (%)" in shown.html
+    assert "0.872" in shown.html  # a share not named a percent stays a ratio of three decimals

@@ -123,10 +123,12 @@ def _integral(series: pd.Series) -> bool:
 
 
 def column_kinds(table: pd.DataFrame, unit: str | None = None, money_columns=None, *,
-                 share_columns=None, count_columns=None, value_columns=None) -> dict:
+                 share_columns=None, count_columns=None, value_columns=None,
+                 percent_columns=None) -> dict:
     """Decide how each column reads, by its name, type and ``unit``.
 
-    The kinds: ``money``, ``money_per_person``, ``share``, ``rate``, ``count``, ``persons``,
+    The kinds: ``money``, ``money_per_person``, ``share``, ``percent`` (a share given in
+    percent, only when named in ``percent_columns``), ``rate``, ``count``, ``persons``,
     ``plan``, ``label`` (an integer label such as a line number or year), ``measure`` (a number
     in ``unit``), ``number`` (any other number) or ``text``.
 
@@ -145,7 +147,7 @@ def column_kinds(table: pd.DataFrame, unit: str | None = None, money_columns=Non
 
     """
     explicit = {}
-    for kind, names in (("money", money_columns), ("share", share_columns),
+    for kind, names in (("money", money_columns), ("share", share_columns), ("percent", percent_columns),
                         ("count", count_columns), ("measure", value_columns)):
         for name in names or ():
             explicit[name] = kind

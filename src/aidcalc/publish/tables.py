@@ -115,7 +115,7 @@ def _plan_labeller(data=None):
 
 
 def format_table(table: pd.DataFrame, unit: str | None = None, money_columns=None, *,
-                 share_columns=None, count_columns=None, value_columns=None,
+                 share_columns=None, count_columns=None, value_columns=None, percent_columns=None,
                  missing_note: str | dict | None = None, notes=(), caption: str | None = None,
                  labels: dict | None = None, scale: float | None = None, data=None) -> PresentedTable:
     """Format ``table`` for people; return it as HTML (``.html``; displays itself in a notebook).
@@ -134,6 +134,8 @@ def format_table(table: pd.DataFrame, unit: str | None = None, money_columns=Non
         count, share, rate, plan or ``amount`` when ``unit`` is a currency.
     share_columns, count_columns, value_columns : list of str, optional
         Columns to read as shares (ratios), counts (whole numbers) or measures in ``unit``.
+    percent_columns : list of str, optional
+        Columns holding shares in percent, shown to one decimal with "%" in the header.
     missing_note : str or dict, optional
         Why a figure is missing: one reason for the table (default ``MISSING_NOTE``), or a
         reason per column (columns left out get the default); each reason is a footnote.
@@ -168,7 +170,8 @@ def format_table(table: pd.DataFrame, unit: str | None = None, money_columns=Non
     labels = labels or {}
     table = _plain_index(table)
     kinds = column_kinds(table, unit, money_columns, share_columns=share_columns,
-                         count_columns=count_columns, value_columns=value_columns)
+                         count_columns=count_columns, value_columns=value_columns,
+                         percent_columns=percent_columns)
     money_cols = [c for c, k in kinds.items() if k == "money"]
     if scale is None:
         biggest = max((np.nanmax(np.abs(pd.to_numeric(table[c], errors="coerce").to_numpy(dtype=float)),
@@ -217,6 +220,8 @@ def format_table(table: pd.DataFrame, unit: str | None = None, money_columns=Non
             return _decimal(v, 2, trim=False)
         if kind == "share":
             return _decimal(v, 3) if abs(v) >= 0.001 or v == 0 else _significant(v, 2)
+        if kind == "percent":
+            return _decimal(v, 1, trim=False)
         if kind == "rate":
             return _significant(v, 4)
         return _number(v)
@@ -224,7 +229,7 @@ def format_table(table: pd.DataFrame, unit: str | None = None, money_columns=Non
     heads, classes, columns = [], [], []
     for name, kind in kinds.items():
         u = {"money": money_unit, "money_per_person": f"{unit_short} per person",
-             "measure": unit_short, "persons": "persons"}.get(kind)
+             "measure": unit_short, "persons": "persons", "percent": "%"}.get(kind)
         if kind == "money_per_person":
             u = f"{unit_short} per person"
             text = header(name).replace(" per person", "")
