@@ -255,6 +255,9 @@ def test_the_data_totals_are_summed_once_per_version_of_the_tables_and_again_aft
     again = aggregate_loans_with_range(data=data)
     assert again.table is not first.table and again.table.equals(first.table)
     again.table.loc[:, "committed"] = -1.0  # a caller's edit reaches no later result
+    again.split.rows.loc[:, "value"] = -1.0
+    again.counted.loc[:, "value"] = -1.0
+    assert (aggregate_loans_with_range(data=data).counted["value"] > 0).all()
     plan_2 = aggregate_loans_with_range(data=data).table.set_index(["plan", "lender"]).loc[(2, "China")]
     assert plan_2["committed"] == pytest.approx(80e6 / 4.00)  # L0010: 80 million old rubles at R002
     # the source's 80 million of 1956 (L0010) read as 160 million: the next call sees the edit

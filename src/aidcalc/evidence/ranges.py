@@ -29,7 +29,7 @@ import pandas as pd
 
 from aidcalc.distinct import factorize_rows
 from aidcalc.errors import UnknownParameterError
-from aidcalc.evidence.aggregation import Aggregation, aggregate_loans
+from aidcalc.evidence.aggregation import Aggregation, RowSplit, aggregate_loans
 from aidcalc.evidence.readings import apply_alternatives, judged_rows, parse_alternative, rates_for
 from aidcalc.evidence.rows import MONEY_UNITS
 from aidcalc.money.basis import Basis, as_basis
@@ -396,11 +396,13 @@ def aggregate_loans_with_range(loans: pd.DataFrame | None = None, to: str | Basi
         # the data's own loans: summed once per basis and version of the tables they depend on (a
         # report worker's notebooks ask for the same totals again), handed out as new objects
         stamp = data.stamp(*EVIDENCE_TABLES, "claims", "rates", "redenominations", "cpi_u", "plans")
-        parts = data.cached(f"ranged_loans:{chosen!r}", stamp,
-                            lambda: _ranged(data.table("loans"), chosen, None, data))
+        table, split, moves, unit, n_input = data.cached(
+            f"ranged_loans:{chosen!r}", stamp, lambda: _ranged(data.table("loans"), chosen, None, data))
+        # what the cache keeps is never handed out itself: a caller's edit reaches no later call
+        split = RowSplit(split.rows.copy(), split.reason.copy())
     else:
-        parts = _ranged(data.table("loans") if loans is None else loans, chosen, military, data)
-    table, split, moves, unit, n_input = parts
+        table, split, moves, unit, n_input = _ranged(data.table("loans") if loans is None else loans,
+                                                     chosen, military, data)
     return Aggregation(table.copy(), unit=unit, n_input=n_input, basis=chosen, readings=moves.table,
                        split=split)
 
