@@ -347,7 +347,7 @@ def aggregate_loans(loans: pd.DataFrame, to: str | Basis = "USD", receiver: str 
                            event).astype(np.int8)
     rows["measure"] = pd.Categorical.from_codes(measure, categories=measures)
     n, ids = len(rows), _RowIds(rows)
-    reasons = _first_reason(n, [
+    reason, open_rows = _first_reason(n, [
         (rows["receiver"] != receiver, f"receiver is not {receiver} (a comparison figure)"),
         (rows["problem"] == "not money", ("not a money amount (unit {})", rows["unit"])),
         (rows["amount"].isna(), NO_AMOUNT),
@@ -363,13 +363,13 @@ def aggregate_loans(loans: pd.DataFrame, to: str | Basis = "USD", receiver: str 
     has_parent = present(rows["part_of"])
     parent_counted = np.zeros(n, dtype=bool)
     if has_parent.any():
-        countable = reasons[1] & ~_as_mask(undated[0])
+        countable = open_rows & ~_as_mask(undated[0])
         for mask, _ in later:
             countable &= ~_as_mask(mask)
         parent = ids.positions("part_of")[has_parent]
         parent_counted[has_parent] = (parent >= 0) & countable[np.maximum(parent, 0)]
     inside = (parent_counted, ("included in the total of row {}", rows["part_of"]))
-    reason, counted = _first_reason(n, [undated, inside, *later], reasons)
+    reason, counted = _first_reason(n, [undated, inside, *later], (reason, open_rows))
     split = RowSplit(rows, reason, counted)
     # the sums read four columns of the counted rows; the whole frames are made only if asked for
     summed = rows[["plan_assigned", "lender", "measure", "value"]].take(split.kept)

@@ -55,17 +55,17 @@ class _Counted:
         self.rows, self.kept = central.split.rows, central.split.kept
         self._days = None
         plan = self.rows["plan_assigned"].array.take(self.kept).to_numpy(dtype=np.int64)
-        lender, self.lenders = self.codes("lender")
+        lender, lenders = self.codes("lender")
         measure, measures = self.codes("measure")
         first = int(plan.min()) if len(plan) else 0
-        n_lender, n_measure = len(self.lenders), len(measures)
+        n_lender, n_measure = len(lenders), len(measures)
         # plans, lenders and measures are few: their mixed-radix number indexes a short table
         mixed = ((plan - first) * n_lender + lender) * n_measure + measure
         present = np.flatnonzero(np.bincount(mixed)) if len(mixed) else np.zeros(0, dtype=np.int64)
         lookup = np.zeros(int(present.max()) + 1 if len(present) else 0, dtype=np.int64)
         lookup[present] = np.arange(len(present))
         self.code = lookup[mixed]
-        self.keys = [(int(k // (n_lender * n_measure)) + first, str(self.lenders[k // n_measure % n_lender]),
+        self.keys = [(int(k // (n_lender * n_measure)) + first, str(lenders[k // n_measure % n_lender]),
                       str(measures[k % n_measure])) for k in present.tolist()]
 
     def __len__(self) -> int:
