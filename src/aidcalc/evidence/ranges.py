@@ -53,7 +53,7 @@ class _Counted:
 
     def __init__(self, central: Aggregation):
         self.rows, self.kept = central.split.rows, central.split.kept
-        self._days = None
+        self._read: dict = {}  # columns already read, by name and type: each is read once
         plan = self.rows["plan_assigned"].array.take(self.kept).to_numpy(dtype=np.int64)
         lender, lenders = self.codes("lender")
         measure, measures = self.codes("measure")
@@ -72,10 +72,15 @@ class _Counted:
         return len(self.kept)
 
     def array(self, column: str, dtype=None) -> np.ndarray:
-        """Return the counted rows' values of ``column`` as a numpy array (missing numbers as NaN)."""
-        if dtype is float:
-            return self.rows[column].to_numpy(dtype=float, na_value=np.nan)[self.kept]
-        return self.rows[column].take(self.kept).to_numpy(dtype=dtype)
+        """Return the counted rows' values of ``column`` as a numpy array (missing numbers as NaN).
+
+        Read once per column and type; the array is shared, not to be written.
+        """
+        key = (column, dtype)
+        if key not in self._read:
+            self._read[key] = (self.rows[column].to_numpy(dtype=float, na_value=np.nan)[self.kept]
+                               if dtype is float else self.rows[column].take(self.kept).to_numpy(dtype=dtype))
+        return self._read[key]
 
     def codes(self, column: str) -> tuple[np.ndarray, pd.Index]:
         """Return the counted rows' codes of a categorical ``column``, and its categories."""
@@ -84,14 +89,15 @@ class _Counted:
 
     def days(self) -> np.ndarray:
         """Return the day each counted row was converted at (``datetime64[D]``), read once."""
-        if self._days is None:
-            self._days = self.array("converted_at").astype("datetime64[D]")
-        return self._days
+        if "days" not in self._read:
+            self._read["days"] = self.array("converted_at").astype("datetime64[D]")
+        return self._read["days"]
 
     def ids(self, at: np.ndarray | None = None) -> np.ndarray:
         """Return the ids of the counted rows (at positions ``at``), as Python strings."""
-        rows = self.kept if at is None else self.kept[at]
-        return self.rows["id"].take(rows).to_numpy(dtype=object)
+        if at is None:
+            return self.array("id", object)
+        return self.rows["id"].take(self.kept[at]).to_numpy(dtype=object)
 
     def sums(self, values: np.ndarray) -> np.ndarray:
         """Sum ``values`` per total (missing values add nothing, as in a groupby)."""
@@ -108,7 +114,9 @@ class _Moves:
     def __init__(self, keys: list[tuple]):
         self.keys = list(keys)
         self._number = {key: i for i, key in enumerate(self.keys)}
-        self.code, self.move, self.part, self.local, self._namers = [], [], [], [], []
+        self._parts: list[tuple] = []  # per part: totals, moves, positions in the part
+        self._namers: list = []
+        self._flat = None  # the parts joined, once all are added
 
     def number(self, key: tuple) -> int:
         """Return the number of the total ``key`` (plan, lender, measure), adding it if new."""
@@ -121,21 +129,28 @@ class _Moves:
         """Add moves of the totals ``code``; ``names`` names them (an array, or a function of positions)."""
         move = np.asarray(move, dtype=float)
         kept = np.flatnonzero(~np.isnan(move) & (np.abs(move) > NEGLIGIBLE))
-        self.code.append(np.asarray(code, dtype=np.int64)[kept])
-        self.move.append(move[kept])
-        self.part.append(np.full(len(kept), len(self._namers), dtype=np.int64))
-        self.local.append(kept)
+        self._parts.append((np.asarray(code, dtype=np.int64)[kept], move[kept], kept))
         self._namers.append(names if callable(names) else np.asarray(names, dtype=object).__getitem__)
+        self._flat = None
+
+    def _joined(self) -> tuple:
+        if self._flat is None:
+            self._flat = (np.concatenate([c for c, _, _ in self._parts]),
+                          np.concatenate([m for _, m, _ in self._parts]),
+                          np.concatenate([np.full(len(k), p, dtype=np.int64)
+                                          for p, (_, _, k) in enumerate(self._parts)]),
+                          np.concatenate([k for _, _, k in self._parts]))
+        return self._flat
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray]:
         """Return every move's total (number) and size, in the order the parts were added."""
-        self.code, self.move = [np.concatenate(self.code)], [np.concatenate(self.move)]
-        self.part, self.local = [np.concatenate(self.part)], [np.concatenate(self.local)]
-        return self.code[0], self.move[0]
+        code, move, _, _ = self._joined()
+        return code, move
 
     def names(self, at: np.ndarray) -> np.ndarray:
         """Return the names of the moves at positions ``at`` (of :meth:`arrays`)."""
-        part, local = np.concatenate(self.part)[at], np.concatenate(self.local)[at]
+        _, _, part, local = self._joined()
+        part, local = part[at], local[at]
         out = np.empty(len(at), dtype=object)
         for p in np.unique(part):
             mine = part == p
