@@ -268,3 +268,41 @@ def test_each_bar_of_chinas_total_carries_its_figure_and_range(tmp_path):
     # the documented total: 3,080,903,148 USD, 2,260,065,086 to 4,939,086,821 by the readings
     assert "total, the thesis documents: 3.08 billion USD (range 2.26 to 4.94 billion USD)" in tips
     assert len(tips) == len([b for b in fig.axes[0].patches if b.get_width() > 0])
+
+
+def _constrained_figure():
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, layout="constrained", figsize=(6, 3))
+    for ax in axes:
+        ax.bar(["a long category", "another"], [1, 2], label="bars")
+        ax.set_title("A title over the axes")
+    fig.suptitle("A figure laid out by its constrained engine")
+    return fig
+
+
+def _best_legend_figure():
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5, 3))
+    ax.plot([1, 2, 3], [3, 1, 2], label="line")
+    ax.legend(loc="best")
+    ax.set_xlabel("year")
+    return fig
+
+
+def _grouped_bars_figure():
+    return plot_grouped_bars(pd.DataFrame({"plan": ["1st", "2nd"], "a": [1.0, 3.0], "b": [2.0, None]}),
+                             "plan", ["a", "b"], title="Two measures", ylabel="million US dollars")
+
+
+@pytest.mark.parametrize("make", [_constrained_figure, _best_legend_figure, _grouped_bars_figure])
+def test_a_chart_saved_without_drawing_it_first_has_the_pixels_of_one_drawn_first(make, tmp_path):
+    from PIL import Image
+
+    ours = save_figure(make(), tmp_path / "saved", "chart")[0]
+    drawn = make()
+    drawn.draw_without_rendering()  # what savefig does first when asked for a tight box
+    reference = save_figure(drawn, tmp_path / "drawn", "chart")[0]
+    assert Image.open(ours).size == Image.open(reference).size
+    assert (np.asarray(Image.open(ours)) == np.asarray(Image.open(reference))).all()

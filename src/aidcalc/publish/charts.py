@@ -39,6 +39,7 @@ from aidcalc.publish.chart_style import (  # noqa: F401  (the public names of th
     plan_tick,
     save_figure,
     styled,
+    tight_layout,
     wrap_tick,
 )
 from aidcalc.publish.words import currency_name, in_words
@@ -166,7 +167,7 @@ def plot_grouped_bars(table: pd.DataFrame, category: str, series: list[str], *, 
     bottom = 0.05 + 0.035 * len(unique)
     if footer:
         fig.text(0.01, 0.03, footer, ha="left", va="bottom", fontsize=7.5)
-    fig.tight_layout(rect=(0, bottom, 1, 1))
+    tight_layout(fig, rect=(0, bottom, 1, 1))
     _untangle_ticks(ax)
     fig._aidcalc_bottom = bottom  # the room kept for footnotes, for a new layout
     # slanted tick labels move no bar, value label or legend: the layout _untangle_ticks made holds
@@ -315,7 +316,7 @@ def plot_implied_rates(conversions: pd.DataFrame, *, source: str = SOURCE_LINE,
     ax.set_xlabel("year of the conversion")
     ax.set_ylabel("implied rate / official rate (log scale)")
     ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
-    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    tight_layout(fig, rect=(0, 0.04, 1, 1))
     # one label per line of the source: conversions printed on one line sit on one spot
     where = pd.DataFrame({"line": conv["line"].to_numpy(), "x": year, "y": np.log(ratios)})
     spots = where.groupby("line", sort=True).agg(x=("x", "mean"), y=("y", "mean"), n=("x", "size"))
@@ -377,7 +378,7 @@ def plot_corroboration(links: pd.DataFrame, *, source: str = "Sources: data/inde
     ax.set_ylabel("thesis figure (USD at the row's date; log scale)")
     ax.set_title(title, loc="left")
     ax.legend(frameon=False, fontsize=8, loc="upper left")
-    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    tight_layout(fig, rect=(0, 0.04, 1, 1))
     # one label per thesis row: the independent figures held against it sit close together
     where = pd.DataFrame({"thesis": rows["thesis_id"].to_numpy(), "source": rows["independent_id"].to_numpy(),
                           "x": np.log(ind), "y": np.log(default)})
@@ -458,7 +459,7 @@ def plot_tonnage(table: pd.DataFrame, *, title: str, source: str = SOURCE_LINE):
     ax.set_ylabel("metric tonnes (t)")
     ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: format_amount(v)))
     ax.legend(frameon=False, fontsize=8)
-    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    tight_layout(fig, rect=(0, 0.04, 1, 1))
     add_source(fig, source)
     return fig
 
@@ -541,7 +542,7 @@ def plot_projects(table: pd.DataFrame, *, source: str = SOURCE_LINE,
     ax.set_title(title, loc="left")
     ax.set_ylabel("projects (count)")
     ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
-    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    tight_layout(fig, rect=(0, 0.04, 1, 1))
     add_source(fig, source)
     return fig
 
@@ -599,6 +600,6 @@ def plot_china_total(table: pd.DataFrame, *, unit: str = "USD",
     ax.set_xlim(0, widest * 1.6)
     ax.set_title(title, loc="left", fontsize=10)
     ax.legend(frameon=False, fontsize=7, loc="upper right")
-    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    tight_layout(fig, rect=(0, 0.05, 1, 1))
     add_source(fig, source)
     return fig

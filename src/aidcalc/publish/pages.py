@@ -251,9 +251,10 @@ def captioned(body: str) -> str:
         if m["heading"] is not None:
             heading = re.sub(r"<a class=\"anchor-link\".*?</a>|<[^>]+>", "", m["heading"]).strip()
             return m[0]
-        if m["img"] is not None:  # a chart without a saved SVG: where it stands, not nbconvert's placeholder
-            return m[0].replace('alt="No description has been provided for this image"',
-                                f'alt="Chart of the section {html.escape(heading or "above")}"')
+        if m["img"] is not None:  # a chart without a saved SVG: where it stands, as its alternative text
+            if re.search(r"\salt=", m[0]):
+                return m[0]
+            return f'<img alt="Chart of the section {html.escape(heading or "above")}"{m[0][4:]}'
         count += 1
         if m["caption"]:
             return m[0]
@@ -309,10 +310,34 @@ def _file_links(folder: Path, exclude: set[str], base: str = "") -> list[tuple[s
 
 @functools.lru_cache(maxsize=1)
 def _exporter():
-    """Return the notebook-to-HTML exporter of every page, its templates compiled once per process."""
-    from nbconvert import HTMLExporter
+    """Return the notebook-to-HTML exporter of every page, its templates compiled once per process.
 
-    return HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
+    It is nbconvert's ``HTMLExporter`` without the pass that ends its ``from_notebook_node``: that
+    pass parses the whole page with BeautifulSoup and writes it out again, to give images without
+    alternative text a placeholder and the cells of the ``lab`` template a tab stop. The pages
+    use the ``basic`` template, whose cells have no such stops, and :func:`captioned` gives every
+    image its alternative text; the pass cost two thirds of a page's rendering (inlined charts
+    are thousands of tags) and, the first time, ~0.1 s to compile its selectors.
+    """
+    from nbconvert import HTMLExporter
+    from nbconvert.exporters.templateexporter import TemplateExporter
+    from nbconvert.filters.highlight import Highlight2HTML
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+    class PageExporter(HTMLExporter):
+        def from_notebook_node(self, nb, resources=None, **kw):
+            # HTMLExporter.from_notebook_node up to its BeautifulSoup pass
+            language = nb.metadata.get("language_info", {})
+            lexer = language.get("pygments_lexer", language.get("name", None))
+            highlight = self.filters.get("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self))
+            resources = self._init_resources(resources)
+            data_types = WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata, parent=self,
+                                               resources=resources)
+            self.register_filter("highlight_code", highlight)
+            self.register_filter("filter_data_type", data_types)
+            return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+
+    return PageExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
                         exclude_output_prompt=True)
 
 
