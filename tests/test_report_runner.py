@@ -437,3 +437,32 @@ def test_a_kernel_that_dies_on_a_port_taken_between_choice_and_bind_is_started_a
     finally:
         kernel.shutdown()
         busy.close()
+
+
+def test_a_workers_kernel_is_waited_for_as_it_ends_not_polled_and_leaves_no_connection_file(
+        tmp_path, monkeypatch):
+    import asyncio
+    from pathlib import Path
+
+    import jupyter_client.manager
+    import jupyter_client.provisioning.local_provisioner
+
+    from aidcalc.report import kernel
+
+    monkeypatch.setattr(kernel, "_KEPT", {})
+    km = kernel.kernel_for(str(tmp_path), tmp_path / "kernel.log")
+    process, connection = km.provisioner.process, Path(km.connection_file)
+    assert process.poll() is None and connection.is_file()
+    # jupyter_client's own shutdown looks every 0.1 s whether the kernel has gone (a tenth of a
+    # second at the end of every run); one killed and waited for is gone when it looks
+    naps, sleep = [], asyncio.sleep
+
+    def nap(seconds, *args):
+        naps.append(seconds)
+        return sleep(seconds, *args)
+
+    for module in (jupyter_client.manager, jupyter_client.provisioning.local_provisioner):
+        monkeypatch.setattr(module.asyncio, "sleep", nap)
+    kernel.shutdown()
+    assert process.poll() is not None and not connection.exists()
+    assert not [s for s in naps if s >= 0.1], naps

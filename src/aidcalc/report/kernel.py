@@ -132,8 +132,6 @@ def reset(notebooks_dir: str) -> None:
 
 def shutdown() -> None:
     """Close the kept client and shut this worker's kernel down (at the worker's exit)."""
-    from jupyter_core.utils import run_sync
-
     client = _KEPT.pop("client", None)
     if client is not None:
         with contextlib.suppress(Exception):
@@ -141,7 +139,24 @@ def shutdown() -> None:
     km = _KEPT.pop("km", None)
     if km is not None:
         with contextlib.suppress(Exception):
-            run_sync(km.shutdown_kernel)(now=True)
+            _end(km)
+
+
+def _end(km) -> None:
+    """Kill ``km``'s kernel and wait for it, then let jupyter_client remove its connection file.
+
+    jupyter_client's ``shutdown_kernel(now=True)`` interrupts the kernel first (a "KeyboardInterrupt
+    caught in kernel" in its log), then kills it and looks every 0.1 s whether it has gone: a
+    tenth of a second at the end of every report run. The kernel started here is this
+    process's child, waited for as it ends; jupyter_client then finds it gone at once.
+    """
+    from jupyter_core.utils import run_sync
+
+    process = getattr(km.provisioner, "process", None)
+    if process is not None:
+        process.kill()
+        process.wait(timeout=5)
+    run_sync(km.shutdown_kernel)(now=True)
 
 
 @contextlib.contextmanager
