@@ -170,8 +170,7 @@ def plot_grouped_bars(table: pd.DataFrame, category: str, series: list[str], *, 
     tight_layout(fig, rect=(0, bottom, 1, 1))
     _untangle_ticks(ax)
     fig._aidcalc_bottom = bottom  # the room kept for footnotes, for a new layout
-    # slanted tick labels move no bar, value label or legend: the layout _untangle_ticks made holds
-    _clear_legend(ax, values, drawn, settled=True)
+    _clear_legend(ax, values, drawn)
     add_source(fig, source)
     return fig
 
