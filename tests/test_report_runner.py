@@ -265,7 +265,9 @@ def test_a_failing_cell_is_named_and_the_other_workers_are_stopped(tiny):
 
 
 def test_a_worker_that_dies_is_named_with_the_runs_it_left_unfinished(tiny):
-    write_notebook(tiny.notebooks, "b", body="import os, signal\nos.kill(os.getppid(), signal.SIGKILL)")
+    # the kernel's worker: its parent when launched, the parent jupyter_client names when forked
+    write_notebook(tiny.notebooks, "b", body="import os, signal\nos.kill(int(os.environ['JPY_PARENT_PID']), "
+                                            "signal.SIGKILL)")
     with pytest.raises(ReportError, match=r"a worker process died .* while running .*b.ipynb \[default\]"):
         tiny.run(jobs=1, only=["b"])
     assert check_consistent(tiny.reports)["b/default"] == "one"

@@ -47,13 +47,23 @@ def start_slow_run(project: Path) -> tuple[subprocess.Popen, list[psutil.Process
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         kids = psutil.Process(proc.pid).children(recursive=True)
-        kernels = [k for k in kids if "ipykernel" in " ".join(_cmdline(k))]
+        kernels = [k for k in kids if _is_kernel(k, proc.pid)]
         if kernels and list((project / "reports").glob(".staging-*/slow/default")):
             time.sleep(1)  # the slow kernel is in its cell by now
             return proc, psutil.Process(proc.pid).children(recursive=True)
         time.sleep(0.2)
     proc.kill()
     pytest.fail(f"the slow run did not start its kernel: {proc.communicate()}")
+
+
+def _is_kernel(p: psutil.Process, runner: int) -> bool:
+    """A kernel jupyter_client launched, or one the run's template forked (the template's child)."""
+    command = " ".join(_cmdline(p))
+    try:
+        forked = "aidcalc.report.template" in command and p.ppid() != runner
+    except psutil.Error:
+        forked = False
+    return "ipykernel" in command or forked
 
 
 def _cmdline(p: psutil.Process) -> list[str]:

@@ -3,7 +3,9 @@
 A worker of :mod:`aidcalc.report.runner` runs several notebooks. Starting a kernel and importing
 pandas, matplotlib and aidcalc into it costs more than most notebooks; so each worker starts one
 kernel on first use, keeps it and one client to it (handed to papermill by
-:mod:`aidcalc.report.engine`), and resets it to a fresh namespace before every notebook.
+:mod:`aidcalc.report.engine`), and resets it to a fresh namespace before every notebook. In a
+report run the kernel is forked from the run's template, those imports made already
+(:mod:`aidcalc.report.template`); elsewhere it is launched as jupyter_client launches kernels.
 """
 
 from __future__ import annotations
@@ -11,9 +13,11 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import uuid
 from pathlib import Path
 
 from aidcalc.errors import ReportError
+from aidcalc.report import template
 from aidcalc.report.config import KERNEL
 
 #: Run in the worker's kernel before each notebook: the namespace, the working folder, the open
@@ -40,10 +44,7 @@ del _gc
 
 #: Sent to a worker's kernel as it starts, not waited for: the kernel imports what every notebook
 #: imports while the worker imports papermill and the page templates (both are paid once per worker).
-WARM = """\
-import pandas, matplotlib.pyplot, aidcalc, aidcalc.report.session, aidcalc.publish.charts, \\
-    aidcalc.publish.tables, aidcalc.publish.export, aidcalc.evidence.ranges
-"""
+WARM = "import " + ", ".join(template.NOTEBOOK_IMPORTS) + "\n"
 
 #: Given to every kernel a worker starts. Without a history, a report writes nothing into the
 #: user's IPython profile (its history.sqlite), and no cell waits on that database.
@@ -64,12 +65,47 @@ def _launch(notebooks_dir: str, log: Path):
 
     # asynchronous, as nbclient's own: a blocking client would keep nbclient from seeing a dead kernel
     km = AsyncKernelManager(kernel_name=KERNEL)
+    address = os.environ.get(template.ADDRESS)
+    if address:  # forked from the run's template (see _forked), not launched
+        km.kernel_id = str(uuid.uuid4())
+        km.provisioner = _forked(km, address, log)
     with output_to(log):  # the kernel keeps these as its stdout and stderr
         run_sync(km.start_kernel)(cwd=notebooks_dir, extra_arguments=KERNEL_ARGUMENTS)
     client = km.client()
     client.start_channels()
     client.execute(WARM, silent=True, store_history=False)
     return km, client
+
+
+def _forked(km, address: str, log: Path):
+    """Return a provisioner for ``km`` whose kernel is forked by the run's template (:mod:`.template`).
+
+    It is jupyter_client's own local provisioner but for the launch: the template forks the
+    kernel, with the arguments, environment and folder jupyter_client gave, and the kernel's
+    process is watched through :class:`~aidcalc.report.template.ForkedProcess`. Should the
+    template fail, the kernel is launched as jupyter_client launches it.
+    """
+    from jupyter_client.provisioning import LocalProvisioner
+
+    class Forked(LocalProvisioner):
+        async def launch_kernel(self, cmd, **kwargs):
+            kwargs.get("env", {}).pop(template.ADDRESS, None)  # the kernel's own runs start their own
+            try:
+                # the parent jupyter_client's launcher names: the template read its variable, not the
+                # kernel, so it is also given as an argument (without, the kernel prints how to connect)
+                parent = str(os.getpid())
+                argv = [*cmd[cmd.index("ipykernel_launcher") + 1:], f"--IPKernelApp.parent_handle={parent}"]
+                env = {**kwargs["env"], "JPY_PARENT_PID": parent}
+                cwd = str(kwargs.get("cwd") or os.getcwd())
+                pid = template.fork_kernel(address, argv, env, cwd, str(log))
+            except (ValueError, KeyError, OSError):
+                return await super().launch_kernel(cmd, **kwargs)
+            self.process = template.ForkedProcess(pid)
+            self.pid = self.pgid = pid  # the kernel leads its own session, as a launched one does
+            self.cwd = cwd
+            return self.connection_info
+
+    return Forked(kernel_id=km.kernel_id, kernel_spec=km.kernel_spec, parent=km)
 
 
 def _start(notebooks_dir: str, log: Path, meanwhile=None):
@@ -89,12 +125,15 @@ def _start(notebooks_dir: str, log: Path, meanwhile=None):
         with contextlib.suppress(Exception):
             old.stop_channels()
     for attempt in range(KERNEL_STARTS):
+        if meanwhile is not None and os.environ.get(template.ADDRESS):
+            meanwhile()  # while the template imports: a fork is ready as soon as they are made
+            meanwhile = None
         km, client = _launch(notebooks_dir, log)
         if meanwhile is not None:
             meanwhile()
             meanwhile = None
         try:
-            run_sync(client.wait_for_ready)(timeout=60)  # RuntimeError if it died while starting
+            run_sync(_ready)(km, client)  # RuntimeError if it died while starting
         except RuntimeError:
             client.stop_channels()
             with contextlib.suppress(Exception):
@@ -107,6 +146,49 @@ def _start(notebooks_dir: str, log: Path, meanwhile=None):
 
         multiprocessing.util.Finalize(None, shutdown, exitpriority=10)
         return km
+
+
+async def _ready(km, client, within: float = 60) -> None:
+    """Return once the kernel answers and the client hears its broadcasts (IOPub).
+
+    jupyter_client's ``wait_for_ready`` asks for the kernel's info, then wants a broadcast within
+    0.2 s, else asks again. What a kernel broadcasts before the client's subscription reaches it
+    is lost, and a kernel announces the subscription (``iopub_welcome``) once: a kernel that
+    answers at once (a forked one does) cost those 0.2 s, twice. Here the kernel is asked every
+    20 ms until it has answered, and any broadcast heard, the welcome too, ends the wait.
+
+    Raises
+    ------
+    RuntimeError
+        The kernel died before it answered, or did not answer within ``within`` seconds (as
+        ``wait_for_ready`` raises: the caller starts a kernel again).
+
+    """
+    import asyncio
+    import queue
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    answered = heard = False
+    while not (answered and heard):
+        if not answered:
+            client.kernel_info()
+            try:
+                reply = await client.shell_channel.get_msg(timeout=0.02)
+                answered = reply["msg_type"] == "kernel_info_reply"
+            except queue.Empty:
+                pass
+        if not heard:
+            try:
+                await client.iopub_channel.get_msg(timeout=0 if not answered else 0.02)
+                heard = True
+            except queue.Empty:
+                pass
+        if not (answered and heard):
+            if not await km.is_alive():
+                raise RuntimeError("Kernel died before replying to kernel_info")
+            if loop.time() > deadline:
+                raise RuntimeError(f"Kernel didn't respond in {within:g} seconds")
 
 
 def kernel_for(notebooks_dir: str, log: Path, meanwhile=None):
@@ -128,6 +210,22 @@ def reset(notebooks_dir: str) -> None:
     if reply["content"]["status"] != "ok":
         raise ReportError(f"the kernel could not be reset for the next notebook: "
                           f"{reply['content'].get('ename')}: {reply['content'].get('evalue')}")
+
+
+def end_now() -> None:
+    """Kill this worker's kernel and remove its connection file, at once (from a signal handler).
+
+    A kernel forked by the run's template is not this process's child: stopping the worker's
+    children would leave it (and its file in Jupyter's runtime folder) to the template's end.
+    """
+    km = _KEPT.get("km")
+    process = getattr(getattr(km, "provisioner", None), "process", None)
+    if process is not None:
+        with contextlib.suppress(OSError):
+            process.kill()
+    if km is not None and km.connection_file:
+        with contextlib.suppress(OSError):
+            os.unlink(km.connection_file)
 
 
 def shutdown() -> None:

@@ -32,7 +32,7 @@ from pathlib import Path
 
 from aidcalc import paths
 from aidcalc.errors import ReportError, UnknownParameterError
-from aidcalc.report import kernel
+from aidcalc.report import kernel, template
 from aidcalc.report.config import CONFIG, DIGEST_PARAMETER, KERNEL, Job, _plan
 from aidcalc.report.tree import (
     RUNS,
@@ -52,12 +52,7 @@ from aidcalc.report.tree import (
 
 def _die_with_parent(parent: int) -> None:
     # Linux only: without it, a SIGKILLed runner leaves its workers (and their kernels) running
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
+    if not template.die_with_parent(signal.SIGTERM):
         return
     if os.getppid() != parent:  # the parent died before prctl took effect
         _stop_worker(signal.SIGTERM, None)
@@ -90,11 +85,12 @@ def _end_children() -> None:
 
 
 def _stop_worker(signum, frame) -> None:
+    kernel.end_now()
     _end_children()
     os._exit(128 + signum)
 
 
-def _init_worker(data: str, lock_fd: int, parent: int) -> None:
+def _init_worker(data: str, lock_fd: int, parent: int, kernels: str | None = None) -> None:
     # the run lock is the parent's: a worker must not hold it after the parent is gone
     with contextlib.suppress(OSError):
         os.close(lock_fd)
@@ -105,6 +101,8 @@ def _init_worker(data: str, lock_fd: int, parent: int) -> None:
     _die_with_parent(parent)
     # papermill's kernel inherits this environment: every run reads the same snapshot
     os.environ["AIDCALC_DATA"] = data
+    if kernels:  # the run's template forks this worker's kernel (aidcalc.report.template)
+        os.environ[template.ADDRESS] = kernels
     # nbformat imports jsonschema, which compiles the 38 grammars of rfc3987_syntax as it is imported
     # (~1 s a process) for IRI format checks that nothing in a worker makes: nbformat validates
     # without format checks. Without the module, jsonschema leaves those two formats unchecked.
@@ -306,19 +304,30 @@ def _stop_pool(pool: ProcessPoolExecutor) -> None:
 
 
 @contextlib.contextmanager
-def _workers(count: int, snapshot: Path, lock_fd: int):
-    """Yield a pool of ``count`` workers reading ``snapshot`` (None for none), stopped at once on errors."""
+def _workers(count: int, snapshot: Path, lock_fd: int, notebooks_dir: Path | None = None):
+    """Yield a pool of ``count`` workers reading ``snapshot`` (None for none), stopped at once on errors.
+
+    The workers' kernels are forked from one template process (:mod:`aidcalc.report.template`),
+    started first so that its imports are made while the workers load their own; it is ended
+    with the pool, and every kernel with it.
+    """
     if count < 1:
         yield None
         return
+    kernels = template.start({**os.environ, "AIDCALC_DATA": str(snapshot)}, notebooks_dir or Path.cwd(),
+                             snapshot.parent / ".logs" / "kernel-template.log")
     pool = ProcessPoolExecutor(max_workers=count, initializer=_init_worker,
-                               initargs=(str(snapshot), lock_fd, os.getpid()))
+                               initargs=(str(snapshot), lock_fd, os.getpid(), kernels and kernels.address))
     try:
-        yield pool
-    except BaseException:
-        _stop_pool(pool)
-        raise
-    pool.shutdown(wait=True)
+        try:
+            yield pool
+        except BaseException:
+            _stop_pool(pool)
+            raise
+        pool.shutdown(wait=True)
+    finally:
+        if kernels is not None:
+            kernels.stop()
 
 
 def _execute(pool, todo: list[Job], notebooks_dir: Path, staging: Path, digest: str,
@@ -443,7 +452,7 @@ def _build_run(reports_dir: Path, staging: Path, config: Path, plan: tuple, opti
         _link_tree(current / job.folder, staging / job.folder)
     executed = _longest_first([job for job in todo if job not in reused], previous)
     # the workers outlive the runs by the landing page: it is written with what they have imported
-    with _workers(min(options["jobs"], len(executed)), snapshot, options["lock_fd"]) as pool:
+    with _workers(min(options["jobs"], len(executed)), snapshot, options["lock_fd"], config.parent) as pool:
         timings = _execute(pool, executed, config.parent, staging, digest, options["progress"])
         _finish_run(reports_dir, staging, (todo, stems, reused, executed),
                     {"digest": digest, "started": started, "environment": environment, "keys": keys,
