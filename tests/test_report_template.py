@@ -152,3 +152,18 @@ def test_the_forked_process_reports_a_pid_that_has_ended(tmp_path):
     child.wait(timeout=10)  # reaped by its parent, as the template reaps its kernels
     assert watched.poll() == -1 and watched.wait(timeout=1) == -1
     watched.kill()  # ended already: nothing is sent, nothing raised
+
+
+def test_a_process_that_is_not_the_runner_or_its_worker_gets_no_kernel(warm, tmp_path):
+    import subprocess
+
+    started, _ = warm
+    # anyone on the machine can read an abstract socket's name; a grandchild stands for them here
+    ask = (f"from aidcalc.report import template\n"
+           f"try:\n    template.fork_kernel({started.address!r}, ['-f', 'x.json'], {{}}, {str(tmp_path)!r}, "
+           f"{str(tmp_path / 'k.log')!r})\n"
+           f"except OSError as err:\n    print(err)\n")
+    middle = f"import subprocess, sys; subprocess.run([sys.executable, '-c', {ask!r}])"
+    out = subprocess.run([sys.executable, "-c", middle], capture_output=True, text=True, timeout=60).stdout
+    assert "could not start a kernel: not the runner or a worker of this run" in out
+    assert not (tmp_path / "k.log").exists()

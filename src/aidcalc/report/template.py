@@ -74,6 +74,8 @@ def start(env: dict, cwd: str | Path, log: Path) -> Template | None:
     name = f"aidcalc-kernels-{os.getpid()}-{secrets.token_hex(8)}"
     env = dict(env)
     env.setdefault("MPLBACKEND", INLINE)
+    # debugpy, imported here and not in a kernel's captured output, warns of frozen modules
+    env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "ab") as out:
         process = subprocess.Popen([sys.executable, "-m", "aidcalc.report.template", name, str(os.getpid())],
@@ -206,18 +208,43 @@ def _kernel(listener: socket.socket, conn: socket.socket, request: dict) -> None
         os._exit(code)
 
 
-def _answer(listener: socket.socket) -> None:
+def _trusted(conn: socket.socket, parent: int) -> bool:
+    """Whether the peer of ``conn`` is this run's: the runner or one of its workers, of this user.
+
+    An abstract socket has no file whose permissions keep others out, and its name can be read
+    by anyone on the machine: without this check any local user could have a kernel forked
+    with their own connection file, and run code as the user who runs the reports.
+    """
+    import struct
+
+    import psutil
+
+    size = struct.calcsize("3i")
+    pid, uid, _ = struct.unpack("3i", conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, size))
+    try:
+        return uid == os.getuid() and parent in (pid, psutil.Process(pid).ppid())
+    except psutil.Error:
+        return False
+
+
+def _answer(listener: socket.socket, parent: int) -> None:
+    """Fork a kernel for the next request, and answer with its process id (or why not)."""
     conn, _ = listener.accept()
     with conn:
+        reply: dict = {"error": "not the runner or a worker of this run"}
         try:
-            request = json.loads(conn.makefile("rb").readline())
-            pid = os.fork()
+            conn.settimeout(5)  # a request is one short line: none may keep the template waiting
+            line = conn.makefile("rb").readline(1 << 20)
+            if _trusted(conn, parent):  # asked once the request is read, so that the asker hears why
+                request = json.loads(line)
+                pid = os.fork()
+                if pid == 0:
+                    _kernel(listener, conn, request)
+                reply = {"pid": pid}
         except (OSError, ValueError) as err:
-            conn.sendall(json.dumps({"error": str(err)}).encode() + b"\n")
-            return
-        if pid == 0:
-            _kernel(listener, conn, request)
-        conn.sendall(json.dumps({"pid": pid}).encode() + b"\n")
+            reply = {"error": str(err)}
+        with contextlib.suppress(OSError):  # an asker gone is no reason for the template to end
+            conn.sendall(json.dumps(reply).encode() + b"\n")
 
 
 def _reap() -> None:
@@ -252,7 +279,7 @@ def serve(address: str, parent: int) -> None:
     while os.getppid() == parent:
         ready, _, _ = select.select([listener], [], [], 0.2)
         if ready:
-            _answer(listener)
+            _answer(listener, parent)
 
 
 if __name__ == "__main__":
