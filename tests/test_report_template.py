@@ -167,3 +167,15 @@ def test_a_process_that_is_not_the_runner_or_its_worker_gets_no_kernel(warm, tmp
     out = subprocess.run([sys.executable, "-c", middle], capture_output=True, text=True, timeout=60).stdout
     assert "could not start a kernel: not the runner or a worker of this run" in out
     assert not (tmp_path / "k.log").exists()
+
+
+def test_waiting_for_a_forked_kernel_that_runs_on_times_out_as_popen_does():
+    import subprocess
+
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        with pytest.raises(subprocess.TimeoutExpired):
+            template.ForkedProcess(child.pid).wait(timeout=0.2)
+    finally:
+        child.kill()
+        child.wait()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import subprocess
 import sys
 import uuid
 from pathlib import Path
@@ -253,7 +254,8 @@ def _end(km) -> None:
     process = getattr(km.provisioner, "process", None)
     if process is not None:
         process.kill()
-        process.wait(timeout=5)
+        with contextlib.suppress(subprocess.TimeoutExpired):  # then jupyter_client waits its own way
+            process.wait(timeout=5)
     run_sync(km.shutdown_kernel)(now=True)
 
 

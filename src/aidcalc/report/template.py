@@ -144,11 +144,18 @@ class ForkedProcess:
         return self.returncode
 
     def wait(self, timeout: float | None = None) -> int:
-        """Wait until the kernel has ended and the template has reaped it; return -1."""
+        """Wait until the kernel has ended and the template has reaped it; return -1.
+
+        Raises subprocess.TimeoutExpired, as ``Popen.wait`` does, if it still runs after ``timeout``.
+        """
         import psutil
 
-        with contextlib.suppress(psutil.Error):
+        try:
             self._process.wait(timeout)  # returns when the template has reaped it
+        except psutil.TimeoutExpired:
+            raise subprocess.TimeoutExpired(f"kernel {self.pid}", timeout) from None
+        except psutil.Error:
+            pass  # gone already
         self.returncode = -1 if self.returncode is None else self.returncode
         return self.returncode
 
@@ -180,7 +187,7 @@ def die_with_parent(signum: int = signal.SIGKILL) -> bool:
     return True
 
 
-def _kernel(listener: socket.socket, conn: socket.socket, request: dict) -> None:
+def _kernel(listener: socket.socket, conn: socket.socket, request: dict, template: int) -> None:
     """In the forked child: become a kernel as ``python -m ipykernel_launcher`` would (never returns)."""
     code = 1
     try:
@@ -189,6 +196,8 @@ def _kernel(listener: socket.socket, conn: socket.socket, request: dict) -> None
         conn.close()
         os.setsid()  # as jupyter_client launches a kernel: a terminal's Ctrl-C is not its own
         die_with_parent()
+        if os.getppid() != template:  # the template ended before the kernel was told to follow it
+            return
         signal.signal(signal.SIGINT, signal.default_int_handler)
         os.chdir(request["cwd"])
         sys.path[0] = request["cwd"]  # ``-m`` puts the working folder first
@@ -237,9 +246,10 @@ def _answer(listener: socket.socket, parent: int) -> None:
             line = conn.makefile("rb").readline(1 << 20)
             if _trusted(conn, parent):  # asked once the request is read, so that the asker hears why
                 request = json.loads(line)
+                template = os.getpid()
                 pid = os.fork()
                 if pid == 0:
-                    _kernel(listener, conn, request)
+                    _kernel(listener, conn, request, template)
                 reply = {"pid": pid}
         except (OSError, ValueError) as err:
             reply = {"error": str(err)}
