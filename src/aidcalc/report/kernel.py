@@ -172,11 +172,12 @@ async def _ready(km, client, within: float = 60) -> None:
     deadline = loop.time() + within
     answered = heard = False
     while not (answered and heard):
+        client.kernel_info()  # each request is also broadcast (busy, idle) by a kernel of any age
         if not answered:
-            client.kernel_info()
             try:
                 reply = await client.shell_channel.get_msg(timeout=0.02)
                 answered = reply["msg_type"] == "kernel_info_reply"
+                since = loop.time()
             except queue.Empty:
                 pass
         if not heard:
@@ -185,6 +186,9 @@ async def _ready(km, client, within: float = 60) -> None:
                 heard = True
             except queue.Empty:
                 pass
+        if answered and not heard and loop.time() - since > 2:  # a kernel that broadcasts otherwise
+            await client.wait_for_ready(timeout=max(1.0, deadline - loop.time()))
+            return
         if not (answered and heard):
             if not await km.is_alive():
                 raise RuntimeError("Kernel died before replying to kernel_info")
