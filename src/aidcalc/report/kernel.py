@@ -250,8 +250,9 @@ def _end(km) -> None:
 
     jupyter_client's ``shutdown_kernel(now=True)`` interrupts the kernel first (a "KeyboardInterrupt
     caught in kernel" in its log), then kills it and looks every 0.1 s whether it has gone: a
-    tenth of a second at the end of every report run. The kernel started here is this
-    process's child, waited for as it ends; jupyter_client then finds it gone at once.
+    tenth of a second at the end of every report run. Here it is killed and waited for as it
+    ends (a launched kernel as this process's child, a forked one until the template has reaped
+    it); jupyter_client then finds it gone at once.
     """
     from jupyter_core.utils import run_sync
 
