@@ -132,12 +132,12 @@ def test_without_a_template_the_kernel_is_launched_as_jupyter_client_launches_it
         end(km, client)
 
 
-def test_a_template_whose_runner_is_gone_ends_before_it_forks_anything(tmp_path):
+def test_a_template_whose_runner_has_gone_ends(tmp_path):
     import subprocess
 
     gone = subprocess.Popen([sys.executable, "-c", "pass"])
     gone.wait()
-    # the template is told a parent that is not its own: it ends at once, as after its runner's death
+    # the template is told a runner that is not its parent, as it would see a runner that has died
     serving = subprocess.Popen([sys.executable, "-m", "aidcalc.report.template", "aidcalc-test", str(gone.pid)])
     assert serving.wait(timeout=30) == 0
 
